@@ -1,0 +1,428 @@
+"""Reading YAML and JSON into plain values that remember where every value came from.
+
+One loader for every file cprlint reads. YAML is composed with PyYAML's safe machinery
+and then built by hand, so that:
+
+- every value and every mapping key has a line and column (`Document.locate`);
+- no tag beyond the YAML core schema is ever constructed (`!!python/object` is a
+  finding, not code execution);
+- alias expansion is bounded, so a billion-laughs file is a finding, not a hang;
+- duplicate keys, oversized files and absurd nesting are findings;
+- floats become `Decimal` from their source text, so `0.1` means exactly 0.1 in money.
+
+JSON Lines fixtures are parsed fast without positions; `locate_json` recovers the column
+of a value only when a finding needs it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import yaml
+from cprlint.findings import Location, Problem
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+# Caps on untrusted input. Generous for real files, small enough that a hostile one
+# cannot exhaust memory or time.
+MAX_YAML_BYTES = 2 * 1024 * 1024
+MAX_JSON_LINE_BYTES = 4 * 1024 * 1024
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+
+KeyPath = tuple[str | int, ...]
+
+# Codes of the problems found while reading a file (documented in cprlint.rules.inputs).
+SYNTAX = "CPR001"
+DUPLICATE_KEY = "CPR002"
+TOO_LARGE = "CPR003"
+UNSAFE = "CPR004"
+UNREADABLE = "CPR005"
+
+_CORE_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {
+    f"{_CORE_TAG}{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")
+}
+_DISABLE_COMMENT = re.compile(r"#\s*cprlint:\s*disable=([A-Za-z0-9_, ]+)")
+
+
+def _problem(code: str, message: str, location: Location) -> Problem:
+    return Problem(message, location, code=code)
+
+
+@dataclass
+class Document:
+    """One YAML document or JSON value, with the position of each value and key in it."""
+
+    path: str
+    data: Any
+    value_positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    start_line: int = 1
+    # For JSON lines: the raw text, searched for positions only when a finding needs one.
+    raw_json: str | None = None
+
+    def locate(self, *key_path: str | int, key: bool = False) -> Location:
+        """The position of the value (or, with `key=True`, of its key) at `key_path`.
+
+        A path that does not exist falls back to its closest existing ancestor, so a
+        finding about a missing key points at the mapping that should hold it.
+        """
+        if self.raw_json is not None and not self.value_positions:
+            self._index_json()
+        positions = self.key_positions if key else self.value_positions
+        path: KeyPath = tuple(key_path)
+        while path:
+            if path in positions:
+                line, column = positions[path]
+                return Location(self.path, line, column)
+            if key:
+                positions = self.value_positions
+                key = False
+                continue
+            path = path[:-1]
+        line, column = self.value_positions.get((), (self.start_line, 1))
+        return Location(self.path, line, column)
+
+    def _index_json(self) -> None:
+        assert self.raw_json is not None
+        values, keys = locate_json(self.raw_json)
+        self.value_positions = {path: (self.start_line, column) for path, column in values.items()}
+        self.key_positions = {path: (self.start_line, column) for path, column in keys.items()}
+
+
+def suppressions_in(text: str) -> dict[int, frozenset[str]]:
+    """Inline `# cprlint: disable=CODE[,CODE]` comments, by 1-based line."""
+    found: dict[int, frozenset[str]] = {}
+    if "cprlint:" not in text:
+        return found
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _DISABLE_COMMENT.search(line)
+        if match:
+            codes = {code.strip().upper() for code in match.group(1).split(",")}
+            found[number] = frozenset(code for code in codes if code)
+    return found
+
+
+def read_text(
+    path: str, raw: bytes, *, limit: int = MAX_YAML_BYTES
+) -> tuple[str | None, list[Problem]]:
+    """Decode a file's bytes, refusing oversized and non-UTF-8 files with a finding."""
+    if len(raw) > limit:
+        return None, [
+            _problem(
+                TOO_LARGE,
+                f"file is {len(raw):,} bytes, over the {limit:,}-byte limit; split it",
+                Location(path, 1, 1),
+            )
+        ]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        return None, [
+            _problem(UNREADABLE, f"not UTF-8 text (byte {error.start})", Location(path, line, 1))
+        ]
+    return text, []
+
+
+def load_yaml_documents(path: str, text: str) -> tuple[list[Document], list[Problem]]:
+    """Every document of a YAML stream; a syntax error ends the stream with a finding."""
+    documents: list[Document] = []
+    problems: list[Problem] = []
+    loader = yaml.SafeLoader(text)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            builder = _Builder(path)
+            try:
+                data = builder.build(node, (), 0)
+            except _TooComplex as error:
+                problems.append(_problem(UNSAFE, str(error), error.location))
+                continue
+            problems.extend(builder.problems)
+            documents.append(
+                Document(
+                    path=path,
+                    data=data,
+                    value_positions=builder.values,
+                    key_positions=builder.keys,
+                    start_line=node.start_mark.line + 1,
+                )
+            )
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        reason = error.problem or error.context or "invalid YAML"
+        problems.append(
+            _problem(SYNTAX, f"YAML syntax error: {reason}", Location(path, line, column))
+        )
+    except yaml.YAMLError as error:
+        problems.append(_problem(SYNTAX, f"YAML syntax error: {error}", Location(path, 1, 1)))
+    except RecursionError:
+        problems.append(_problem(UNSAFE, "nesting is too deep to read", Location(path, 1, 1)))
+    finally:
+        loader.dispose()
+    return documents, problems
+
+
+class _TooComplex(Exception):
+    def __init__(self, message: str, location: Location) -> None:
+        super().__init__(message)
+        self.location = location
+
+
+class _Builder:
+    """Turns a composed YAML node graph into plain values, recording positions."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.values: dict[KeyPath, tuple[int, int]] = {}
+        self.keys: dict[KeyPath, tuple[int, int]] = {}
+        self.problems: list[Problem] = []
+        self.nodes_built = 0
+        self._built_node_ids: set[int] = set()
+        self._scalars = SafeConstructor()
+
+    def _location(self, node: Node) -> Location:
+        return Location(self.path, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def build(self, node: Node, key_path: KeyPath, depth: int) -> Any:
+        self.nodes_built += 1
+        if self.nodes_built > MAX_NODES:
+            raise _TooComplex(
+                f"document expands to more than {MAX_NODES:,} values "
+                "(alias expansion or size); refusing to read it",
+                self._location(node),
+            )
+        if depth > MAX_DEPTH:
+            raise _TooComplex(
+                f"document nests deeper than {MAX_DEPTH} levels", self._location(node)
+            )
+        if id(node) in self._built_node_ids:
+            # Reached again through an alias: the anchor is elsewhere, so this value is
+            # located by its key (set by the caller), not by the anchor's position.
+            position = self.keys.get(key_path) or self.values.get(key_path[:-1], (1, 1))
+            self.values.setdefault(key_path, position)
+        else:
+            self._built_node_ids.add(id(node))
+            self.values.setdefault(key_path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, ScalarNode):
+            return self._scalar(node)
+        if isinstance(node, SequenceNode):
+            self._check_tag(node, f"{_CORE_TAG}seq")
+            return [
+                self.build(item, (*key_path, index), depth + 1)
+                for index, item in enumerate(node.value)
+            ]
+        if isinstance(node, MappingNode):
+            self._check_tag(node, f"{_CORE_TAG}map")
+            return self._mapping(node, key_path, depth)
+        return None
+
+    def _check_tag(self, node: Node, expected: str) -> None:
+        if node.tag != expected:
+            self.problems.append(
+                _problem(
+                    UNSAFE, f"tag {node.tag!r} is not allowed; use plain YAML", self._location(node)
+                )
+            )
+
+    def _mapping(self, node: MappingNode, key_path: KeyPath, depth: int) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == f"{_CORE_TAG}merge":
+                merged = self.build(value_node, key_path, depth + 1)
+                for source in merged if isinstance(merged, list) else [merged]:
+                    if isinstance(source, dict):
+                        for merged_key, merged_value in source.items():
+                            result.setdefault(merged_key, merged_value)
+                continue
+            if not isinstance(key_node, ScalarNode):
+                self.problems.append(
+                    _problem(
+                        SYNTAX, "a mapping key must be a plain value", self._location(key_node)
+                    )
+                )
+                continue
+            key = self._scalar(key_node)
+            if isinstance(key, Decimal | float):
+                key = str(key_node.value)
+            key_line = key_node.start_mark.line + 1
+            if key in seen:
+                self.problems.append(
+                    _problem(
+                        DUPLICATE_KEY,
+                        f"duplicate key {key!r} (first on line {seen[key]}); the last one wins",
+                        self._location(key_node),
+                    )
+                )
+            seen[key] = key_line
+            child_path = (*key_path, key)
+            self.keys[child_path] = (key_line, key_node.start_mark.column + 1)
+            self.values.pop(child_path, None)  # a later duplicate replaces the earlier position
+            result[key] = self.build(value_node, child_path, depth + 1)
+        return result
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        tag = node.tag
+        if tag not in _SCALAR_TAGS:
+            self.problems.append(
+                _problem(
+                    UNSAFE, f"tag {tag!r} is not allowed; use plain YAML", self._location(node)
+                )
+            )
+            return str(node.value)
+        if tag == f"{_CORE_TAG}str":
+            return str(node.value)
+        if tag == f"{_CORE_TAG}timestamp":
+            # Dates stay text: schemas check their format, the model parses them.
+            return str(node.value)
+        if tag == f"{_CORE_TAG}float":
+            return _decimal_or_text(str(node.value))
+        try:
+            return self._scalars.construct_object(node, deep=True)
+        except (ValueError, yaml.YAMLError):
+            self.problems.append(
+                _problem(SYNTAX, f"value {node.value[:40]!r} cannot be read", self._location(node))
+            )
+            return str(node.value)
+
+
+def _decimal_or_text(text: str) -> Decimal | str:
+    cleaned = text.replace("_", "")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return text  # .inf and .nan: never valid in a policy, the schema reports the text
+    return value if value.is_finite() else text
+
+
+# --- JSON ----------------------------------------------------------------------------
+
+
+def parse_json_line(text: str) -> Any:
+    """Parse one JSON value; floats become Decimal so money and token checks stay exact."""
+    return json.loads(text, parse_float=Decimal)
+
+
+def json_error_column(error: json.JSONDecodeError) -> int:
+    return error.colno
+
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_LITERALS = ("true", "false", "null")
+
+
+def locate_json(text: str) -> tuple[dict[KeyPath, int], dict[KeyPath, int]]:
+    """Columns (1-based) of every value and key in one line of valid JSON.
+
+    Used only when a finding must point inside a fixture line; the fast path never
+    computes positions.
+    """
+    values: dict[KeyPath, int] = {}
+    keys: dict[KeyPath, int] = {}
+    decoder = json.JSONDecoder()
+
+    def skip(index: int) -> int:
+        match = _WHITESPACE.match(text, index)
+        return match.end() if match else index
+
+    def value(index: int, path: KeyPath, depth: int) -> int:
+        index = skip(index)
+        values[path] = index + 1
+        if depth > MAX_DEPTH * 4:
+            raise ValueError("too deep")
+        char = text[index : index + 1]
+        if char == "{":
+            index = skip(index + 1)
+            if text[index : index + 1] == "}":
+                return index + 1
+            while True:
+                index = skip(index)
+                key_start = index
+                key, index = json.decoder.scanstring(text, index + 1)  # type: ignore[attr-defined]
+                keys[(*path, key)] = key_start + 1
+                index = skip(index)
+                index = value(index + 1, (*path, key), depth + 1)  # skip ':'
+                index = skip(index)
+                if text[index : index + 1] == ",":
+                    index += 1
+                    continue
+                return index + 1  # '}'
+        if char == "[":
+            index = skip(index + 1)
+            if text[index : index + 1] == "]":
+                return index + 1
+            position = 0
+            while True:
+                index = value(index, (*path, position), depth + 1)
+                index = skip(index)
+                position += 1
+                if text[index : index + 1] == ",":
+                    index += 1
+                    continue
+                return index + 1  # ']'
+        if char == '"':
+            _, end = json.decoder.scanstring(text, index + 1)  # type: ignore[attr-defined]
+            return int(end)
+        for literal in _LITERALS:
+            if text.startswith(literal, index):
+                return index + len(literal)
+        match = _NUMBER.match(text, index)
+        if match:
+            return match.end()
+        _, end = decoder.raw_decode(text, index)
+        return int(end)
+
+    # Positions found before a problem are still right; the rest falls back to the line.
+    with contextlib.suppress(ValueError, IndexError, RecursionError):
+        value(0, (), 0)
+    return values, keys
+
+
+def iter_json_lines(path: str, lines: Iterator[bytes]) -> Iterator[Document | Problem]:
+    """Stream a JSON Lines file: one Document per non-blank line, or a problem at it."""
+    for number, raw in enumerate(lines, start=1):
+        if len(raw) > MAX_JSON_LINE_BYTES:
+            yield _problem(
+                TOO_LARGE,
+                f"line is {len(raw):,} bytes, over the {MAX_JSON_LINE_BYTES:,}-byte limit",
+                Location(path, number, 1),
+            )
+            continue
+        try:
+            text = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as error:
+            yield _problem(
+                UNREADABLE,
+                f"not UTF-8 text (byte {error.start})",
+                Location(path, number, error.start + 1),
+            )
+            continue
+        if not text.strip():
+            continue
+        try:
+            data = parse_json_line(text)
+        except json.JSONDecodeError as error:
+            yield _problem(
+                SYNTAX, f"JSON syntax error: {error.msg}", Location(path, number, error.colno)
+            )
+            continue
+        except RecursionError:
+            yield _problem(UNSAFE, "nesting is too deep to read", Location(path, number, 1))
+            continue
+        except ValueError as error:  # e.g. an integer with more digits than Python allows
+            yield _problem(SYNTAX, f"JSON value cannot be read: {error}", Location(path, number, 1))
+            continue
+        yield Document(path=path, data=data, start_line=number, raw_json=text)

@@ -1,0 +1,94 @@
+"""Running rules over a project and turning their problems into findings.
+
+The engine owns what a finding finally is: the rule's code and default severity, the
+project's per-rule level (`rules:` in the config), and inline suppressions. Rules only
+say what is wrong and where.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from cprlint.errors import CprlintError
+from cprlint.findings import Finding, Problem, Severity
+from cprlint.model import Conversation
+from cprlint.project import Project
+from cprlint.report import Report
+from cprlint.rules import RULES, Target, rules_for
+from cprlint.rules.context import RuleContext
+
+
+class FindingCollector:
+    """Collects problems as findings, applying rule levels and inline suppressions."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.findings: list[Finding] = []
+        unknown = sorted(code for code in project.config.rule_levels if code not in RULES)
+        if unknown:
+            source = project.config.source or "config"
+            raise CprlintError(f"{source}: unknown rule `{unknown[0]}` (see `cprlint rules`)")
+
+    def add(self, problem: Problem, rule_code: str | None = None) -> None:
+        code = problem.code or rule_code
+        if code is None:
+            raise ValueError("a problem needs a rule code")
+        level = self.project.config.rule_levels.get(code)
+        if level == "off":
+            return
+        suppressed = self.project.suppressions.get(problem.location.path, {})
+        if code in suppressed.get(problem.location.line, ()):
+            return
+        severity = Severity(level) if level else RULES[code].severity
+        self.findings.append(
+            Finding(code, severity, problem.message, problem.location, problem.scope)
+        )
+
+    def add_all(self, problems: Iterable[Problem], rule_code: str | None = None) -> None:
+        for problem in problems:
+            self.add(problem, rule_code)
+
+    def sorted_findings(self) -> tuple[Finding, ...]:
+        return tuple(sorted(set(self.findings)))
+
+
+def lint_conversation(
+    conversation: Conversation, context: RuleContext, collector: FindingCollector
+) -> None:
+    for fixture_rule in rules_for(Target.FIXTURE):
+        assert fixture_rule.check is not None
+        collector.add_all(fixture_rule.check(conversation, context), fixture_rule.code)
+
+
+def lint_static(project: Project, context: RuleContext, collector: FindingCollector) -> None:
+    """Problems of loading, and the rules on policies and prompts."""
+    collector.add_all(project.problems)
+    for policy in project.policies:
+        for policy_rule in rules_for(Target.POLICY):
+            assert policy_rule.check is not None
+            collector.add_all(policy_rule.check(policy, context), policy_rule.code)
+    for prompt in project.prompts.values():
+        for prompt_rule in rules_for(Target.PROMPT):
+            assert prompt_rule.check is not None
+            collector.add_all(prompt_rule.check(prompt, context), prompt_rule.code)
+
+
+def lint_project(project: Project, *, today: dt.date) -> Report:
+    """`cprlint lint`: every static check, with fixtures streamed one conversation at a time."""
+    collector = FindingCollector(project)
+    context = RuleContext(project=project, today=today)
+    lint_static(project, context, collector)
+    conversations = 0
+    for item in project.iter_conversations():
+        if isinstance(item, Problem):
+            collector.add(item)
+            continue
+        conversations += 1
+        lint_conversation(item, context, collector)
+    return Report(
+        command="lint",
+        findings=collector.sorted_findings(),
+        files_checked=tuple(sorted(project.files_checked)),
+        conversations=conversations,
+    )

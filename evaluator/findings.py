@@ -1,0 +1,107 @@
+"""The one type that carries a problem: `Finding`, and the `Location` it points at."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+    @property
+    def rank(self) -> int:
+        return 2 if self is Severity.ERROR else 1
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a file of the project: repository-relative path, 1-based line and column."""
+
+    path: str
+    line: int = 1
+    column: int | None = None
+
+    def __str__(self) -> str:
+        if self.column is None:
+            return f"{self.path}:{self.line}"
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a finding is about, beyond the file: the keys users filter and waive by."""
+
+    intent: str | None = None
+    queue: str | None = None
+    conversation: str | None = None
+    prompt: str | None = None
+
+    def to_dict(self) -> dict[str, str]:
+        return {key: value for key, value in self.__dict__.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What a rule or a loader yields; the engine stamps the rule's code and severity on it."""
+
+    message: str
+    location: Location
+    scope: Scope = field(default_factory=Scope)
+    # Set by loaders, which report under several codes; a rule's problems get its own.
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: Severity
+    message: str
+    location: Location
+    scope: Scope = field(default_factory=Scope)
+    # The waiver (policy path:line) that accepted this finding; a waived finding is shown
+    # but never fails the run.
+    waived_by: str | None = None
+
+    @property
+    def path(self) -> str:
+        return self.location.path
+
+    @property
+    def line(self) -> int:
+        return self.location.line
+
+    @property
+    def column(self) -> int | None:
+        return self.location.column
+
+    @property
+    def sort_key(self) -> tuple[Any, ...]:
+        return (
+            self.location.path,
+            self.location.line,
+            self.location.column or 0,
+            self.rule,
+            self.message,
+            self.scope.conversation or "",
+        )
+
+    def __lt__(self, other: Finding) -> bool:
+        return self.sort_key < other.sort_key
+
+    def to_dict(self) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "message": self.message,
+            "path": self.location.path,
+            "line": self.location.line,
+        }
+        if self.location.column is not None:
+            result["column"] = self.location.column
+        result.update(self.scope.to_dict())
+        if self.waived_by is not None:
+            result["waived_by"] = self.waived_by
+        return result

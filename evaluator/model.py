@@ -1,0 +1,599 @@
+"""The project as cprlint understands it: policies, prompts and fixture conversations.
+
+Every object keeps the `Document` it was built from, so any field can be traced back to
+its file, line and column. Builders are lenient: a value of the wrong shape is left out
+(the schema has already reported it) so that the remaining checks still run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from cprlint.documents import Document
+from cprlint.findings import Location
+
+AUTOMATION_MODES = ("full", "partial", "assisted")
+OUTCOME_STATUSES = ("resolved", "escalated", "abandoned", "open")
+EVENT_TYPES = ("message", "llm_call", "retrieval", "tool_call", "escalation")
+DEFAULT_INTENT = "default"
+
+
+# --- small, forgiving readers of loaded values ----------------------------------------
+
+
+def _mapping(value: Any) -> dict[Any, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str | int):
+        return str(value)
+    return None
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(text for text in (_text(item) for item in value) if text is not None)
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, Decimal) and value.is_finite():
+        return value
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return None
+
+
+def _integer(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    return None
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+# --- policy ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelPrice:
+    """Prices per 1M tokens."""
+
+    input: Decimal
+    output: Decimal
+    cached_input: Decimal
+    cache_write: Decimal
+
+
+@dataclass(frozen=True)
+class Budget:
+    cost_per_resolution: Decimal
+    fully_loaded: bool = False
+
+
+@dataclass(frozen=True)
+class IntentPolicy:
+    name: str
+    risk: str | None
+    tier: str | None
+    budget: Budget | None
+
+
+@dataclass(frozen=True)
+class Pricing:
+    catalog: str = "builtin"
+    as_of: dt.date | None = None
+    models: Mapping[str, ModelPrice] = field(default_factory=dict)
+    retrieval_per_query: Decimal = Decimal(0)
+    tools: Mapping[str, Decimal] = field(default_factory=dict)
+    human_per_minute: Decimal = Decimal(0)
+
+    def tool_price(self, name: str) -> Decimal:
+        return self.tools.get(name, self.tools.get("default", Decimal(0)))
+
+
+@dataclass(frozen=True)
+class RetryLimits:
+    max_per_stage: Mapping[str, int] = field(default_factory=dict)
+    max_fallbacks: int | None = None
+    max_identical_tool_calls: int | None = None
+
+
+@dataclass(frozen=True)
+class Budgets:
+    cost_per_resolution: Budget | None = None
+    queues: Mapping[str, Budget] = field(default_factory=dict)
+    automation: Mapping[str, Budget] = field(default_factory=dict)
+    max_input_tokens: int | None = None
+    max_context_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class Quality:
+    min_resolution_rate: Decimal | None = None
+    max_escalation_rate: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class CreepLimits:
+    max_tokens_pct: Decimal | None = None
+    max_cost_pct: Decimal | None = None
+    max_cumulative_pct: Decimal | None = None
+    min_conversations: int = 30
+
+
+@dataclass(frozen=True)
+class ResolutionRule:
+    statuses: tuple[str, ...] = ("resolved",)
+    resolved_by: tuple[str, ...] = ("ai", "human")
+    exclude_reopened: bool = True
+
+
+@dataclass(frozen=True)
+class Traffic:
+    monthly_tickets: int | None = None
+    mix: Mapping[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Waiver:
+    index: int
+    rule: str
+    reason: str | None
+    owner: str | None
+    expires: dt.date | None
+    intent: str | None = None
+    queue: str | None = None
+    prompt: str | None = None
+    conversation: str | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    document: Document
+    name: str
+    version: int | None
+    project: str | None
+    owners: tuple[str, ...]
+    currency: str
+    pricing: Pricing
+    tiers: Mapping[str, tuple[str, ...]]
+    risk: Mapping[str, tuple[str, ...]]
+    stage_tiers: Mapping[str, str]
+    intents: Mapping[str, IntentPolicy]
+    retries: RetryLimits
+    budgets: Budgets
+    quality: Quality
+    creep: CreepLimits
+    resolution: ResolutionRule
+    traffic: Traffic
+    waivers: tuple[Waiver, ...]
+
+    @property
+    def path(self) -> str:
+        return self.document.path
+
+    def locate(self, *key_path: str | int, key: bool = False) -> Location:
+        return self.document.locate(*key_path, key=key)
+
+    def intent(self, name: str) -> IntentPolicy | None:
+        """The intent's policy, or the `default` intent's for an intent not listed."""
+        return self.intents.get(name) or self.intents.get(DEFAULT_INTENT)
+
+    def tier_of_model(self, model: str) -> str | None:
+        for tier, models in self.tiers.items():
+            if model in models:
+                return tier
+        return None
+
+
+def _budget(value: Any) -> Budget | None:
+    amount = _number(value)
+    if amount is not None:
+        return Budget(amount)
+    mapping = _mapping(value)
+    amount = _number(mapping.get("cost_per_resolution"))
+    if amount is None:
+        return None
+    return Budget(amount, fully_loaded=mapping.get("fully_loaded") is True)
+
+
+def _budgets_by_name(value: Any) -> dict[str, Budget]:
+    budgets = {str(name): _budget(raw) for name, raw in _mapping(value).items()}
+    return {name: budget for name, budget in budgets.items() if budget is not None}
+
+
+def _model_price(value: Any) -> ModelPrice | None:
+    mapping = _mapping(value)
+    input_price, output_price = _number(mapping.get("input")), _number(mapping.get("output"))
+    if input_price is None or output_price is None:
+        return None
+    cached = _number(mapping.get("cached_input"))
+    cache_write = _number(mapping.get("cache_write"))
+    return ModelPrice(
+        input=input_price,
+        output=output_price,
+        cached_input=input_price if cached is None else cached,
+        cache_write=input_price if cache_write is None else cache_write,
+    )
+
+
+def policy_from_document(document: Document) -> Policy:
+    data = _mapping(document.data)
+    metadata = _mapping(data.get("metadata"))
+    pricing = _mapping(data.get("pricing"))
+    model_prices = {
+        str(name): price
+        for name, price in (
+            (name, _model_price(raw)) for name, raw in _mapping(pricing.get("models")).items()
+        )
+        if price is not None
+    }
+    tools = {
+        str(name): price
+        for name, price in (
+            (name, _number(raw)) for name, raw in _mapping(pricing.get("tools")).items()
+        )
+        if price is not None
+    }
+    retries = _mapping(data.get("retries"))
+    budgets = _mapping(data.get("budgets"))
+    quality = _mapping(data.get("quality"))
+    creep = _mapping(data.get("creep"))
+    resolution = _mapping(data.get("resolution"))
+    traffic = _mapping(data.get("traffic"))
+    intents = {
+        str(name): IntentPolicy(
+            name=str(name),
+            risk=_text(_mapping(raw).get("risk")),
+            tier=_text(_mapping(raw).get("tier")),
+            budget=_budget(_mapping(raw).get("budget")),
+        )
+        for name, raw in _mapping(data.get("intents")).items()
+    }
+    waivers = tuple(
+        Waiver(
+            index=index,
+            rule=_text(raw.get("rule")) or "",
+            reason=_text(raw.get("reason")),
+            owner=_text(raw.get("owner")),
+            expires=_date(raw.get("expires")),
+            intent=_text(raw.get("intent")),
+            queue=_text(raw.get("queue")),
+            prompt=_text(raw.get("prompt")),
+            conversation=_text(raw.get("conversation")),
+        )
+        for index, raw in enumerate(data.get("waivers") or [])
+        if isinstance(raw, dict)
+    )
+    max_per_stage = {
+        str(stage): cap
+        for stage, cap in (
+            (stage, _integer(raw)) for stage, raw in _mapping(retries.get("max_per_stage")).items()
+        )
+        if cap is not None
+    }
+    min_conversations = _integer(creep.get("min_conversations"))
+    return Policy(
+        document=document,
+        name=_text(metadata.get("name")) or document.path,
+        version=_integer(metadata.get("version")),
+        project=_text(metadata.get("project")),
+        owners=_texts(metadata.get("owners")),
+        currency=_text(data.get("currency")) or "USD",
+        pricing=Pricing(
+            catalog=_text(pricing.get("catalog")) or "builtin",
+            as_of=_date(pricing.get("as_of")),
+            models=model_prices,
+            retrieval_per_query=_number(_mapping(pricing.get("retrieval")).get("per_query"))
+            or Decimal(0),
+            tools=tools,
+            human_per_minute=_number(_mapping(pricing.get("human")).get("per_minute"))
+            or Decimal(0),
+        ),
+        tiers={str(tier): _texts(models) for tier, models in _mapping(data.get("tiers")).items()},
+        risk={str(level): _texts(tiers) for level, tiers in _mapping(data.get("risk")).items()},
+        stage_tiers={
+            str(stage): tier
+            for stage, tier in (
+                (stage, _text(raw))
+                for stage, raw in _mapping(_mapping(data.get("routing")).get("stages")).items()
+            )
+            if tier is not None
+        },
+        intents=intents,
+        retries=RetryLimits(
+            max_per_stage=max_per_stage,
+            max_fallbacks=_integer(retries.get("max_fallbacks")),
+            max_identical_tool_calls=_integer(retries.get("max_identical_tool_calls")),
+        ),
+        budgets=Budgets(
+            cost_per_resolution=_budget(budgets.get("cost_per_resolution")),
+            queues=_budgets_by_name(budgets.get("queues")),
+            automation=_budgets_by_name(budgets.get("automation")),
+            max_input_tokens=_integer(budgets.get("max_input_tokens")),
+            max_context_tokens=_integer(budgets.get("max_context_tokens")),
+        ),
+        quality=Quality(
+            min_resolution_rate=_number(quality.get("min_resolution_rate")),
+            max_escalation_rate=_number(quality.get("max_escalation_rate")),
+        ),
+        creep=CreepLimits(
+            max_tokens_pct=_number(creep.get("max_tokens_pct")),
+            max_cost_pct=_number(creep.get("max_cost_pct")),
+            max_cumulative_pct=_number(creep.get("max_cumulative_pct")),
+            min_conversations=30 if min_conversations is None else min_conversations,
+        ),
+        resolution=ResolutionRule(
+            statuses=_texts(resolution.get("statuses")) or ("resolved",),
+            resolved_by=_texts(resolution.get("resolved_by")) or ("ai", "human"),
+            exclude_reopened=resolution.get("exclude_reopened") is not False,
+        ),
+        traffic=Traffic(
+            monthly_tickets=_integer(traffic.get("monthly_tickets")),
+            mix={
+                str(intent): share
+                for intent, share in (
+                    (intent, _number(raw)) for intent, raw in _mapping(traffic.get("mix")).items()
+                )
+                if share is not None
+            },
+        ),
+        waivers=waivers,
+    )
+
+
+# --- prompts -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PromptVersion:
+    prompt_id: str
+    version: str
+    path: str
+    template: str
+    # Line of the file on which the template starts (after the front matter).
+    template_line: int
+    model: str | None = None
+    max_output_tokens: int | None = None
+    front_matter: Document | None = None
+
+
+@dataclass(frozen=True)
+class Prompt:
+    id: str
+    manifest: Document
+    released: str | None
+    owners: tuple[str, ...]
+    versions: Mapping[str, PromptVersion]
+
+    @property
+    def released_version(self) -> PromptVersion | None:
+        return self.versions.get(self.released) if self.released else None
+
+
+def prompt_version_from_parts(
+    *,
+    prompt_id: str,
+    version: str,
+    path: str,
+    template: str,
+    template_line: int,
+    front_matter: Document | None,
+) -> PromptVersion:
+    settings = _mapping(front_matter.data) if front_matter else {}
+    return PromptVersion(
+        prompt_id=prompt_id,
+        version=version,
+        path=path,
+        template=template,
+        template_line=template_line,
+        model=_text(settings.get("model")),
+        max_output_tokens=_integer(settings.get("max_output_tokens")),
+        front_matter=front_matter,
+    )
+
+
+# --- fixtures ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int
+    output_tokens: int
+    cached_input_tokens: int = 0
+    cache_write_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class Message:
+    index: int
+    role: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class LlmCall:
+    index: int
+    stage: str | None
+    prompt: str | None
+    prompt_version: str | None
+    model: str
+    attempt: int
+    status: str
+    fallback: bool
+    vars: Mapping[str, Any]
+    usage: Usage | None
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    index: int
+    stage: str | None
+    query: str | None
+    context_tokens: int
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    index: int
+    stage: str | None
+    name: str
+    args: Any
+    status: str
+
+
+@dataclass(frozen=True)
+class Escalation:
+    index: int
+    reason: str | None
+    handle_minutes: Decimal
+
+
+@dataclass(frozen=True)
+class OtherEvent:
+    """An event whose type cprlint does not know; kept so rules can point at it."""
+
+    index: int
+    type: str
+
+
+Event = Message | LlmCall | Retrieval | ToolCall | Escalation | OtherEvent
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    resolved_by: str | None
+    reopened: bool
+
+
+@dataclass(frozen=True)
+class Conversation:
+    document: Document
+    id: str
+    intent: str
+    queue: str
+    project: str | None
+    automation: str
+    vars: Mapping[str, Any]
+    outcome: Outcome
+    events: tuple[Event, ...]
+
+    def locate(self, *key_path: str | int, key: bool = False) -> Location:
+        return self.document.locate(*key_path, key=key)
+
+
+def _token_count(value: Any) -> int:
+    count = _integer(value)
+    return count if count is not None and count >= 0 else 0
+
+
+def _usage(value: Any) -> Usage | None:
+    if not isinstance(value, dict):
+        return None
+    return Usage(
+        input_tokens=_token_count(value.get("input_tokens")),
+        output_tokens=_token_count(value.get("output_tokens")),
+        cached_input_tokens=_token_count(value.get("cached_input_tokens")),
+        cache_write_tokens=_token_count(value.get("cache_write_tokens")),
+    )
+
+
+def _event(index: int, raw: dict[str, Any]) -> Event:
+    kind = raw.get("type")
+    stage = _text(raw.get("stage"))
+    if kind == "llm_call":
+        attempt = _integer(raw.get("attempt"))
+        return LlmCall(
+            index=index,
+            stage=stage,
+            prompt=_text(raw.get("prompt")),
+            prompt_version=_text(raw.get("prompt_version")),
+            model=_text(raw.get("model")) or "",
+            attempt=attempt if attempt is not None and attempt >= 1 else 1,
+            status=_text(raw.get("status")) or "ok",
+            fallback=raw.get("fallback") is True,
+            vars=_mapping(raw.get("vars")),
+            usage=_usage(raw.get("usage")),
+        )
+    if kind == "retrieval":
+        return Retrieval(
+            index=index,
+            stage=stage,
+            query=_text(raw.get("query")),
+            context_tokens=_token_count(raw.get("context_tokens")),
+        )
+    if kind == "tool_call":
+        return ToolCall(
+            index=index,
+            stage=stage,
+            name=_text(raw.get("name")) or "",
+            args=raw.get("args"),
+            status=_text(raw.get("status")) or "ok",
+        )
+    if kind == "escalation":
+        minutes = _number(raw.get("handle_minutes"))
+        return Escalation(
+            index=index,
+            reason=_text(raw.get("reason")),
+            handle_minutes=minutes if minutes is not None and minutes >= 0 else Decimal(0),
+        )
+    if kind == "message":
+        text = raw.get("text")
+        return Message(
+            index=index, role=_text(raw.get("role")), text=text if isinstance(text, str) else ""
+        )
+    return OtherEvent(index=index, type=str(kind))
+
+
+def conversation_from_document(document: Document) -> Conversation | None:
+    """The conversation in a fixture document, or None when it is not one at all."""
+    data = document.data
+    if not isinstance(data, dict):
+        return None
+    outcome = _mapping(data.get("outcome"))
+    automation = _text(data.get("automation"))
+    return Conversation(
+        document=document,
+        id=_text(data.get("id")) or f"{document.path}:{document.start_line}",
+        intent=_text(data.get("intent")) or DEFAULT_INTENT,
+        queue=_text(data.get("queue")) or "default",
+        project=_text(data.get("project")),
+        automation=automation if automation in AUTOMATION_MODES else "full",
+        vars=_mapping(data.get("vars")),
+        outcome=Outcome(
+            status=_text(outcome.get("status")) or "open",
+            resolved_by=_text(outcome.get("resolved_by")),
+            reopened=outcome.get("reopened") is True,
+        ),
+        events=tuple(
+            _event(index, raw)
+            for index, raw in enumerate(data.get("events") or [])
+            if isinstance(raw, dict)
+        ),
+    )

@@ -1,0 +1,8 @@
+"""Every rule cprlint knows, registered on import. `RULES` maps code -> Rule."""
+
+from __future__ import annotations
+
+from cprlint.rules import fixtures, inputs, policy, prompts
+from cprlint.rules.registry import RULES, Rule, Target, rules_for
+
+__all__ = ["RULES", "Rule", "Target", "fixtures", "inputs", "policy", "prompts", "rules_for"]

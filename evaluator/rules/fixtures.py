@@ -1,0 +1,259 @@
+"""Static rules on fixture conversations: shape, references, usage, personal data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from cprlint.findings import Problem, Scope, Severity
+from cprlint.model import EVENT_TYPES, Conversation, LlmCall, OtherEvent
+from cprlint.pii import find_personal_data
+from cprlint.rules.context import RuleContext
+from cprlint.rules.registry import Target, documented_rule, rule
+
+# Keys whose values are names cprlint itself reads, never free text from a customer.
+_STRUCTURAL_KEYS = frozenset(
+    {"id", "type", "role", "stage", "model", "prompt", "prompt_version", "status", "intent",
+     "queue", "project", "automation", "resolved_by", "name", "started_at"}
+)
+
+
+def _scope(conversation: Conversation, **extra: str | None) -> Scope:
+    return Scope(
+        conversation=conversation.id,
+        intent=conversation.intent,
+        queue=conversation.queue,
+        **extra,
+    )
+
+
+@rule("CPR301", "duplicate-conversation-id", Severity.ERROR, Target.FIXTURE)
+def duplicate_conversation_id(conversation: Conversation, context: RuleContext) -> Iterator[Problem]:
+    """
+    Two fixture conversations have the same `id`.
+
+    Why: reports, waivers and the base comparison pair conversations by id; a duplicate
+    counts one ticket twice and makes the comparison pair the wrong calls.
+
+    Failing:
+        {"id": "T-1001", "intent": "order_status", ...}
+        {"id": "T-1001", "intent": "billing_dispute", ...}
+    Passing:
+        {"id": "T-1001", "intent": "order_status", ...}
+        {"id": "T-1002", "intent": "billing_dispute", ...}
+    """
+    first = context.first_seen_conversations.get(conversation.id)
+    here = conversation.locate("id")
+    if first is None:
+        context.first_seen_conversations[conversation.id] = here
+        return
+    yield Problem(
+        f"conversation id `{conversation.id}` is used again (first at {first})",
+        here,
+        _scope(conversation),
+    )
+
+
+@rule("CPR302", "unknown-intent", Severity.ERROR, Target.FIXTURE)
+def unknown_intent(conversation: Conversation, context: RuleContext) -> Iterator[Problem]:
+    """
+    A conversation's intent is neither listed by its policy nor covered by a `default`
+    intent, or no policy governs the conversation at all.
+
+    Why: such a ticket has no tier, no risk level and no budget; it is priced with the
+    catalog only and escapes every check that matters.
+
+    Failing:
+        # policy lists password_reset only, with no default
+        {"id": "T-1", "intent": "card_lost", ...}
+    Passing:
+        # policy lists password_reset and default
+        {"id": "T-1", "intent": "card_lost", ...}
+    """
+    policy = context.project.policy_for(conversation.project)
+    scope = _scope(conversation)
+    if policy is None:
+        if context.project.policies:
+            yield Problem(
+                f"no policy governs project `{conversation.project}`; add one with "
+                "`metadata.project` set, or one without a project",
+                conversation.locate("project"),
+                scope,
+            )
+        return
+    if policy.intent(conversation.intent) is None:
+        yield Problem(
+            f"intent `{conversation.intent}` is not in policy `{policy.name}`, which has no "
+            "`default` intent",
+            conversation.locate("intent"),
+            scope,
+        )
+
+
+@rule("CPR303", "unknown-event-type", Severity.ERROR, Target.FIXTURE)
+def unknown_event_type(conversation: Conversation, context: RuleContext) -> Iterator[Problem]:
+    """
+    An event has a `type` cprlint does not know.
+
+    Why: cost comes from `llm_call`, `retrieval` and `tool_call` events; an event typed
+    `llm-call` or `tool` is silently not priced. Known types: message, llm_call,
+    retrieval, tool_call, escalation.
+
+    Failing:
+        {"type": "llm-call", "model": "gpt-4o", "usage": {...}}
+    Passing:
+        {"type": "llm_call", "model": "gpt-4o", "usage": {...}}
+    """
+    for event in conversation.events:
+        if isinstance(event, OtherEvent):
+            yield Problem(
+                f"event type `{event.type}` is not one of {', '.join(EVENT_TYPES)}",
+                conversation.locate("events", event.index, "type"),
+                _scope(conversation),
+            )
+
+
+documented_rule(
+    "CPR304",
+    "bad-token-count",
+    Severity.ERROR,
+    Target.FIXTURE,
+    """
+    A token count is negative or not a whole number.
+
+    Why: token counts come from provider usage objects and are whole, non-negative
+    numbers; anything else is a broken export and would price to nonsense. Checked by
+    the fixture schema for `input_tokens`, `output_tokens`, `cached_input_tokens`,
+    `cache_write_tokens` and `context_tokens`.
+
+    Failing:
+        "usage": {"input_tokens": -12, "output_tokens": 3.5}
+    Passing:
+        "usage": {"input_tokens": 812, "output_tokens": 12}
+    """,
+)
+
+
+@rule("CPR305", "llm-call-without-usage", Severity.WARNING, Target.FIXTURE)
+def llm_call_without_usage(conversation: Conversation, context: RuleContext) -> Iterator[Problem]:
+    """
+    An `llm_call` has no `usage` object.
+
+    Why: a call without usage costs nothing in replay, so the conversation looks cheaper
+    than it was. Some streamed responses really arrive without usage; record it when the
+    provider offers it (`stream_options: {include_usage: true}` for OpenAI).
+
+    Failing:
+        {"type": "llm_call", "model": "gpt-4o", "status": "ok"}
+    Passing:
+        {"type": "llm_call", "model": "gpt-4o", "status": "ok",
+         "usage": {"input_tokens": 812, "output_tokens": 40}}
+    """
+    for event in conversation.events:
+        if isinstance(event, LlmCall) and event.usage is None:
+            yield Problem(
+                "llm_call has no `usage`; it will be priced at 0",
+                conversation.locate("events", event.index),
+                _scope(conversation, prompt=event.prompt),
+            )
+
+
+@rule("CPR306", "cached-above-input", Severity.ERROR, Target.FIXTURE)
+def cached_above_input(conversation: Conversation, context: RuleContext) -> Iterator[Problem]:
+    """
+    Cached and cache-written tokens add up to more than `input_tokens`.
+
+    Why: in fixtures `input_tokens` counts all prompt tokens, cached ones included
+    (OpenAI's convention). Anthropic reports cache reads and writes apart from
+    `input_tokens`; an export that copies its numbers unchanged makes the uncached part
+    negative. Add the cache tokens into `input_tokens`.
+
+    Failing:
+        "usage": {"input_tokens": 20, "cached_input_tokens": 1800, "output_tokens": 90}
+    Passing:
+        "usage": {"input_tokens": 1820, "cached_input_tokens": 1800, "output_tokens": 90}
+    """
+    for event in conversation.events:
+        if not isinstance(event, LlmCall) or event.usage is None:
+            continue
+        usage = event.usage
+        if usage.cached_input_tokens + usage.cache_write_tokens > usage.input_tokens:
+            yield Problem(
+                f"cached ({usage.cached_input_tokens}) and cache-written "
+                f"({usage.cache_write_tokens}) tokens exceed input_tokens "
+                f"({usage.input_tokens}); input_tokens must include them",
+                conversation.locate("events", event.index, "usage", "cached_input_tokens"),
+                _scope(conversation, prompt=event.prompt),
+            )
+
+
+def _strings(value: Any, key_path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    if isinstance(value, str):
+        yield key_path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key not in _STRUCTURAL_KEYS or not isinstance(item, str):
+                yield from _strings(item, (*key_path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*key_path, index))
+
+
+@rule("CPR307", "personal-data", Severity.ERROR, Target.FIXTURE)
+def personal_data(conversation: Conversation, context: RuleContext) -> Iterator[Problem]:
+    """
+    Fixture text contains personal data: an e-mail address, a phone number or a payment
+    card number (one that passes the Luhn check).
+
+    Why: fixtures are committed to the repository and read by everyone with access to
+    it. Replace personal data with placeholders (`cprlint import` does it for you); the
+    token count barely changes.
+
+    Failing:
+        {"type": "message", "role": "user", "text": "I'm dana@example.com, card 4111 1111 1111 1111"}
+    Passing:
+        {"type": "message", "role": "user", "text": "I'm <EMAIL_1>, card <CARD_1>"}
+    """
+    for key_path, text in _strings(conversation.document.data, ()):
+        for found in find_personal_data(text):
+            yield Problem(
+                f"{found.kind} in fixture text; replace it with a placeholder",
+                conversation.locate(*key_path),
+                _scope(conversation),
+            )
+
+
+@rule("CPR308", "unknown-prompt-version", Severity.ERROR, Target.FIXTURE)
+def unknown_prompt_version(conversation: Conversation, context: RuleContext) -> Iterator[Problem]:
+    """
+    An `llm_call` names a prompt, or a prompt version, that the project does not have.
+
+    Why: replay re-counts a call's tokens by rendering the recorded version and the
+    version under review; without the recorded version's file the difference cannot be
+    computed, and the call's cost under the new prompt is unknown. Versions that
+    fixtures reference must be kept.
+
+    Failing:
+        {"type": "llm_call", "prompt": "billing_answer", "prompt_version": "v9", ...}
+    Passing:
+        {"type": "llm_call", "prompt": "billing_answer", "prompt_version": "v3", ...}
+    """
+    prompts = context.project.prompts
+    if not prompts:
+        return
+    for event in conversation.events:
+        if not isinstance(event, LlmCall) or event.prompt is None:
+            continue
+        prompt = prompts.get(event.prompt)
+        if prompt is None:
+            yield Problem(
+                f"prompt `{event.prompt}` does not exist under {context.project.config.prompts}/",
+                conversation.locate("events", event.index, "prompt"),
+                _scope(conversation, prompt=event.prompt),
+            )
+        elif event.prompt_version is not None and event.prompt_version not in prompt.versions:
+            yield Problem(
+                f"prompt `{event.prompt}` has no version `{event.prompt_version}`",
+                conversation.locate("events", event.index, "prompt_version"),
+                _scope(conversation, prompt=event.prompt),
+            )
