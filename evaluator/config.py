@@ -78,9 +78,7 @@ def _config_from_mapping(data: Any, source: str) -> Config:
         raise CprlintError(f"{source}: the config must be a mapping of settings")
     unknown = sorted(str(key) for key in data if key not in _KEYS)
     if unknown:
-        raise CprlintError(
-            f"{source}: unknown setting `{unknown[0]}` (known: {', '.join(_KEYS)})"
-        )
+        raise CprlintError(f"{source}: unknown setting `{unknown[0]}` (known: {', '.join(_KEYS)})")
     config = Config(source=source)
     values: dict[str, Any] = {}
     if "policies" in data:

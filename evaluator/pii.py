@@ -74,7 +74,11 @@ def find_personal_data(text: str) -> Iterator[PersonalData]:
         digits = _digits(candidate)
         if not 9 <= len(digits) <= 15 or _DATE_LIKE.match(candidate) or not free(*match.span()):
             continue
-        has_shape = candidate.startswith("+") or "(" in candidate or len(re.findall(r"[ .-]", candidate)) >= 2
+        has_shape = (
+            candidate.startswith("+")
+            or "(" in candidate
+            or len(re.findall(r"[ .-]", candidate)) >= 2
+        )
         if has_shape:
             taken.append(match.span())
             yield PersonalData(PHONE, match.start(), match.end(), candidate)

@@ -99,7 +99,9 @@ class Project:
         try:
             raw = path.read_bytes()
         except OSError as error:
-            return [], [Problem(f"cannot read: {error.strerror}", Location(display), code=UNREADABLE)]
+            return [], [
+                Problem(f"cannot read: {error.strerror}", Location(display), code=UNREADABLE)
+            ]
         text, problems = read_text(display, raw, limit=MAX_YAML_BYTES)
         if text is None:
             return [], problems

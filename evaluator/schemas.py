@@ -5,12 +5,12 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from functools import cache
 from importlib import resources
 from typing import Any
 
 import jsonschema
-
 from cprlint.documents import Document
 from cprlint.findings import Problem, Scope
 
@@ -76,7 +76,10 @@ def _where(path: list[str | int]) -> str:
 
 
 def _show(value: Any) -> str:
-    text = json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
+    if isinstance(value, Decimal):
+        text = str(value)
+    else:
+        text = json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -93,7 +96,7 @@ _TYPE_WORDS = {
 
 def _type_words(expected: Any) -> str:
     if isinstance(expected, list):
-        return " or ".join(_TYPE_WORDS.get(item, item) for item in expected)
+        return " or ".join(_TYPE_WORDS.get(str(item), str(item)) for item in expected)
     return _TYPE_WORDS.get(expected, str(expected))
 
 
@@ -120,8 +123,7 @@ def _describe(error: Any, document: Document, scope: Scope) -> Problem:
         location = document.locate(*path, key=True) if path else document.locate()
     elif validator == "type":
         message = (
-            f"{where} must be {_type_words(error.validator_value)}, "
-            f"not {_show(error.instance)}"
+            f"{where} must be {_type_words(error.validator_value)}, not {_show(error.instance)}"
         )
     elif validator in ("enum", "const"):
         options = error.validator_value if validator == "enum" else [error.validator_value]
@@ -150,5 +152,7 @@ def _describe(error: Any, document: Document, scope: Scope) -> Problem:
         message = f"{where}: {error.message}"
     if path and path[-1] in _TOKEN_COUNT_KEYS and validator in ("type", "minimum"):
         code = BAD_TOKEN_COUNT
-        message = f"{where} must be a whole number of tokens, 0 or more, not {_show(error.instance)}"
+        message = (
+            f"{where} must be a whole number of tokens, 0 or more, not {_show(error.instance)}"
+        )
     return Problem(message, location, scope, code=code)

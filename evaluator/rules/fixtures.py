@@ -13,8 +13,23 @@ from cprlint.rules.registry import Target, documented_rule, rule
 
 # Keys whose values are names cprlint itself reads, never free text from a customer.
 _STRUCTURAL_KEYS = frozenset(
-    {"id", "type", "role", "stage", "model", "prompt", "prompt_version", "status", "intent",
-     "queue", "project", "automation", "resolved_by", "name", "started_at"}
+    {
+        "id",
+        "type",
+        "role",
+        "stage",
+        "model",
+        "prompt",
+        "prompt_version",
+        "status",
+        "intent",
+        "queue",
+        "project",
+        "automation",
+        "resolved_by",
+        "name",
+        "started_at",
+    }
 )
 
 
@@ -28,7 +43,9 @@ def _scope(conversation: Conversation, **extra: str | None) -> Scope:
 
 
 @rule("CPR301", "duplicate-conversation-id", Severity.ERROR, Target.FIXTURE)
-def duplicate_conversation_id(conversation: Conversation, context: RuleContext) -> Iterator[Problem]:
+def duplicate_conversation_id(
+    conversation: Conversation, context: RuleContext
+) -> Iterator[Problem]:
     """
     Two fixture conversations have the same `id`.
 
@@ -173,9 +190,13 @@ def cached_above_input(conversation: Conversation, context: RuleContext) -> Iter
     Passing:
         "usage": {"input_tokens": 1820, "cached_input_tokens": 1800, "output_tokens": 90}
     """
+    raw_events = conversation.document.data.get("events")
     for event in conversation.events:
         if not isinstance(event, LlmCall) or event.usage is None:
             continue
+        raw_usage = raw_events[event.index].get("usage", {})
+        if not all(_is_count(raw_usage.get(key, 0)) for key in _USAGE_KEYS):
+            continue  # a broken count is reported as such (CPR304), not compared
         usage = event.usage
         if usage.cached_input_tokens + usage.cache_write_tokens > usage.input_tokens:
             yield Problem(
@@ -187,7 +208,16 @@ def cached_above_input(conversation: Conversation, context: RuleContext) -> Iter
             )
 
 
-def _strings(value: Any, key_path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+_USAGE_KEYS = ("input_tokens", "cached_input_tokens", "cache_write_tokens")
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _strings(
+    value: Any, key_path: tuple[str | int, ...]
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
     if isinstance(value, str):
         yield key_path, value
     elif isinstance(value, dict):

@@ -105,12 +105,12 @@ def undefined_reference(policy: Policy, context: RuleContext) -> Iterator[Proble
                 f"stage `{stage}` is routed to tier `{tier}`, which `tiers` does not define",
                 policy.locate("routing", "stages", stage),
             )
-    for intent in policy.traffic.mix:
-        if intent not in policy.intents:
+    for mix_intent in policy.traffic.mix:
+        if mix_intent not in policy.intents:
             yield Problem(
-                f"the traffic mix names intent `{intent}`, which `intents` does not list",
-                policy.locate("traffic", "mix", intent, key=True),
-                Scope(intent=intent),
+                f"the traffic mix names intent `{mix_intent}`, which `intents` does not list",
+                policy.locate("traffic", "mix", mix_intent, key=True),
+                Scope(intent=mix_intent),
             )
     for waiver in policy.waivers:
         if waiver.rule and waiver.rule not in RULES:
@@ -182,8 +182,16 @@ def no_default_intent(policy: Policy, context: RuleContext) -> Iterator[Problem]
 
 def _budget_places(policy: Policy) -> Iterator[tuple[tuple[str | int, ...], Any, Scope]]:
     for name in policy.intents:
-        yield ("intents", name, "budget"), _raw(policy, "intents", name, "budget"), Scope(intent=name)
-    yield ("budgets", "cost_per_resolution"), _raw(policy, "budgets", "cost_per_resolution"), Scope()
+        yield (
+            ("intents", name, "budget"),
+            _raw(policy, "intents", name, "budget"),
+            Scope(intent=name),
+        )
+    yield (
+        ("budgets", "cost_per_resolution"),
+        _raw(policy, "budgets", "cost_per_resolution"),
+        Scope(),
+    )
     for queue, value in (_raw(policy, "budgets", "queues") or {}).items():
         yield ("budgets", "queues", queue), value, Scope(queue=queue)
     for mode, value in (_raw(policy, "budgets", "automation") or {}).items():
@@ -249,8 +257,12 @@ def negative_cap_or_price(policy: Policy, context: RuleContext) -> Iterator[Prob
             places.append((("pricing", "models", model, kind), value))
     for tool, value in (_raw(policy, "pricing", "tools") or {}).items():
         places.append((("pricing", "tools", tool), value))
-    places.append((("pricing", "retrieval", "per_query"), _raw(policy, "pricing", "retrieval", "per_query")))
-    places.append((("pricing", "human", "per_minute"), _raw(policy, "pricing", "human", "per_minute")))
+    places.append(
+        (("pricing", "retrieval", "per_query"), _raw(policy, "pricing", "retrieval", "per_query"))
+    )
+    places.append(
+        (("pricing", "human", "per_minute"), _raw(policy, "pricing", "human", "per_minute"))
+    )
     for key_path, value in places:
         if isinstance(value, int | Decimal) and not isinstance(value, bool) and value < 0:
             yield Problem(
@@ -333,7 +345,11 @@ def waiver_incomplete(policy: Policy, context: RuleContext) -> Iterator[Problem]
     for waiver in policy.waivers:
         missing = [
             name
-            for name, value in (("owner", waiver.owner), ("reason", waiver.reason), ("expires", waiver.expires))
+            for name, value in (
+                ("owner", waiver.owner),
+                ("reason", waiver.reason),
+                ("expires", waiver.expires),
+            )
             if value is None or (isinstance(value, str) and not value.strip())
         ]
         if missing:
@@ -363,9 +379,15 @@ def policies_overlap(policy: Policy, context: RuleContext) -> Iterator[Problem]:
         if other is policy:
             return
         if other.project == policy.project:
-            governs = f"project `{policy.project}`" if policy.project else "conversations of no other policy"
+            governs = (
+                f"project `{policy.project}`"
+                if policy.project
+                else "conversations of no other policy"
+            )
             yield Problem(
                 f"policy `{policy.name}` and `{other.name}` ({other.path}) both govern {governs}",
-                policy.locate("metadata", "project") if policy.project else policy.locate("metadata"),
+                policy.locate("metadata", "project")
+                if policy.project
+                else policy.locate("metadata"),
             )
             return

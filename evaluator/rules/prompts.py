@@ -127,5 +127,7 @@ def invalid_front_matter(prompt: Prompt, context: RuleContext) -> Iterator[Probl
                 isinstance(value, int) and not isinstance(value, bool) and value > 0
             ):
                 yield Problem(
-                    "`max_output_tokens` must be a whole number above 0", document.locate(key), scope
+                    "`max_output_tokens` must be a whole number above 0",
+                    document.locate(key),
+                    scope,
                 )

@@ -41,13 +41,14 @@ class Rule:
 
     @property
     def summary(self) -> str:
-        return self.doc.strip().splitlines()[0].strip()
+        """The docstring's first paragraph, on one line."""
+        return " ".join(self.doc.strip().split("\n\n")[0].split())
 
     @property
     def explanation(self) -> str:
-        """The docstring without its summary line."""
-        lines = self.doc.strip().splitlines()
-        return "\n".join(lines[1:]).strip()
+        """The docstring without its summary paragraph."""
+        parts = self.doc.strip().split("\n\n", 1)
+        return parts[1].strip() if len(parts) > 1 else ""
 
 
 RULES: dict[str, Rule] = {}

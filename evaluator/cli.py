@@ -1,0 +1,195 @@
+"""The command line: click parses, one function per command does the work.
+
+Every command returns an exit code; `main` is the one place that turns expected
+failures into a one-line message and exit 2, and anything unexpected into a one-line
+internal error with exit 3. No traceback reaches a user.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+from cprlint import __version__
+from cprlint.errors import CprlintError, ExitCode
+from cprlint.outputs import parse_targets, write_report
+from cprlint.report import exit_code_for
+from cprlint.rules import RULES
+from cprlint.rules.registry import describe
+from cprlint.schemas import SCHEMA_NAMES, schema_text
+
+FAIL_ON_CHOICES = ("error", "warning", "never")
+
+
+def _today(value: str | None) -> dt.date:
+    if value is None:
+        return dt.datetime.now(dt.UTC).date()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as error:
+        raise CprlintError(f"--today: `{value}` is not a date (YYYY-MM-DD)") from error
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise CprlintError(f"{output}: cannot write: {error.strerror}") from error
+
+
+def format_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    function = click.option(
+        "--format",
+        "formats",
+        multiple=True,
+        metavar="FORMAT[:FILE]",
+        help="text, json, markdown, sarif, github or junit; repeat with FORMAT:FILE for several.",
+    )(function)
+    return click.option(
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write the report to FILE.",
+    )(function)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cprlint", message="%(prog)s %(version)s")
+def cli() -> None:
+    """cprlint: keep the LLM cost per resolution of support automation honest at review time."""
+
+
+@cli.command()
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@format_option
+@click.option(
+    "--fail-on", type=click.Choice(FAIL_ON_CHOICES), help="Lowest severity that fails the run."
+)
+@click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    help="Judge waiver expiry against this date (default: today, UTC).",
+)
+def lint(
+    path: Path,
+    formats: tuple[str, ...],
+    output: Path | None,
+    fail_on: str | None,
+    today: str | None,
+) -> int:
+    """Static checks of policies, prompts and fixture shape (no replay)."""
+    from cprlint.engine import lint_project
+    from cprlint.project import load_project
+
+    targets = parse_targets(formats, output)
+    project = load_project(path)
+    report = lint_project(project, today=_today(today))
+    write_report(report, targets, root=path)
+    return exit_code_for(report.findings, fail_on or project.config.fail_on)
+
+
+@cli.command("rules")
+@click.option(
+    "--format", "output_format", type=click.Choice(("text", "json", "markdown")), default="text"
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path))
+def list_rules(output_format: str, output: Path | None) -> int:
+    """List every rule: code, default severity, name and summary."""
+    rules = [RULES[code] for code in sorted(RULES)]
+    if output_format == "json":
+        text = json.dumps([describe(rule) for rule in rules], indent=2) + "\n"
+    elif output_format == "markdown":
+        rows = ["| Code | Name | Severity | What |", "|---|---|---|---|"]
+        rows += [f"| {r.code} | {r.name} | {r.severity.value} | {r.summary} |" for r in rules]
+        text = "\n".join(rows) + "\n"
+    else:
+        text = "".join(f"{r.code}  {r.severity.value:<8} {r.name:<28} {r.summary}\n" for r in rules)
+    _emit(text, output)
+    return ExitCode.OK
+
+
+@cli.command()
+@click.argument("code")
+@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path))
+def explain(code: str, output_format: str, output: Path | None) -> int:
+    """Show what a rule checks, why, and a failing and a passing example."""
+    rule = RULES.get(code.upper())
+    if rule is None:
+        raise CprlintError(f"unknown rule `{code}` (see `cprlint rules`)")
+    if output_format == "json":
+        text = json.dumps({**describe(rule), "doc": rule.doc}, indent=2) + "\n"
+    else:
+        text = f"{rule.code} {rule.name} ({rule.severity.value} by default)\n\n{rule.doc}\n"
+    _emit(text, output)
+    return ExitCode.OK
+
+
+@cli.command()
+@click.argument("name", type=click.Choice(SCHEMA_NAMES))
+@click.option("--format", "output_format", type=click.Choice(("json",)), default="json")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path))
+def schema(name: str, output_format: str, output: Path | None) -> int:
+    """Print the JSON Schema of a policy or a fixture conversation, for editors."""
+    _emit(schema_text(name), output)
+    return ExitCode.OK
+
+
+def _fail(message: str, code: ExitCode) -> int:
+    sys.stderr.write(f"cprlint: {message}\n")
+    return int(code)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return the exit code; never raises, never prints a traceback."""
+    try:
+        result = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="cprlint",
+            standalone_mode=False,
+        )
+    except CprlintError as error:
+        return _fail(f"error: {error}", ExitCode.USAGE)
+    except click.UsageError as error:
+        if type(error).__name__ == "NoArgsIsHelpError" and error.ctx is not None:
+            click.echo(error.ctx.get_help(), err=True)  # `cprlint` alone: the help, as usage
+            return ExitCode.USAGE
+        command = f"{error.ctx.info_name}: " if error.ctx and error.ctx.parent else ""
+        message = " ".join(error.format_message().split())
+        return _fail(f"error: {command}{message} (see --help)", ExitCode.USAGE)
+    except click.ClickException as error:
+        return _fail(f"error: {error.format_message()}".replace("\n", " "), ExitCode.USAGE)
+    except click.exceptions.Abort:
+        return _fail("aborted", ExitCode.USAGE)
+    except BrokenPipeError:
+        return ExitCode.OK
+    except KeyboardInterrupt:
+        return _fail("interrupted", ExitCode.USAGE)
+    except Exception as error:
+        return _fail(
+            f"internal error: {type(error).__name__}: {error} (this is a bug in cprlint; please report it)",
+            ExitCode.INTERNAL,
+        )
+    if isinstance(result, int):
+        return result
+    return ExitCode.OK
+
+
+def main() -> None:
+    code = run()
+    # Flush here so that a closed pipe (`cprlint rules | head`) ends quietly, not with a
+    # traceback at interpreter exit: point stdout at devnull, as the Python docs advise.
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(code)

@@ -1,0 +1,69 @@
+"""Where reports go: `--format NAME[:FILE]` (repeatable) and `--output FILE`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from cprlint.errors import CprlintError
+from cprlint.report import Report
+from cprlint.reporters import REPORTERS, RenderOptions
+
+
+@dataclass(frozen=True)
+class OutputTarget:
+    format: str
+    path: Path | None  # None: standard output
+
+
+def parse_targets(formats: tuple[str, ...], output: Path | None) -> list[OutputTarget]:
+    """`text`, `sarif:out.sarif`, ...; `--output` applies to a format given without a file."""
+    targets: list[OutputTarget] = []
+    for spec in formats or ("text",):
+        name, _, file_name = spec.partition(":")
+        if name not in REPORTERS:
+            raise CprlintError(f"unknown format `{name}` (choose from {', '.join(REPORTERS)})")
+        path = Path(file_name) if file_name else output
+        targets.append(OutputTarget(name, path))
+    to_stdout = [target for target in targets if target.path is None]
+    if len(to_stdout) > 1:
+        raise CprlintError(
+            "only one format can go to standard output; give the others a file (FORMAT:FILE)"
+        )
+    return targets
+
+
+def repo_prefix(root: Path) -> str:
+    """The project root's path inside its git repository, with a trailing slash."""
+    resolved = root.resolve()
+    for parent in (resolved, *resolved.parents):
+        if (parent / ".git").exists():
+            relative = resolved.relative_to(parent).as_posix()
+            return "" if relative == "." else relative + "/"
+    return ""
+
+
+def stdout_wants_color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def write_report(report: Report, targets: list[OutputTarget], *, root: Path) -> None:
+    prefix = repo_prefix(root)
+    for target in targets:
+        options = RenderOptions(
+            color=target.path is None and stdout_wants_color(), repo_prefix=prefix
+        )
+        rendered = REPORTERS[target.format](report, options)
+        if target.path is None:
+            sys.stdout.write(rendered)
+            sys.stdout.flush()
+            continue
+        try:
+            target.path.parent.mkdir(parents=True, exist_ok=True)
+            target.path.write_text(rendered, encoding="utf-8")
+        except OSError as error:
+            raise CprlintError(
+                f"{target.path}: cannot write the report: {error.strerror}"
+            ) from error

@@ -1,0 +1,36 @@
+"""`--format json`: the machine-readable report of SPEC §6."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cprlint.findings import Severity
+from cprlint.report import Report
+from cprlint.reporters.base import RenderOptions
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "version": 1,
+        "tool": {"name": "cprlint", "version": report.tool_version},
+    }
+    if report.metrics is not None:
+        tool_extra = report.metrics.get("tool", {})
+        result["tool"].update(tool_extra)
+        result.update({key: value for key, value in report.metrics.items() if key != "tool"})
+    result["findings"] = [finding.to_dict() for finding in report.findings]
+    result["counts"] = {
+        "errors": report.count(Severity.ERROR),
+        "warnings": report.count(Severity.WARNING),
+        "waived": report.waived,
+        "files": len(report.files_checked),
+        "conversations": report.conversations,
+    }
+    if report.metrics is not None and "comparison" not in result:
+        result["comparison"] = None
+    return result
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
