@@ -291,7 +291,8 @@ class _Builder:
             return _decimal_or_text(str(node.value))
         try:
             return self._scalars.construct_object(node, deep=True)
-        except (ValueError, yaml.YAMLError):
+        except (ValueError, KeyError, IndexError, yaml.YAMLError):
+            # An explicit `!!bool maybe` or `!!int ''` fails inside PyYAML's constructor.
             self.problems.append(
                 _problem(SYNTAX, f"value {node.value[:40]!r} cannot be read", self._location(node))
             )

@@ -45,8 +45,8 @@ def tier_not_allowed_by_risk(policy: Policy, context: RuleContext) -> Iterator[P
           billing_dispute: {risk: high, tier: premium}
     """
     for name, intent in policy.intents.items():
-        if intent.risk is None or intent.tier is None or intent.risk not in policy.risk:
-            continue
+        if intent.risk not in policy.risk or intent.tier not in policy.tiers:
+            continue  # an undefined risk level or tier is CPR102's to report
         allowed = policy.risk[intent.risk]
         if intent.tier not in allowed:
             yield Problem(

@@ -1,0 +1,5 @@
+"""`python -m cprlint`."""
+
+from cprlint.cli import main
+
+main()

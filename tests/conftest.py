@@ -1,0 +1,43 @@
+"""Shared helpers: the repo's example project, and running the CLI like a user does."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from cprlint.cli import run
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+@dataclass(frozen=True)
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+    """Run `cprlint ARGS...` in-process through the real entry point's error handling."""
+
+    def invoke(*args: str) -> CliResult:
+        capsys.readouterr()
+        code = run(list(args))
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return invoke
+
+
+@pytest.fixture
+def example_project(tmp_path: Path) -> Path:
+    """A copy of the repo's example project that a test may change."""
+    root = tmp_path / "project"
+    root.mkdir()
+    for name in ("policies", "prompts", "fixtures"):
+        shutil.copytree(REPO / name, root / name)
+    return root

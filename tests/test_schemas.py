@@ -1,0 +1,50 @@
+"""The shipped JSON Schemas work for editors and other tools, not only inside cprlint."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import REPO
+
+
+def _check_jsonschema(schema: Path, instance: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--schemafile", str(schema), str(instance)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_example_policy_validates_with_check_jsonschema(run_cli, tmp_path: Path) -> None:
+    schema = tmp_path / "policy.schema.json"
+    schema.write_text(run_cli("schema", "policy").stdout)
+    completed = _check_jsonschema(schema, REPO / "policies" / "support.yaml")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_misspelt_policy_key_fails_check_jsonschema(run_cli, tmp_path: Path) -> None:
+    schema = tmp_path / "policy.schema.json"
+    schema.write_text(run_cli("schema", "policy").stdout)
+    policy = yaml.safe_load((REPO / "policies" / "support.yaml").read_text())
+    policy["budgets"]["cost_per_resolutoin"] = policy["budgets"].pop("cost_per_resolution")
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(policy, default=str))
+    completed = _check_jsonschema(schema, broken)
+    assert completed.returncode == 1
+    assert "cost_per_resolutoin" in completed.stdout
+
+
+def test_example_fixtures_validate_with_check_jsonschema(run_cli, tmp_path: Path) -> None:
+    schema = tmp_path / "fixture.schema.json"
+    schema.write_text(run_cli("schema", "fixture").stdout)
+    for number, line in enumerate((REPO / "fixtures" / "recorded.jsonl").read_text().splitlines()):
+        instance = tmp_path / f"conversation-{number}.json"
+        instance.write_text(line)
+        completed = _check_jsonschema(schema, instance)
+        assert completed.returncode == 0, completed.stdout
