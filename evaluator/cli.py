@@ -97,6 +97,44 @@ def lint(
     return exit_code_for(report.findings, fail_on or project.config.fail_on)
 
 
+@cli.command()
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@format_option
+@click.option(
+    "--fail-on", type=click.Choice(FAIL_ON_CHOICES), help="Lowest severity that fails the run."
+)
+@click.option(
+    "--prompt",
+    "prompt_specs",
+    multiple=True,
+    metavar="ID@VERSION",
+    help="Replay with this prompt version instead of the released one (repeatable).",
+)
+@click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    help="Judge waiver expiry against this date (default: today, UTC).",
+)
+def check(
+    path: Path,
+    formats: tuple[str, ...],
+    output: Path | None,
+    fail_on: str | None,
+    prompt_specs: tuple[str, ...],
+    today: str | None,
+) -> int:
+    """Replay the fixtures under this tree's prompts and policy, price them, judge budgets."""
+    from cprlint.check import check_project, parse_prompt_overrides
+    from cprlint.project import load_project
+
+    targets = parse_targets(formats, output)
+    project = load_project(path)
+    overrides = parse_prompt_overrides(prompt_specs, project)
+    report = check_project(project, today=_today(today), prompt_overrides=overrides)
+    write_report(report, targets, root=path)
+    return exit_code_for(report.findings, fail_on or project.config.fail_on)
+
+
 @cli.command("rules")
 @click.option(
     "--format", "output_format", type=click.Choice(("text", "json", "markdown")), default="text"

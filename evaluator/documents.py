@@ -35,6 +35,8 @@ MAX_YAML_BYTES = 2 * 1024 * 1024
 MAX_JSON_LINE_BYTES = 4 * 1024 * 1024
 MAX_NODES = 200_000
 MAX_DEPTH = 64
+# Largest decimal exponent of a number read (Python's own cap on integer digits).
+MAX_NUMBER_EXPONENT = 4300
 
 KeyPath = tuple[str | int, ...]
 
@@ -136,7 +138,14 @@ def load_yaml_documents(path: str, text: str) -> tuple[list[Document], list[Prob
     """Every document of a YAML stream; a syntax error ends the stream with a finding."""
     documents: list[Document] = []
     problems: list[Problem] = []
-    loader = yaml.SafeLoader(text)
+    try:
+        # PyYAML checks a whole text for control characters before reading any of it.
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - text.rfind("\n", 0, error.position)
+        message = f"YAML syntax error: character #x{error.character:04x} is not allowed"
+        return [], [_problem(SYNTAX, message, Location(path, line, column))]
     try:
         while loader.check_node():
             node = loader.get_node()
@@ -241,11 +250,7 @@ class _Builder:
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
             if key_node.tag == f"{_CORE_TAG}merge":
-                merged = self.build(value_node, key_path, depth + 1)
-                for source in merged if isinstance(merged, list) else [merged]:
-                    if isinstance(source, dict):
-                        for merged_key, merged_value in source.items():
-                            result.setdefault(merged_key, merged_value)
+                self._merge(value_node, key_path, depth, result)
                 continue
             if not isinstance(key_node, ScalarNode):
                 self.problems.append(
@@ -268,10 +273,54 @@ class _Builder:
                 )
             seen[key] = key_line
             child_path = (*key_path, key)
+            if key in result:  # a duplicate, or a merged key: forget where the old value was
+                self._forget(child_path, result[key])
             self.keys[child_path] = (key_line, key_node.start_mark.column + 1)
-            self.values.pop(child_path, None)  # a later duplicate replaces the earlier position
             result[key] = self.build(value_node, child_path, depth + 1)
         return result
+
+    def _merge(
+        self, value_node: Node, key_path: KeyPath, depth: int, result: dict[Any, Any]
+    ) -> None:
+        """`<<: *base` or `<<: [*a, *b]`: add the keys `result` does not have yet.
+
+        The sources are built aside, so that only the keys actually taken bring their
+        positions, under this mapping's path; a key given here keeps its own position.
+        """
+        outer_values, outer_keys = self.values, self.keys
+        self.values, self.keys = {}, {}
+        try:
+            merged = self.build(value_node, (), depth + 1)
+        finally:
+            source_values, source_keys = self.values, self.keys
+            self.values, self.keys = outer_values, outer_keys
+        sources = merged if isinstance(merged, list) else [merged]
+        taken: set[tuple[Any, ...]] = set()
+        for index, source in enumerate(sources):
+            if not isinstance(source, dict):
+                continue
+            prefix = (index,) if isinstance(merged, list) else ()
+            for merged_key, merged_value in source.items():
+                if merged_key not in result:
+                    result[merged_key] = merged_value
+                    taken.add((*prefix, merged_key))
+        width = 1 if isinstance(merged, list) else 0
+        for source_positions, positions in ((source_values, self.values), (source_keys, self.keys)):
+            for path, position in source_positions.items():
+                if path[: width + 1] in taken:
+                    positions.setdefault((*key_path, *path[width:]), position)
+
+    def _forget(self, key_path: KeyPath, value: Any) -> None:
+        """Drop the positions of a value that a later key replaced, and of all inside it."""
+        pending: list[tuple[KeyPath, Any]] = [(key_path, value)]
+        while pending:
+            path, item = pending.pop()
+            self.values.pop(path, None)
+            self.keys.pop(path, None)
+            if isinstance(item, dict):
+                pending.extend(((*path, key), child) for key, child in item.items())
+            elif isinstance(item, list):
+                pending.extend(((*path, index), child) for index, child in enumerate(item))
 
     def _scalar(self, node: ScalarNode) -> Any:
         tag = node.tag
@@ -287,12 +336,13 @@ class _Builder:
         if tag == f"{_CORE_TAG}timestamp":
             # Dates stay text: schemas check their format, the model parses them.
             return str(node.value)
-        if tag == f"{_CORE_TAG}float":
-            return _decimal_or_text(str(node.value))
         try:
+            if tag == f"{_CORE_TAG}float":
+                return _decimal_or_text(str(node.value))
             return self._scalars.construct_object(node, deep=True)
         except (ValueError, KeyError, IndexError, yaml.YAMLError):
-            # An explicit `!!bool maybe` or `!!int ''` fails inside PyYAML's constructor.
+            # PyYAML's constructors fail on an explicit `!!bool maybe` or `!!int ''`
+            # (KeyError, IndexError); absurd numbers fail with ValueError.
             self.problems.append(
                 _problem(SYNTAX, f"value {node.value[:40]!r} cannot be read", self._location(node))
             )
@@ -305,7 +355,27 @@ def _decimal_or_text(text: str) -> Decimal | str:
         value = Decimal(cleaned)
     except InvalidOperation:
         return text  # .inf and .nan: never valid in a policy, the schema reports the text
-    return value if value.is_finite() else text
+    return _bounded(value) if value.is_finite() else text
+
+
+def _bounded(value: Decimal) -> Decimal:
+    """`value`, or ValueError when its magnitude is absurd.
+
+    `1e999999999` is a short text but a billion-digit integer once a token count is
+    read as an int, and it overflows Decimal arithmetic; refuse it like Python refuses
+    integers of more than 4300 digits.
+    """
+    if not value.is_zero() and abs(value.adjusted()) > MAX_NUMBER_EXPONENT:
+        raise ValueError(f"the number {str(value)[:40]} is out of range")
+    return value
+
+
+def _json_decimal(text: str) -> Decimal:
+    return _bounded(Decimal(text))
+
+
+def _json_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 # --- JSON ----------------------------------------------------------------------------
@@ -313,7 +383,7 @@ def _decimal_or_text(text: str) -> Decimal | str:
 
 def parse_json_line(text: str) -> Any:
     """Parse one JSON value; floats become Decimal so money and token checks stay exact."""
-    return json.loads(text, parse_float=Decimal)
+    return json.loads(text, parse_float=_json_decimal, parse_constant=_json_constant)
 
 
 def json_error_column(error: json.JSONDecodeError) -> int:
@@ -411,6 +481,9 @@ def iter_json_lines(path: str, lines: Iterator[bytes]) -> Iterator[Document | Pr
                 Location(path, number, error.start + 1),
             )
             continue
+        # Without its line break, an error at the end of the line gets the line's column
+        # rather than "column 1 of the next line".
+        text = text.rstrip("\r\n")
         if not text.strip():
             continue
         try:
@@ -426,4 +499,31 @@ def iter_json_lines(path: str, lines: Iterator[bytes]) -> Iterator[Document | Pr
         except ValueError as error:  # e.g. an integer with more digits than Python allows
             yield _problem(SYNTAX, f"JSON value cannot be read: {error}", Location(path, number, 1))
             continue
+        if _nests_deeper_than(data, MAX_DEPTH):
+            # Rules walk values recursively; Python 3.12+ parses far deeper than they can go.
+            yield _problem(
+                UNSAFE, f"the value nests deeper than {MAX_DEPTH} levels", Location(path, number, 1)
+            )
+            continue
         yield Document(path=path, data=data, start_line=number, raw_json=text)
+
+
+def _nests_deeper_than(value: Any, limit: int) -> bool:
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list) and item:
+            if depth >= limit:
+                return True
+            pending.extend((child, depth + 1) for child in item)
+    return False
+
+
+def canonical_json(value: Any) -> str:
+    """One canonical text for a JSON value: sorted keys, no spaces, numbers as written.
+
+    Used to decide whether two tool calls had the same arguments, wherever they came from.
+    """
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)

@@ -9,22 +9,54 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from cprlint.errors import CprlintError
-from cprlint.findings import Finding, Problem, Severity
-from cprlint.model import Conversation
+from cprlint.findings import Finding, Problem, Scope, Severity
+from cprlint.model import Conversation, Waiver
 from cprlint.project import Project
 from cprlint.report import Report
 from cprlint.rules import RULES, Target, rules_for
 from cprlint.rules.context import RuleContext
 
 
-class FindingCollector:
-    """Collects problems as findings, applying rule levels and inline suppressions."""
+@dataclass(frozen=True)
+class ActiveWaiver:
+    waiver: Waiver
+    where: str  # "policies/x.yaml:LINE", shown on the findings it waives
 
-    def __init__(self, project: Project) -> None:
+    def matches(self, code: str, scope: Scope) -> bool:
+        waiver = self.waiver
+        return waiver.rule == code and all(
+            wanted is None or wanted == actual
+            for wanted, actual in (
+                (waiver.intent, scope.intent),
+                (waiver.queue, scope.queue),
+                (waiver.prompt, scope.prompt),
+                (waiver.conversation, scope.conversation),
+            )
+        )
+
+
+def active_waivers(project: Project, today: dt.date) -> list[ActiveWaiver]:
+    """Waivers that are complete and not expired; the others waive nothing (CPR108/109)."""
+    active = []
+    for policy in project.policies:
+        for waiver in policy.waivers:
+            complete = waiver.owner and waiver.reason and waiver.expires is not None
+            if complete and waiver.expires is not None and waiver.expires >= today:
+                location = policy.locate("waivers", waiver.index)
+                active.append(ActiveWaiver(waiver, f"{location.path}:{location.line}"))
+    return active
+
+
+class FindingCollector:
+    """Collects problems as findings, applying rule levels, suppressions and waivers."""
+
+    def __init__(self, project: Project, *, today: dt.date) -> None:
         self.project = project
         self.findings: list[Finding] = []
+        self.waivers = active_waivers(project, today)
         unknown = sorted(code for code in project.config.rule_levels if code not in RULES)
         if unknown:
             source = project.config.source or "config"
@@ -41,8 +73,11 @@ class FindingCollector:
         if code in suppressed.get(problem.location.line, ()):
             return
         severity = Severity(level) if level else RULES[code].severity
+        waived_by = next(
+            (waiver.where for waiver in self.waivers if waiver.matches(code, problem.scope)), None
+        )
         self.findings.append(
-            Finding(code, severity, problem.message, problem.location, problem.scope)
+            Finding(code, severity, problem.message, problem.location, problem.scope, waived_by)
         )
 
     def add_all(self, problems: Iterable[Problem], rule_code: str | None = None) -> None:
@@ -76,7 +111,7 @@ def lint_static(project: Project, context: RuleContext, collector: FindingCollec
 
 def lint_project(project: Project, *, today: dt.date) -> Report:
     """`cprlint lint`: every static check, with fixtures streamed one conversation at a time."""
-    collector = FindingCollector(project)
+    collector = FindingCollector(project, today=today)
     context = RuleContext(project=project, today=today)
     lint_static(project, context, collector)
     conversations = 0

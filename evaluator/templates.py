@@ -1,27 +1,147 @@
 """Prompt templates: Jinja2 in a sandbox, because templates arrive in pull requests.
 
 One environment for all of cprlint. It is sandboxed (no attribute access to Python
-internals), autoescape-free (prompts are text, not HTML), and refuses to render
-anything absurdly large.
+internals), autoescape-free (prompts are text, not HTML), and bounded: `range` yields at
+most 1,000 items, string and list repetition and powers are capped, for-loops nest at
+most three deep, and a rendering stops at 1,000,000 characters. An unknown variable
+renders empty (and attribute access on it too); which ones were missing is reported.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
-from jinja2 import TemplateSyntaxError
+from jinja2 import ChainableUndefined, TemplateSyntaxError, meta, nodes
+from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+MAX_RANGE = 1_000
+MAX_LOOP_NESTING = 3
+MAX_RENDERED_CHARS = 1_000_000
+MAX_REPEAT_ITEMS = 100_000
+
+
+_rendered_undefined: ContextVar[set[str]] = ContextVar("rendered_undefined")
+
+
+class _ReportingUndefined(ChainableUndefined):
+    """Renders as empty text, and notes the name of the variable that was missing."""
+
+    def __str__(self) -> str:
+        names = _rendered_undefined.get(None)
+        if names is not None and self._undefined_name is not None:
+            names.add(self._undefined_name)
+        return ""
+
+
+class TemplateRenderError(Exception):
+    """A template that parses but cannot be rendered with these variables."""
+
+
+def _capped_range(*args: int) -> range:
+    items = range(*args)
+    if len(items) > MAX_RANGE:
+        raise SecurityError(f"range() of {len(items):,} items is over the limit of {MAX_RANGE:,}")
+    return items
+
+
+class _PromptEnvironment(ImmutableSandboxedEnvironment):
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > 100:
+            raise SecurityError("exponent too large")
+        if operator == "*":
+            for sequence, times in ((left, right), (right, left)):
+                sized = isinstance(sequence, str | list | tuple) and isinstance(times, int)
+                if sized and len(sequence) * times > MAX_REPEAT_ITEMS:
+                    raise SecurityError("repetition too large")
+        return super().call_binop(context, operator, left, right)
 
 
 @cache
 def environment() -> ImmutableSandboxedEnvironment:
-    return ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
+    env = _PromptEnvironment(
+        autoescape=False, keep_trailing_newline=True, undefined=_ReportingUndefined
+    )
+    env.globals["range"] = _capped_range
+    return env
+
+
+def _loop_nesting(node: nodes.Node, depth: int = 0) -> int:
+    deepest = depth
+    for child in node.iter_child_nodes():
+        child_depth = depth + 1 if isinstance(child, nodes.For) else depth
+        deepest = max(deepest, _loop_nesting(child, child_depth))
+    return deepest
 
 
 def template_syntax_error(source: str) -> tuple[int, str] | None:
     """(1-based line within the template, message) when `source` does not parse."""
     try:
-        environment().parse(source)
+        tree = environment().parse(source)
     except TemplateSyntaxError as error:
         return error.lineno or 1, error.message or "invalid template"
+    except RecursionError:
+        # Jinja's parser recurses per bracket: `{{ ((((...` a few hundred deep exhausts it.
+        return 1, "expressions nest too deeply to parse"
+    if _loop_nesting(tree) > MAX_LOOP_NESTING:
+        return 1, f"for-loops nest deeper than {MAX_LOOP_NESTING} levels"
     return None
+
+
+@dataclass(frozen=True)
+class CompiledTemplate:
+    source_hash: str
+    variables: frozenset[str]
+    template: Any
+
+
+@cache
+def _compile(source: str) -> CompiledTemplate:
+    env = environment()
+    tree = env.parse(source)
+    return CompiledTemplate(
+        source_hash=hashlib.sha256(source.encode()).hexdigest(),
+        variables=frozenset(meta.find_undeclared_variables(tree)),
+        template=env.from_string(tree),
+    )
+
+
+def template_variables(source: str) -> frozenset[str]:
+    return _compile(source).variables
+
+
+def render(source: str, variables: Mapping[str, Any]) -> tuple[str, frozenset[str]]:
+    """The rendered text, and the names of unknown variables that rendered as empty text.
+
+    A variable only tested (`{% if invoice_total %}`) is optional by design and is not
+    reported; one printed while unknown is.
+    """
+    if template_syntax_error(source) is not None:
+        raise TemplateRenderError("template does not parse")
+    compiled = _compile(source)
+    try:
+        token = _rendered_undefined.set(set())
+        try:
+            text = "".join(_chunks(compiled.template.generate(dict(variables))))
+            missing = frozenset(_rendered_undefined.get())
+        finally:
+            _rendered_undefined.reset(token)
+        return text, missing
+    except (TemplateError, TypeError, ValueError, ArithmeticError, RecursionError) as error:
+        raise TemplateRenderError(f"{type(error).__name__}: {error}") from error
+
+
+def _chunks(chunks: Iterator[str]) -> Iterator[str]:
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_RENDERED_CHARS:
+            raise TemplateRenderError(f"rendering is over {MAX_RENDERED_CHARS:,} characters")
+        yield chunk

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from cprlint.pii import CARD, EMAIL, PHONE, find_personal_data, luhn_valid
 
 

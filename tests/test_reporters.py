@@ -79,9 +79,7 @@ def make_report(*findings: Finding, files: tuple[str, ...] = (), conversations: 
 
 def full_report() -> Report:
     # 2 active errors, 2 warnings, 1 waived error; 4 files (one without findings), 12 conversations.
-    return make_report(
-        *ALL_FINDINGS, files=(FIXTURE, POLICY, PROMPT, UNTOUCHED), conversations=12
-    )
+    return make_report(*ALL_FINDINGS, files=(FIXTURE, POLICY, PROMPT, UNTOUCHED), conversations=12)
 
 
 EMPTY = make_report()
@@ -116,9 +114,7 @@ def sarif_validator() -> Draft4Validator:
         schema["id"], Resource.from_contents(schema, default_specification=DRAFT4)
     )
     Draft4Validator.check_schema(schema)
-    return Draft4Validator(
-        schema, registry=registry, format_checker=Draft4Validator.FORMAT_CHECKER
-    )
+    return Draft4Validator(schema, registry=registry, format_checker=Draft4Validator.FORMAT_CHECKER)
 
 
 def render_sarif(report: Report, options: RenderOptions | None = None) -> dict[str, Any]:
@@ -176,7 +172,9 @@ def test_sarif_rule_index_points_at_the_rule_with_the_same_id() -> None:
 
 def test_sarif_repo_prefix_is_prepended_to_uris() -> None:
     (run,) = render_sarif(full_report(), RenderOptions(repo_prefix="sub/dir/"))["runs"]
-    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]]
+    uris = [
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]
+    ]
     # Results follow the report's (sorted) order: fixtures < policies < prompts.
     assert uris == [
         "sub/dir/fixtures/conversations.jsonl",
@@ -448,7 +446,9 @@ def test_text_groups_findings_by_file() -> None:
     assert UNTOUCHED not in "\n".join(lines)
     # place padded to 8, severity (or "waived") padded to 8, then rule, two spaces, message.
     pii = "  41:15   error   CPR307  personal data in turn 3: <script>alert('x')</script> & more"
-    usage = "  88      warning CPR305  llm call without usage: 100% of calls, cost: unknown | see docs"
+    usage = (
+        "  88      warning CPR305  llm call without usage: 100% of calls, cost: unknown | see docs"
+    )
     budget = "  12:7    error   CPR105  budget for intent 'refund' is -1.00 USD: must be > 0"
     waived = (
         "  30:3    waived  CPR110  policies overlap on queue 'billing'"

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from cprlint.engine import lint_project
 from cprlint.project import load_project
-from cprlint.rules import RULES
+from cprlint.rules import RULES, Target
 
 CASES_DIR = Path(__file__).parent / "rule_cases"
 
@@ -61,14 +61,15 @@ def test_rule_case(case: dict[str, Any], tmp_path: Path) -> None:
     )
 
 
-def test_every_checked_rule_has_a_failing_case() -> None:
+def test_every_static_rule_has_a_failing_case() -> None:
     expected_codes = {
         entry.split()[0]
         for path in CASES_DIR.glob("*.yaml")
         for case in yaml.safe_load(path.read_text())
         for entry in case["expect"]
     }
-    untested = sorted(code for code in RULES if code not in expected_codes)
+    static = [code for code, rule in RULES.items() if rule.target is not Target.REPLAY]
+    untested = sorted(code for code in static if code not in expected_codes)
     # CPR003 and CPR005 need files too large or undecodable for a YAML table; they are
     # covered in test_documents.py.
     assert untested == ["CPR003", "CPR005"]

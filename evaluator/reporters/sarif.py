@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any
+from urllib.parse import quote
 
 from cprlint.findings import Finding
 from cprlint.report import Report
@@ -58,7 +59,8 @@ def _result(finding: Finding, rule_index: int, options: RenderOptions) -> dict[s
             {
                 "physicalLocation": {
                     "artifactLocation": {
-                        "uri": options.repo_path(finding.path),
+                        # A URI reference: spaces, "%" and non-ASCII are percent-encoded.
+                        "uri": quote(options.repo_path(finding.path), safe="/"),
                         "uriBaseId": "%SRCROOT%",
                     },
                     "region": region,

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
+from decimal import Decimal
+from typing import Any
 
 from cprlint.findings import Finding, Severity
+from cprlint.money import format_amount, format_rate
 from cprlint.report import Report
 from cprlint.reporters.base import RenderOptions, plural
+from rich import box
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 
 _SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow"}
@@ -68,9 +73,90 @@ def summary_line(report: Report) -> Text:
     return text
 
 
+_STATUS = {
+    "ok": ("✓ within", "green"),
+    "over": ("✗ over", "bold red"),
+    "no resolutions": ("✗ n/a", "bold red"),
+}
+_SCOPE_TITLES = (
+    ("intents", "By intent"),
+    ("queues", "By queue"),
+    ("automation", "By automation mode"),
+)
+
+
+def _amount(value: float | int | None, currency: str) -> str:
+    return format_amount(None if value is None else Decimal(str(value)), currency)
+
+
+def _scope_table(title: str, rows: dict[str, dict[str, Any]], currency: str) -> Table:
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for header, justify in (
+        ("", "left"),
+        ("conversations", "right"),
+        ("resolution rate", "right"),
+        ("AI cost", "right"),
+        ("cost/resolution", "right"),
+        ("budget", "right"),
+        ("status", "left"),
+    ):
+        table.add_column(header, justify=justify)  # type: ignore[arg-type]
+    for name, row in rows.items():
+        label, style = _STATUS.get(row.get("budget_status", "none"), ("", ""))
+        table.add_row(
+            name,
+            f"{row['conversations']:,}",
+            format_rate(Decimal(str(row["resolution_rate"]))),
+            _amount(row["ai_cost"], currency),
+            _amount(row["cost_per_resolution"], currency),
+            "" if row.get("budget") is None else _amount(row["budget"], currency),
+            Text(label, style=style),
+        )
+    return table
+
+
+def metrics_tables(metrics: dict[str, Any]) -> list[Any]:
+    currency = metrics.get("currency", "USD")
+    renderables: list[Any] = []
+    for name, view in metrics.get("policies", {}).items():
+        summary = view["summary"]
+        heading = Text(f"Policy {name}", style="bold")
+        heading.append(f"  ({view['path']})", style="dim")
+        renderables.append(heading)
+        renderables.append(_scope_table("Overall", {"all conversations": summary}, currency))
+        for key, title in _SCOPE_TITLES:
+            if view[key]:
+                renderables.append(_scope_table(title, view[key], currency))
+        traffic = view.get("traffic")
+        if traffic and traffic.get("projected_monthly_ai_cost") is not None:
+            line = Text(
+                f"Projected monthly AI cost: {_amount(traffic['projected_monthly_ai_cost'], currency)} "
+                f"for {traffic['monthly_tickets']:,} tickets"
+            )
+            if traffic.get("weighted_cost_per_resolution") is not None:
+                line.append(
+                    f"; cost per resolution weighted by the traffic mix: "
+                    f"{_amount(traffic['weighted_cost_per_resolution'], currency)}"
+                )
+            renderables.append(line)
+        fully_loaded = summary.get("fully_loaded_cost_per_resolution")
+        renderables.append(
+            Text(
+                f"Human cost {_amount(summary['human_cost'], currency)}; fully loaded cost per "
+                f"resolution {_amount(fully_loaded, currency)}",
+                style="dim",
+            )
+        )
+        renderables.append(Text(""))
+    return renderables
+
+
 def render(report: Report, options: RenderOptions) -> str:
     buffer = io.StringIO()
     console = console_for(buffer, options)
+    if report.metrics is not None:
+        for renderable in metrics_tables(report.metrics):
+            console.print(renderable)
     for line in findings_text(list(report.findings)):
         console.print(line)
     console.print(summary_line(report))

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from cprlint.rules import fixtures, inputs, policy, prompts
+from cprlint.rules import fixtures, inputs, policy, prompts, replay
 from cprlint.rules.registry import RULES, Rule, Target, rules_for
 
-__all__ = ["RULES", "Rule", "Target", "fixtures", "inputs", "policy", "prompts", "rules_for"]
+__all__ = [
+    "RULES",
+    "Rule",
+    "Target",
+    "fixtures",
+    "inputs",
+    "policy",
+    "prompts",
+    "replay",
+    "rules_for",
+]

@@ -45,9 +45,9 @@ def tier_not_allowed_by_risk(policy: Policy, context: RuleContext) -> Iterator[P
           billing_dispute: {risk: high, tier: premium}
     """
     for name, intent in policy.intents.items():
-        if intent.risk not in policy.risk or intent.tier not in policy.tiers:
-            continue  # an undefined risk level or tier is CPR102's to report
-        allowed = policy.risk[intent.risk]
+        allowed = policy.risk.get(intent.risk) if intent.risk else None
+        if allowed is None or intent.tier is None or intent.tier not in policy.tiers:
+            continue  # a missing or undefined risk level or tier is CPR006's or CPR102's
         if intent.tier not in allowed:
             yield Problem(
                 f"intent `{name}` is {intent.risk} risk, which allows "

@@ -1,0 +1,176 @@
+"""Mergeable totals over replayed conversations (SPEC §3.6).
+
+Every aggregate is a sum: totals of shards add up to the totals of the whole, so the same
+code serves one process, a process pool or a cluster engine. Rates and cost per
+resolution are derived only when read.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from cprlint.money import json_number
+from cprlint.replay import ConversationResult
+
+
+@dataclass
+class Totals:
+    conversations: int = 0
+    resolved: int = 0
+    escalated: int = 0
+    llm_calls: int = 0
+    retries: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    ai_cost: Decimal = Decimal(0)
+    human_cost: Decimal = Decimal(0)
+
+    def add(self, result: ConversationResult) -> None:
+        self.conversations += 1
+        self.resolved += result.resolved
+        self.escalated += result.escalated
+        self.llm_calls += len(result.calls)
+        self.retries += result.retries
+        self.input_tokens += sum(call.usage.input_tokens for call in result.calls)
+        self.output_tokens += sum(call.usage.output_tokens for call in result.calls)
+        self.ai_cost += result.ai_cost
+        self.human_cost += result.human_cost
+
+    def merge(self, other: Totals) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def resolution_rate(self) -> Decimal:
+        return Decimal(self.resolved) / self.conversations if self.conversations else Decimal(0)
+
+    @property
+    def escalation_rate(self) -> Decimal:
+        return Decimal(self.escalated) / self.conversations if self.conversations else Decimal(0)
+
+    @property
+    def cost_per_resolution(self) -> Decimal | None:
+        """AI cost of all conversations over the resolved ones; None with none resolved."""
+        return self.ai_cost / self.resolved if self.resolved else None
+
+    @property
+    def fully_loaded_cost_per_resolution(self) -> Decimal | None:
+        return (self.ai_cost + self.human_cost) / self.resolved if self.resolved else None
+
+    def cost_per_resolution_for(self, *, fully_loaded: bool) -> Decimal | None:
+        return self.fully_loaded_cost_per_resolution if fully_loaded else self.cost_per_resolution
+
+    def to_json(self) -> dict[str, Any]:
+        cpr, loaded = self.cost_per_resolution, self.fully_loaded_cost_per_resolution
+        return {
+            "conversations": self.conversations,
+            "resolved": self.resolved,
+            "escalated": self.escalated,
+            "resolution_rate": json_number(self.resolution_rate),
+            "escalation_rate": json_number(self.escalation_rate),
+            "llm_calls": self.llm_calls,
+            "retries": self.retries,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "ai_cost": json_number(self.ai_cost),
+            "human_cost": json_number(self.human_cost),
+            "cost_per_resolution": None if cpr is None else json_number(cpr),
+            "fully_loaded_cost_per_resolution": None if loaded is None else json_number(loaded),
+        }
+
+
+@dataclass
+class PromptTotals:
+    llm_calls: int = 0
+    input_tokens: int = 0
+    versions: Counter[str] = field(default_factory=Counter)
+
+    def merge(self, other: PromptTotals) -> None:
+        self.llm_calls += other.llm_calls
+        self.input_tokens += other.input_tokens
+        self.versions.update(other.versions)
+
+    @property
+    def mean_input_tokens(self) -> Decimal:
+        return Decimal(self.input_tokens) / self.llm_calls if self.llm_calls else Decimal(0)
+
+
+@dataclass
+class ModelTotals:
+    calls: int = 0
+    rerouted_calls: int = 0
+    estimated_calls: int = 0
+    cost: Decimal = Decimal(0)
+
+    def merge(self, other: ModelTotals) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def _merge_maps(mine: dict[str, Any], theirs: dict[str, Any], factory: type) -> None:
+    for key, value in theirs.items():
+        if key not in mine:
+            mine[key] = factory()
+        mine[key].merge(value)
+
+
+@dataclass
+class ScopeTotals:
+    """Totals of one population (everything, or one policy's), split by each dimension."""
+
+    summary: Totals = field(default_factory=Totals)
+    intents: dict[str, Totals] = field(default_factory=lambda: defaultdict(Totals))
+    queues: dict[str, Totals] = field(default_factory=lambda: defaultdict(Totals))
+    automation: dict[str, Totals] = field(default_factory=lambda: defaultdict(Totals))
+    projects: dict[str, Totals] = field(default_factory=lambda: defaultdict(Totals))
+
+    def add(self, result: ConversationResult) -> None:
+        self.summary.add(result)
+        self.intents[result.intent].add(result)
+        self.queues[result.queue].add(result)
+        self.automation[result.automation].add(result)
+        self.projects[result.project or "(none)"].add(result)
+
+    def merge(self, other: ScopeTotals) -> None:
+        self.summary.merge(other.summary)
+        for mine, theirs in (
+            (self.intents, other.intents),
+            (self.queues, other.queues),
+            (self.automation, other.automation),
+            (self.projects, other.projects),
+        ):
+            _merge_maps(mine, theirs, Totals)
+
+
+@dataclass
+class Aggregates:
+    overall: ScopeTotals = field(default_factory=ScopeTotals)
+    # Policy name ("" for conversations no policy governs) -> that policy's population;
+    # budgets and quality limits are judged per policy.
+    by_policy: dict[str, ScopeTotals] = field(default_factory=lambda: defaultdict(ScopeTotals))
+    prompts: dict[str, PromptTotals] = field(default_factory=lambda: defaultdict(PromptTotals))
+    models: dict[str, ModelTotals] = field(default_factory=lambda: defaultdict(ModelTotals))
+
+    def add(self, result: ConversationResult) -> None:
+        self.overall.add(result)
+        self.by_policy[result.policy or ""].add(result)
+        for call in result.calls:
+            model = self.models[call.model]
+            model.calls += 1
+            model.rerouted_calls += call.rerouted
+            model.estimated_calls += call.estimated_tokens
+            model.cost += call.cost
+            if call.prompt is not None:
+                prompt = self.prompts[call.prompt]
+                prompt.llm_calls += 1
+                prompt.input_tokens += call.usage.input_tokens
+                prompt.versions[call.version or "?"] += 1
+
+    def merge(self, other: Aggregates) -> None:
+        self.overall.merge(other.overall)
+        _merge_maps(self.by_policy, other.by_policy, ScopeTotals)
+        _merge_maps(self.prompts, other.prompts, PromptTotals)
+        _merge_maps(self.models, other.models, ModelTotals)

@@ -1,0 +1,318 @@
+"""`cprlint check`: lint, then replay every fixture, price it, aggregate, judge budgets.
+
+Fixtures stream through one conversation at a time; only the mergeable aggregates and
+the findings are kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from cprlint.aggregates import Aggregates, ScopeTotals, Totals
+from cprlint.engine import FindingCollector, lint_conversation, lint_static
+from cprlint.errors import CprlintError
+from cprlint.findings import Location, Problem, Scope
+from cprlint.model import Budget, Policy
+from cprlint.money import json_number
+from cprlint.pricing import Catalog, builtin_catalog
+from cprlint.project import Project
+from cprlint.replay import Replayer
+from cprlint.report import Report
+from cprlint.rules import Target, rules_for
+from cprlint.rules.context import RuleContext
+
+UNKNOWN_VARIABLE = "CPR205"
+RENDER_ERROR = "CPR206"
+MODEL_NOT_PRICED = "CPR507"
+
+
+def parse_prompt_overrides(specs: tuple[str, ...], project: Project) -> dict[str, str]:
+    """`--prompt ID@VERSION`, checked against the prompts that exist."""
+    overrides: dict[str, str] = {}
+    for spec in specs:
+        prompt_id, at, version = spec.partition("@")
+        if not at or not prompt_id or not version:
+            raise CprlintError(f"--prompt `{spec}`: expected ID@VERSION, e.g. billing_answer@v4")
+        prompt = project.prompts.get(prompt_id)
+        if prompt is None:
+            raise CprlintError(f"--prompt `{spec}`: there is no prompt `{prompt_id}`")
+        if version not in prompt.versions:
+            known = ", ".join(sorted(prompt.versions)) or "none"
+            raise CprlintError(
+                f"--prompt `{spec}`: prompt `{prompt_id}` has no version `{version}` ({known})"
+            )
+        overrides[prompt_id] = version
+    return overrides
+
+
+class CheckRun:
+    """One replay of a fixture stream under one tree, with its findings and totals."""
+
+    def __init__(
+        self,
+        project: Project,
+        *,
+        today: dt.date,
+        catalog: Catalog | None,
+        prompt_overrides: Mapping[str, str] | None = None,
+    ) -> None:
+        self.project = project
+        self.context = RuleContext(project=project, today=today)
+        self.collector = FindingCollector(project, today=today)
+        self.replayer = Replayer(project, catalog=catalog, prompt_overrides=prompt_overrides)
+        self.aggregates = Aggregates()
+        self.conversations = 0
+        self.missing_variables: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+        self.render_errors: dict[tuple[str, str], str] = {}
+
+    def run(self) -> None:
+        lint_static(self.project, self.context, self.collector)
+        for item in self.project.iter_conversations():
+            if isinstance(item, Problem):
+                self.collector.add(item)
+                continue
+            self.conversations += 1
+            lint_conversation(item, self.context, self.collector)
+            result = self.replayer.replay(item)
+            self.aggregates.add(result)
+            self.collector.add_all(result.problems)
+            for key, names in result.missing_variables.items():
+                self.missing_variables[key].update(names)
+            for key, reason in result.render_errors.items():
+                self.render_errors.setdefault(key, reason)
+        self._judge()
+
+    def _judge(self) -> None:
+        add = self.collector.add
+        for model, location in sorted(self.replayer.unpriced.items()):
+            calls = self.replayer.unpriced_calls[model]
+            add(
+                Problem(
+                    f"model `{model}` has no price in the policy or the catalog: {calls} call"
+                    f"{'s' if calls != 1 else ''} counted at 0; add it to `pricing.models`",
+                    location,
+                    code=MODEL_NOT_PRICED,
+                )
+            )
+        for (prompt_id, version), names in sorted(self.missing_variables.items()):
+            path = self.project.prompts[prompt_id].versions[version].path
+            for name, count in sorted(names.items()):
+                add(
+                    Problem(
+                        f"variable `{name}` is not provided by {count} conversation"
+                        f"{'s' if count != 1 else ''} and renders as empty text",
+                        Location(path, 1),
+                        Scope(prompt=prompt_id),
+                        code=UNKNOWN_VARIABLE,
+                    )
+                )
+        for (prompt_id, version), reason in sorted(self.render_errors.items()):
+            path = self.project.prompts[prompt_id].versions[version].path
+            add(
+                Problem(
+                    f"template cannot be rendered ({reason}); its calls keep their recorded tokens",
+                    Location(path, 1),
+                    Scope(prompt=prompt_id),
+                    code=RENDER_ERROR,
+                )
+            )
+        for policy in self.project.policies:
+            totals = self.aggregates.by_policy.get(policy.name, ScopeTotals())
+            for replay_rule in rules_for(Target.REPLAY):
+                assert replay_rule.check is not None
+                self.collector.add_all(
+                    replay_rule.check(policy, totals, self.context), replay_rule.code
+                )
+
+
+def check_project(
+    project: Project,
+    *,
+    today: dt.date,
+    prompt_overrides: Mapping[str, str] | None = None,
+    catalog: Catalog | None = None,
+) -> Report:
+    run = CheckRun(
+        project,
+        today=today,
+        catalog=catalog or builtin_catalog(),
+        prompt_overrides=prompt_overrides,
+    )
+    run.run()
+    return Report(
+        command="check",
+        findings=run.collector.sorted_findings(),
+        files_checked=tuple(sorted(project.files_checked)),
+        conversations=run.conversations,
+        metrics=metrics(run),
+    )
+
+
+# --- the JSON report's numbers (SPEC §6) --------------------------------------------------
+
+
+def _by_name(totals: Mapping[str, Totals]) -> dict[str, Any]:
+    return {name: totals[name].to_json() for name in sorted(totals)}
+
+
+def _budget_view(totals: Totals, budget: Any, currency: str) -> dict[str, Any]:
+    row = totals.to_json()
+    if budget is None:
+        row.update(budget=None, budget_status="none")
+        return row
+    cost = totals.cost_per_resolution_for(fully_loaded=budget.fully_loaded)
+    row["budget"] = json_number(budget.cost_per_resolution)
+    row["budget_fully_loaded"] = budget.fully_loaded
+    if cost is None:
+        row["budget_status"] = "no resolutions"
+    else:
+        row["budget_status"] = "ok" if cost <= budget.cost_per_resolution else "over"
+    return row
+
+
+def _policy_view(policy: Policy, totals: ScopeTotals) -> dict[str, Any]:
+    currency = policy.currency
+    return {
+        "path": policy.path,
+        "project": policy.project,
+        "version": policy.version,
+        "summary": _budget_view(totals.summary, policy.budgets.cost_per_resolution, currency),
+        "intents": {
+            name: _budget_view(totals.intents[name], _intent_budget(policy, name), currency)
+            for name in sorted(totals.intents)
+        },
+        "queues": {
+            name: _budget_view(totals.queues[name], policy.budgets.queues.get(name), currency)
+            for name in sorted(totals.queues)
+        },
+        "automation": {
+            name: _budget_view(
+                totals.automation[name], policy.budgets.automation.get(name), currency
+            )
+            for name in sorted(totals.automation)
+        },
+        "traffic": _traffic(policy, totals),
+    }
+
+
+def _intent_budget(policy: Policy, intent: str) -> Budget | None:
+    intent_policy = policy.intent(intent)
+    return intent_policy.budget if intent_policy else None
+
+
+def _traffic(policy: Policy, totals: ScopeTotals) -> dict[str, Any] | None:
+    """Projection like a usage file: the declared mix applied to the replayed costs."""
+    traffic = policy.traffic
+    if not traffic.mix and traffic.monthly_tickets is None:
+        return None
+    weighted_cpr = Decimal(0)
+    cost_per_ticket = Decimal(0)
+    covered = Decimal(0)
+    missing = []
+    for intent, share in sorted(traffic.mix.items()):
+        intent_totals = totals.intents.get(intent)
+        if intent_totals is None or not intent_totals.conversations:
+            missing.append(intent)
+            continue
+        cost_per_ticket += share * intent_totals.ai_cost / intent_totals.conversations
+        covered += share
+        cpr = intent_totals.cost_per_resolution
+        if cpr is None:
+            missing.append(intent)
+        else:
+            weighted_cpr += share * cpr
+    if not traffic.mix and totals.summary.conversations:
+        cost_per_ticket = totals.summary.ai_cost / totals.summary.conversations
+        covered = Decimal(1)
+    monthly = traffic.monthly_tickets
+    return {
+        "monthly_tickets": monthly,
+        "mix_covered": json_number(covered),
+        "cost_per_ticket": json_number(cost_per_ticket),
+        "projected_monthly_ai_cost": None
+        if monthly is None
+        else json_number(cost_per_ticket * monthly),
+        "weighted_cost_per_resolution": json_number(weighted_cpr)
+        if traffic.mix and not missing
+        else None,
+        "intents_without_data": missing,
+    }
+
+
+def metrics(run: CheckRun) -> dict[str, Any]:
+    project, aggregates = run.project, run.aggregates
+    catalog = run.replayer.catalog
+    currency = project.policies[0].currency if project.policies else "USD"
+    tool: dict[str, Any] = {}
+    if catalog is not None:
+        tool = {
+            "catalog": "genai-prices",
+            "catalog_version": catalog.version,
+            "catalog_date": catalog.date.isoformat(),
+        }
+    models: dict[str, Any] = {}
+    for name in sorted(aggregates.models):
+        totals = aggregates.models[name]
+        entry: dict[str, Any] = {
+            "calls": totals.calls,
+            "rerouted_calls": totals.rerouted_calls,
+            "cost": json_number(totals.cost),
+            "token_counts": "estimated" if totals.estimated_calls else "exact",
+        }
+        policy_cards = [
+            card
+            for card in (
+                run.replayer.price_book(policy).lookup(name) for policy in project.policies
+            )
+            if card
+        ]
+        card = (
+            policy_cards[0] if policy_cards else (catalog.lookup(name, None) if catalog else None)
+        )
+        entry["price"] = None if card is None else _json_card(card.to_json())
+        models[name] = entry
+    overall = aggregates.overall
+    return {
+        "tool": tool,
+        "currency": currency,
+        "summary": overall.summary.to_json(),
+        "intents": _by_name(overall.intents),
+        "queues": _by_name(overall.queues),
+        "automation": _by_name(overall.automation),
+        "projects": _by_name(overall.projects),
+        "prompts": {
+            prompt_id: {
+                "version": _main_version(aggregates.prompts[prompt_id].versions),
+                "llm_calls": aggregates.prompts[prompt_id].llm_calls,
+                "mean_input_tokens": json_number(aggregates.prompts[prompt_id].mean_input_tokens),
+            }
+            for prompt_id in sorted(aggregates.prompts)
+        },
+        "models": models,
+        "policies": {
+            policy.name: _policy_view(policy, aggregates.by_policy.get(policy.name, ScopeTotals()))
+            for policy in project.policies
+        },
+        "comparison": None,
+    }
+
+
+def _main_version(versions: Counter[str]) -> str:
+    return max(sorted(versions), key=lambda version: versions[version]) if versions else ""
+
+
+def _json_card(card: dict[str, Any]) -> dict[str, Any]:
+    def convert(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return json_number(value)
+        if isinstance(value, dict):
+            return {key: convert(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [convert(item) for item in value]
+        return value
+
+    return {key: convert(value) for key, value in card.items()}

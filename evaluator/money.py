@@ -1,0 +1,50 @@
+"""Showing money: exact Decimals inside, rounded only here, at the edge.
+
+JSON numbers carry 9 decimals; text shows 4 significant digits for amounts under a
+cent and cents above (SPEC §1).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+
+NINE_PLACES = Decimal("0.000000001")
+CENT = Decimal("0.01")
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def json_number(amount: Decimal) -> float | int:
+    """A money amount or rate for JSON: rounded half-even to 9 decimals, shortest form."""
+    rounded = amount.quantize(NINE_PLACES, rounding=ROUND_HALF_EVEN)
+    if rounded == rounded.to_integral_value():
+        return int(rounded)
+    # float() of a 9-place Decimal prints back as those same digits (repr is shortest).
+    return float(rounded)
+
+
+def format_amount(amount: Decimal | None, currency: str = "USD") -> str:
+    """`$0.003457` under a cent (4 significant digits), `$1,234.57` from a cent up."""
+    if amount is None:
+        return "n/a"
+    symbol = _SYMBOLS.get(currency)
+    sign = "-" if amount < 0 else ""
+    magnitude = abs(amount)
+    if magnitude == 0:
+        digits = "0.00"
+    elif magnitude < CENT and Decimal(_significant(magnitude, 4)) < CENT:
+        digits = _significant(magnitude, 4)
+    else:
+        digits = f"{magnitude.quantize(CENT, rounding=ROUND_HALF_EVEN):,}"
+    return f"{sign}{symbol}{digits}" if symbol else f"{sign}{digits} {currency}"
+
+
+def _significant(value: Decimal, digits: int) -> str:
+    exponent = value.adjusted()  # position of the first significant digit
+    quantum = Decimal(1).scaleb(exponent - digits + 1)
+    return f"{value.quantize(quantum, rounding=ROUND_HALF_EVEN):f}"
+
+
+def format_rate(rate: Decimal | None) -> str:
+    if rate is None:
+        return "n/a"
+    return f"{(rate * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_EVEN)}%"

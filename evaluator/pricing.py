@@ -1,0 +1,201 @@
+"""Prices: the policy's own, else the bundled genai-prices catalog, at a fixed date.
+
+The catalog is used through one small adapter (`Catalog`): a model's prices are looked
+up once, at `pricing.as_of` (or the installed catalog's own date, never "now"), turned
+into per-1M-token `Rate`s, and all arithmetic is cprlint's, in Decimal. How a recorded
+name was matched (`claude-3-5-sonnet-20241022` -> `claude-3-5-sonnet`) is kept for the
+report. A model priced nowhere gets no `PriceCard`: the caller reports it, never a
+silent zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from cprlint.model import ModelPrice, Usage
+
+PER_TOKENS = Decimal(1_000_000)
+
+# The pinned catalog's release date: prices are taken at this date unless the policy says
+# `pricing.as_of`. For another installed version (the pin overridden), the latest price
+# change the catalog records is used instead, which is still fixed by the catalog.
+CATALOG_RELEASE_DATES = {"0.2.3": dt.date(2026, 11, 1)}
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A price per 1M tokens; tiered rates apply to all tokens of a call above a threshold."""
+
+    base: Decimal
+    # (input tokens threshold, price), ascending; the highest threshold reached wins.
+    tiers: tuple[tuple[int, Decimal], ...] = ()
+
+    def at(self, input_tokens: int) -> Decimal:
+        price = self.base
+        for start, tier_price in self.tiers:
+            if input_tokens > start:
+                price = tier_price
+        return price
+
+    def to_json(self) -> Any:
+        if not self.tiers:
+            return self.base
+        return {
+            "base": self.base,
+            "tiers": [{"above": start, "price": price} for start, price in self.tiers],
+        }
+
+
+@dataclass(frozen=True)
+class PriceCard:
+    """Everything needed to price one model's calls, and where the prices came from."""
+
+    model: str
+    matched: str
+    source: str  # "policy" or "catalog"
+    provider: str | None
+    input: Rate
+    cached_input: Rate
+    cache_write: Rate
+    output: Rate
+
+    def cost(self, usage: Usage) -> Decimal:
+        """SPEC §3.4: uncached input, cache reads, cache writes and output, per 1M tokens."""
+        tokens = usage.input_tokens
+        uncached = max(tokens - usage.cached_input_tokens - usage.cache_write_tokens, 0)
+        amount = (
+            uncached * self.input.at(tokens)
+            + usage.cached_input_tokens * self.cached_input.at(tokens)
+            + usage.cache_write_tokens * self.cache_write.at(tokens)
+            + usage.output_tokens * self.output.at(tokens)
+        )
+        return amount / PER_TOKENS
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "matched": self.matched,
+            "source": self.source,
+            "provider": self.provider,
+            "input": self.input.to_json(),
+            "cached_input": self.cached_input.to_json(),
+            "cache_write": self.cache_write.to_json(),
+            "output": self.output.to_json(),
+        }
+
+
+def card_from_policy(model: str, price: ModelPrice) -> PriceCard:
+    return PriceCard(
+        model=model,
+        matched=model,
+        source="policy",
+        provider=None,
+        input=Rate(price.input),
+        cached_input=Rate(price.cached_input),
+        cache_write=Rate(price.cache_write),
+        output=Rate(price.output),
+    )
+
+
+def _rate(value: Any) -> Rate | None:
+    if value is None:
+        return None
+    if isinstance(value, Decimal | int):
+        return Rate(Decimal(value))
+    base = getattr(value, "base", None)  # genai_prices.types.TieredPrices
+    if base is None:
+        return None
+    tiers = tuple(sorted((int(tier.start), Decimal(tier.price)) for tier in value.tiers))
+    return Rate(Decimal(base), tiers)
+
+
+class Catalog:
+    """The bundled genai-prices catalog, behind the one interface cprlint uses."""
+
+    def __init__(self) -> None:
+        import genai_prices
+        from genai_prices import data_snapshot
+
+        self.version: str = genai_prices.__version__
+        self._snapshot = data_snapshot.get_snapshot()
+        self.date: dt.date = CATALOG_RELEASE_DATES.get(self.version) or self._latest_price_change()
+        self._cards: dict[tuple[str, dt.date], PriceCard | None] = {}
+
+    def _latest_price_change(self) -> dt.date:
+        latest = dt.date(2000, 1, 1)
+        for provider in self._snapshot.providers:
+            for model in provider.models:
+                for conditional in model.prices if isinstance(model.prices, list) else []:
+                    start = getattr(conditional.constraint, "start_date", None)
+                    if isinstance(start, dt.date) and start > latest:
+                        latest = start
+        return latest
+
+    def lookup(self, model: str, as_of: dt.date | None) -> PriceCard | None:
+        date = as_of or self.date
+        key = (model, date)
+        if key not in self._cards:
+            self._cards[key] = self._find(model, date)
+        return self._cards[key]
+
+    def _find(self, model: str, date: dt.date) -> PriceCard | None:
+        try:
+            provider, info = self._snapshot.find_provider_model(model, None, None, None)
+        except LookupError:
+            return None
+        moment = dt.datetime(date.year, date.month, date.day, 12, tzinfo=dt.UTC)
+        prices = info.get_prices(moment)
+        input_rate = _rate(getattr(prices, "input_mtok", None))
+        output_rate = _rate(getattr(prices, "output_mtok", None))
+        if input_rate is None or output_rate is None:
+            return None  # priced per request or per second only: not a token model
+        return PriceCard(
+            model=model,
+            matched=info.id,
+            source="catalog",
+            provider=provider.id,
+            input=input_rate,
+            cached_input=_rate(getattr(prices, "cache_read_mtok", None)) or input_rate,
+            cache_write=_rate(getattr(prices, "cache_write_mtok", None)) or input_rate,
+            output=output_rate,
+        )
+
+
+@cache
+def builtin_catalog() -> Catalog:
+    return Catalog()
+
+
+class PriceBook:
+    """The prices one policy sees: its `pricing.models` first, then the catalog."""
+
+    def __init__(
+        self,
+        *,
+        policy_models: Mapping[str, ModelPrice],
+        as_of: dt.date | None,
+        catalog: Catalog | None,
+    ) -> None:
+        self._policy = {
+            name: card_from_policy(name, price) for name, price in policy_models.items()
+        }
+        self._as_of = as_of
+        self._catalog = catalog
+
+    @property
+    def as_of(self) -> dt.date | None:
+        if self._as_of is not None:
+            return self._as_of
+        return self._catalog.date if self._catalog else None
+
+    def lookup(self, model: str) -> PriceCard | None:
+        card = self._policy.get(model)
+        if card is not None:
+            return card
+        if self._catalog is None:
+            return None
+        return self._catalog.lookup(model, self._as_of)

@@ -1,0 +1,414 @@
+"""Replay: one recorded conversation under one tree's policies and prompts (SPEC §3).
+
+`Replayer.replay` substitutes the candidate prompt versions (re-counting the tokens of
+the rendered templates), routes every call to its tier, prices it, applies the
+resolution rule and reports the per-conversation findings: retries, fallbacks,
+identical tool calls, token and context budgets, routing drift.
+
+The result of a conversation is small and self-contained, so that aggregates can be
+built from a stream of them in any order, in any process.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from cprlint.documents import canonical_json
+from cprlint.findings import Location, Problem, Scope
+from cprlint.model import (
+    Conversation,
+    Escalation,
+    LlmCall,
+    Outcome,
+    Policy,
+    Prompt,
+    PromptVersion,
+    ResolutionRule,
+    Retrieval,
+    ToolCall,
+    Usage,
+)
+from cprlint.pricing import Catalog, PriceBook, PriceCard
+from cprlint.project import Project
+from cprlint.templates import TemplateRenderError, render
+from cprlint.tokens import TokenCounter, tokenizer_for_model
+
+# Codes of the findings a replay yields (documented in cprlint.rules.replay).
+RETRIES_OVER_CAP = "CPR501"
+FALLBACKS_OVER_CAP = "CPR502"
+IDENTICAL_TOOL_CALLS = "CPR503"
+INPUT_TOKENS_OVER_BUDGET = "CPR504"
+CONTEXT_TOKENS_OVER_BUDGET = "CPR505"
+ROUTING_DRIFT = "CPR506"
+
+DEFAULT_RESOLUTION = ResolutionRule()
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """One llm_call after replay."""
+
+    event_index: int
+    prompt: str | None
+    version: str | None  # the candidate version the call was replayed with
+    recorded_model: str
+    model: str  # the model it is priced as, after routing
+    rerouted: bool
+    usage: Usage  # after prompt substitution and output caps
+    cost: Decimal
+    priced: bool
+    estimated_tokens: bool  # token difference counted with a stand-in tokenizer
+
+
+@dataclass(frozen=True)
+class ConversationResult:
+    conversation_id: str
+    intent: str
+    queue: str
+    automation: str
+    project: str | None
+    policy: str | None
+    resolved: bool
+    escalated: bool
+    retries: int
+    ai_cost: Decimal
+    human_cost: Decimal
+    calls: tuple[CallResult, ...]
+    retrieval_cost: Decimal
+    tool_cost: Decimal
+    problems: tuple[Problem, ...] = ()
+    # (prompt id, version) -> variables that rendered empty in this conversation.
+    missing_variables: Mapping[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+    # (prompt id, version) -> why the template could not be rendered.
+    render_errors: Mapping[tuple[str, str], str] = field(default_factory=dict)
+
+
+def is_resolved(outcome: Outcome, rule: ResolutionRule) -> bool:
+    if outcome.status not in rule.statuses:
+        return False
+    if outcome.resolved_by is not None and outcome.resolved_by not in rule.resolved_by:
+        return False
+    return not (rule.exclude_reopened and outcome.reopened)
+
+
+class Replayer:
+    """Replays conversations under one tree: its policies, prompts and price books."""
+
+    def __init__(
+        self,
+        tree: Project,
+        *,
+        catalog: Catalog | None,
+        prompt_overrides: Mapping[str, str] | None = None,
+        counter: TokenCounter | None = None,
+    ) -> None:
+        self.tree = tree
+        self.catalog = catalog
+        self.prompt_overrides = dict(prompt_overrides or {})
+        self.counter = counter or TokenCounter()
+        self._price_books: dict[int, PriceBook] = {}
+        # Models that had no price: model -> where first seen.
+        self.unpriced: dict[str, Location] = {}
+        self.unpriced_calls: Counter[str] = Counter()
+
+    # --- lookups ---------------------------------------------------------------------
+
+    def price_book(self, policy: Policy | None) -> PriceBook:
+        key = id(policy)
+        book = self._price_books.get(key)
+        if book is None:
+            use_catalog = (
+                self.catalog if policy is None or policy.pricing.catalog != "none" else None
+            )
+            book = PriceBook(
+                policy_models=policy.pricing.models if policy else {},
+                as_of=policy.pricing.as_of if policy else None,
+                catalog=use_catalog,
+            )
+            self._price_books[key] = book
+        return book
+
+    def candidate_version(self, prompt_id: str) -> PromptVersion | None:
+        prompt: Prompt | None = self.tree.prompts.get(prompt_id)
+        if prompt is None:
+            return None
+        version = self.prompt_overrides.get(prompt_id) or prompt.released
+        return prompt.versions.get(version) if version else None
+
+    def _recorded_version(self, call: LlmCall) -> PromptVersion | None:
+        prompt = self.tree.prompts.get(call.prompt or "")
+        if prompt is None or call.prompt_version is None:
+            return None
+        return prompt.versions.get(call.prompt_version)
+
+    # --- one conversation ------------------------------------------------------------
+
+    def replay(self, conversation: Conversation) -> ConversationResult:
+        policy = self.tree.policy_for(conversation.project)
+        book = self.price_book(policy)
+        scope = Scope(
+            conversation=conversation.id, intent=conversation.intent, queue=conversation.queue
+        )
+        problems: list[Problem] = []
+        missing: dict[tuple[str, str], frozenset[str]] = {}
+        render_errors: dict[tuple[str, str], str] = {}
+        calls: list[CallResult] = []
+        retrieval_cost = tool_cost = human_minutes = Decimal(0)
+        escalated = conversation.outcome.status == "escalated"
+        retries_by_stage: Counter[str] = Counter()
+        fallbacks = 0
+        identical_calls: Counter[tuple[str, str]] = Counter()
+        caps = policy.retries if policy else None
+        budgets = policy.budgets if policy else None
+
+        for event in conversation.events:
+            if isinstance(event, LlmCall):
+                call = self._replay_call(conversation, event, policy, book, missing, render_errors)
+                calls.append(call)
+                here = conversation.locate("events", event.index)
+                call_scope = Scope(scope.intent, scope.queue, scope.conversation, event.prompt)
+                if event.attempt >= 2:
+                    stage = event.stage or "unstaged"
+                    retries_by_stage[stage] += 1
+                    cap = caps.max_per_stage.get(stage) if caps else None
+                    if cap is not None and retries_by_stage[stage] == cap + 1:
+                        problems.append(
+                            Problem(
+                                f"retry {retries_by_stage[stage]} of stage `{stage}` is over the cap of "
+                                f"{cap} per ticket (`retries.max_per_stage.{stage}`)",
+                                here,
+                                call_scope,
+                                code=RETRIES_OVER_CAP,
+                            )
+                        )
+                if event.fallback:
+                    fallbacks += 1
+                    if (
+                        caps
+                        and caps.max_fallbacks is not None
+                        and fallbacks == caps.max_fallbacks + 1
+                    ):
+                        problems.append(
+                            Problem(
+                                f"fallback call {fallbacks} is over the cap of {caps.max_fallbacks} per "
+                                "ticket (`retries.max_fallbacks`)",
+                                here,
+                                call_scope,
+                                code=FALLBACKS_OVER_CAP,
+                            )
+                        )
+                if (
+                    budgets
+                    and budgets.max_input_tokens is not None
+                    and call.usage.input_tokens > budgets.max_input_tokens
+                ):
+                    problems.append(
+                        Problem(
+                            f"call of {call.usage.input_tokens:,} input tokens after replay is over "
+                            f"`budgets.max_input_tokens` ({budgets.max_input_tokens:,})",
+                            here,
+                            call_scope,
+                            code=INPUT_TOKENS_OVER_BUDGET,
+                        )
+                    )
+                drift = self._routing_drift(conversation, event, policy)
+                if drift:
+                    problems.append(
+                        Problem(
+                            drift,
+                            conversation.locate("events", event.index, "model"),
+                            call_scope,
+                            code=ROUTING_DRIFT,
+                        )
+                    )
+            elif isinstance(event, Retrieval):
+                retrieval_cost += policy.pricing.retrieval_per_query if policy else Decimal(0)
+                if (
+                    budgets
+                    and budgets.max_context_tokens is not None
+                    and event.context_tokens > budgets.max_context_tokens
+                ):
+                    problems.append(
+                        Problem(
+                            f"retrieval of {event.context_tokens:,} context tokens is over "
+                            f"`budgets.max_context_tokens` ({budgets.max_context_tokens:,})",
+                            conversation.locate("events", event.index, "context_tokens"),
+                            scope,
+                            code=CONTEXT_TOKENS_OVER_BUDGET,
+                        )
+                    )
+            elif isinstance(event, ToolCall):
+                tool_cost += policy.pricing.tool_price(event.name) if policy else Decimal(0)
+                key = (event.name, canonical_json(event.args))
+                identical_calls[key] += 1
+                cap = caps.max_identical_tool_calls if caps else None
+                if cap is not None and identical_calls[key] == cap + 1:
+                    problems.append(
+                        Problem(
+                            f"tool `{event.name}` called {identical_calls[key]} times with the same "
+                            f"arguments; the cap is {cap} per ticket (`retries.max_identical_tool_calls`)",
+                            conversation.locate("events", event.index),
+                            scope,
+                            code=IDENTICAL_TOOL_CALLS,
+                        )
+                    )
+            elif isinstance(event, Escalation):
+                escalated = True
+                human_minutes += event.handle_minutes
+
+        llm_cost = sum((call.cost for call in calls), Decimal(0))
+        human_price = policy.pricing.human_per_minute if policy else Decimal(0)
+        return ConversationResult(
+            conversation_id=conversation.id,
+            intent=conversation.intent,
+            queue=conversation.queue,
+            automation=conversation.automation,
+            project=conversation.project,
+            policy=policy.name if policy else None,
+            resolved=is_resolved(
+                conversation.outcome, policy.resolution if policy else DEFAULT_RESOLUTION
+            ),
+            escalated=escalated,
+            retries=sum(retries_by_stage.values()),
+            ai_cost=llm_cost + retrieval_cost + tool_cost,
+            human_cost=human_minutes * human_price,
+            calls=tuple(calls),
+            retrieval_cost=retrieval_cost,
+            tool_cost=tool_cost,
+            problems=tuple(problems),
+            missing_variables=missing,
+            render_errors=render_errors,
+        )
+
+    # --- one call --------------------------------------------------------------------
+
+    def _replay_call(
+        self,
+        conversation: Conversation,
+        call: LlmCall,
+        policy: Policy | None,
+        book: PriceBook,
+        missing: dict[tuple[str, str], frozenset[str]],
+        render_errors: dict[tuple[str, str], str],
+    ) -> CallResult:
+        usage = call.usage or Usage(0, 0)
+        candidate = self.candidate_version(call.prompt) if call.prompt else None
+        tokenizer = tokenizer_for_model(call.model)
+        estimated = False
+        if (
+            candidate is not None
+            and call.usage is not None
+            and candidate.version != call.prompt_version
+        ):
+            recorded = self._recorded_version(call)
+            if recorded is not None:
+                variables = {**conversation.vars, **call.vars}
+                try:
+                    recorded_text, _ = render(recorded.template, variables)
+                    candidate_text, missing_names = render(candidate.template, variables)
+                except TemplateRenderError as error:
+                    render_errors[(candidate.prompt_id, candidate.version)] = str(error)
+                else:
+                    if missing_names:
+                        missing[(candidate.prompt_id, candidate.version)] = missing_names
+                    delta = self.counter.count(
+                        candidate_text, tokenizer.encoding
+                    ) - self.counter.count(recorded_text, tokenizer.encoding)
+                    input_tokens = max(usage.input_tokens + delta, 0)
+                    usage = _with_input_tokens(usage, input_tokens)
+                    estimated = tokenizer.estimate
+        if candidate is not None and candidate.max_output_tokens is not None:
+            usage = Usage(
+                usage.input_tokens,
+                min(usage.output_tokens, candidate.max_output_tokens),
+                usage.cached_input_tokens,
+                usage.cache_write_tokens,
+            )
+        model, rerouted = self._route(conversation, call, policy, candidate)
+        card: PriceCard | None = book.lookup(model)
+        if card is None:
+            self.unpriced.setdefault(model, conversation.locate("events", call.index, "model"))
+            self.unpriced_calls[model] += 1
+        return CallResult(
+            event_index=call.index,
+            prompt=call.prompt,
+            version=candidate.version if candidate else call.prompt_version,
+            recorded_model=call.model,
+            model=model,
+            rerouted=rerouted,
+            usage=usage,
+            cost=card.cost(usage) if card and call.usage is not None else Decimal(0),
+            priced=card is not None,
+            estimated_tokens=estimated,
+        )
+
+    def _route(
+        self,
+        conversation: Conversation,
+        call: LlmCall,
+        policy: Policy | None,
+        candidate: PromptVersion | None,
+    ) -> tuple[str, bool]:
+        """SPEC §3.3: the model a call is priced as, and whether it was re-routed."""
+        if call.fallback or policy is None:
+            return call.model, False  # a fallback was served by that model on purpose
+        if candidate is not None and candidate.model:
+            return candidate.model, candidate.model != call.model
+        tier = policy.stage_tiers.get(call.stage or "")
+        if tier is None:
+            intent = policy.intent(conversation.intent)
+            tier = intent.tier if intent else None
+        models = policy.tiers.get(tier or "")
+        if not models or call.model in models:
+            return call.model, False
+        return models[0], True
+
+    def _routing_drift(
+        self, conversation: Conversation, call: LlmCall, policy: Policy | None
+    ) -> str | None:
+        """SPEC §3.5: a recorded model outside the tiers its stage or risk level allows."""
+        if policy is None or call.fallback or not call.model:
+            return None
+        stage_tier = policy.stage_tiers.get(call.stage or "")
+        if stage_tier is not None:
+            if stage_tier in policy.tiers and call.model not in policy.tiers[stage_tier]:
+                return (
+                    f"stage `{call.stage}` is routed to tier `{stage_tier}`, but the call was "
+                    f"served by `{call.model}`"
+                )
+            return None
+        intent = policy.intent(conversation.intent)
+        if intent is None or intent.risk not in policy.risk:
+            return None
+        allowed_tiers = policy.risk[intent.risk or ""]
+        allowed_models = {model for tier in allowed_tiers for model in policy.tiers.get(tier, ())}
+        if call.model not in allowed_models:
+            tier = policy.tier_of_model(call.model)
+            served = f"`{call.model}` (tier `{tier}`)" if tier else f"`{call.model}` (in no tier)"
+            return (
+                f"intent `{conversation.intent}` is {intent.risk} risk ({', '.join(allowed_tiers)}), "
+                f"but the call was served by {served}"
+            )
+        return None
+
+
+def _with_input_tokens(usage: Usage, input_tokens: int) -> Usage:
+    cached = min(usage.cached_input_tokens, input_tokens)
+    return Usage(
+        input_tokens=input_tokens,
+        output_tokens=usage.output_tokens,
+        cached_input_tokens=cached,
+        cache_write_tokens=min(usage.cache_write_tokens, input_tokens - cached),
+    )
+
+
+def summarize_calls(calls: tuple[CallResult, ...]) -> dict[str, Any]:
+    return {
+        "llm_calls": len(calls),
+        "input_tokens": sum(call.usage.input_tokens for call in calls),
+        "output_tokens": sum(call.usage.output_tokens for call in calls),
+    }
