@@ -8,6 +8,7 @@ from typing import Any
 
 from cprlint.findings import Problem, Scope, Severity
 from cprlint.model import DEFAULT_INTENT, Policy
+from cprlint.pricing import PriceBook, builtin_catalog
 from cprlint.rules.context import RuleContext
 from cprlint.rules.registry import RULES, Target, rule
 
@@ -391,3 +392,45 @@ def policies_overlap(policy: Policy, context: RuleContext) -> Iterator[Problem]:
                 else policy.locate("metadata"),
             )
             return
+
+
+@rule("CPR111", "model-without-price", Severity.ERROR, Target.POLICY)
+def model_without_price(policy: Policy, context: RuleContext) -> Iterator[Problem]:
+    """
+    A model that a tier lists, or that a released prompt version pins, has no price in
+    the policy's `pricing.models` nor in the bundled catalog.
+
+    Why: replay prices every call; a model priced nowhere would be counted as free and
+    make the cost per resolution look better than it is. Give fine-tuned and private
+    models a price in `pricing.models` (per 1M tokens).
+
+    Failing:
+        tiers:
+          economy: [acme-ft-1]
+    Passing:
+        pricing:
+          models:
+            acme-ft-1: {input: 0.30, output: 1.20}
+        tiers:
+          economy: [acme-ft-1]
+    """
+    catalog = builtin_catalog() if policy.pricing.catalog != "none" else None
+    book = PriceBook(policy_models=policy.pricing.models, as_of=policy.pricing.as_of, catalog=catalog)
+    for tier, models in policy.tiers.items():
+        for index, model in enumerate(models):
+            if book.lookup(model) is None:
+                yield Problem(
+                    f"model `{model}` (tier `{tier}`) has no price in `pricing.models` "
+                    "or the catalog",
+                    policy.locate("tiers", tier, index),
+                )
+    for prompt in context.project.prompts.values():
+        version = prompt.released_version
+        if version is not None and version.model and book.lookup(version.model) is None:
+            location = version.front_matter.locate("model") if version.front_matter else None
+            yield Problem(
+                f"prompt `{prompt.id}` {version.version} pins model `{version.model}`, which has "
+                f"no price in policy `{policy.name}` or the catalog",
+                location or policy.locate("tiers"),
+                Scope(prompt=prompt.id),
+            )
