@@ -382,8 +382,30 @@ def _json_constant(name: str) -> Any:
 
 
 def parse_json_line(text: str) -> Any:
-    """Parse one JSON value; floats become Decimal so money and token checks stay exact."""
-    return json.loads(text, parse_float=_json_decimal, parse_constant=_json_constant)
+    """Parse one JSON value; floats become Decimal so money and token checks stay exact.
+
+    JSON may escape half a surrogate pair (`"\\udfff"`), which is no text at all: such a
+    line is refused (ValueError) rather than carried into reports that cannot encode it.
+    """
+    data = json.loads(text, parse_float=_json_decimal, parse_constant=_json_constant)
+    if "\\ud" in text or "\\uD" in text:
+        _refuse_lone_surrogates(data)
+    return data
+
+
+def _refuse_lone_surrogates(value: Any) -> None:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise ValueError("a string holds an unpaired surrogate escape (\\ud800-\\udfff)") from error
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_lone_surrogates(key)
+            _refuse_lone_surrogates(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_lone_surrogates(item)
 
 
 def json_error_column(error: json.JSONDecodeError) -> int:

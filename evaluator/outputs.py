@@ -55,14 +55,15 @@ def write_report(report: Report, targets: list[OutputTarget], *, root: Path) -> 
         options = RenderOptions(
             color=target.path is None and stdout_wants_color(), repo_prefix=prefix
         )
-        rendered = REPORTERS[target.format](report, options)
+        # Text that is not valid Unicode (a YAML "\udfff") is escaped, never a crash.
+        rendered = REPORTERS[target.format](report, options).encode("utf-8", "backslashreplace")
         if target.path is None:
-            sys.stdout.write(rendered)
+            sys.stdout.buffer.write(rendered)
             sys.stdout.flush()
             continue
         try:
             target.path.parent.mkdir(parents=True, exist_ok=True)
-            target.path.write_text(rendered, encoding="utf-8")
+            target.path.write_bytes(rendered)
         except OSError as error:
             raise CprlintError(
                 f"{target.path}: cannot write the report: {error.strerror}"

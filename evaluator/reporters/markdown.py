@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from cprlint.findings import Finding, Severity
+from cprlint.money import format_amount, format_rate
 from cprlint.report import Report
 from cprlint.reporters.base import RenderOptions, plural
 
@@ -48,6 +52,55 @@ def findings_table(findings: list[Finding], options: RenderOptions) -> list[str]
     return lines
 
 
+_STATUS = {"ok": "✅ within", "over": "❌ over", "no resolutions": "❌ n/a", "none": ""}
+
+
+def _amount(value: float | int | None, currency: str) -> str:
+    return format_amount(None if value is None else Decimal(str(value)), currency)
+
+
+def metrics_section(metrics: dict[str, Any]) -> list[str]:
+    """Per policy: the headline cost per resolution, then one table per scope."""
+    currency = metrics.get("currency", "USD")
+    lines: list[str] = []
+    for name, view in metrics.get("policies", {}).items():
+        summary = view["summary"]
+        headline = (
+            f"**{escape_cell(name)}**: cost per resolution "
+            f"**{_amount(summary['cost_per_resolution'], currency)}**"
+        )
+        if summary.get("budget") is not None:
+            headline += f" (budget {_amount(summary['budget'], currency)}, {_STATUS[summary['budget_status']]})"
+        headline += (
+            f" over {summary['conversations']:,} conversations, "
+            f"{format_rate(Decimal(str(summary['resolution_rate'])))} resolved, "
+            f"AI cost {_amount(summary['ai_cost'], currency)}"
+        )
+        lines += [headline, ""]
+        for key, title in (
+            ("intents", "Intent"),
+            ("queues", "Queue"),
+            ("automation", "Automation"),
+        ):
+            if not view[key]:
+                continue
+            lines += [
+                f"| {title} | Conversations | Resolved | AI cost | Cost/resolution | Budget | Status |",
+                "|---|---:|---:|---:|---:|---:|---|",
+            ]
+            for scope, row in view[key].items():
+                budget = "" if row.get("budget") is None else _amount(row["budget"], currency)
+                lines.append(
+                    f"| {escape_cell(scope)} | {row['conversations']:,} | "
+                    f"{format_rate(Decimal(str(row['resolution_rate'])))} | "
+                    f"{_amount(row['ai_cost'], currency)} | "
+                    f"{_amount(row['cost_per_resolution'], currency)} | {budget} | "
+                    f"{_STATUS[row.get('budget_status', 'none')]} |"
+                )
+            lines.append("")
+    return lines
+
+
 def render(report: Report, options: RenderOptions) -> str:
     ordered = sorted(
         report.findings, key=lambda f: (f.waived_by is not None, -f.severity.rank, f.sort_key)
@@ -60,6 +113,8 @@ def render(report: Report, options: RenderOptions) -> str:
     if report.waived:
         checked += f"; {report.waived} waived"
     lines += [checked + ".", ""]
+    if report.metrics is not None:
+        lines += metrics_section(report.metrics)
     table = findings_table(ordered, options)
     if table:
         lines += [*table, ""]
