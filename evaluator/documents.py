@@ -398,7 +398,9 @@ def _refuse_lone_surrogates(value: Any) -> None:
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as error:
-            raise ValueError("a string holds an unpaired surrogate escape (\\ud800-\\udfff)") from error
+            raise ValueError(
+                "a string holds an unpaired surrogate escape (\\ud800-\\udfff)"
+            ) from error
     elif isinstance(value, dict):
         for key, item in value.items():
             _refuse_lone_surrogates(key)

@@ -37,6 +37,10 @@ def _text(value: Any) -> str | None:
     return None
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _texts(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
         return ()
@@ -287,7 +291,7 @@ def policy_from_document(document: Document) -> Policy:
             prompt=_text(raw.get("prompt")),
             conversation=_text(raw.get("conversation")),
         )
-        for index, raw in enumerate(data.get("waivers") or [])
+        for index, raw in enumerate(_list(data.get("waivers")))
         if isinstance(raw, dict)
     )
     max_per_stage = {
@@ -593,7 +597,7 @@ def conversation_from_document(document: Document) -> Conversation | None:
         ),
         events=tuple(
             _event(index, raw)
-            for index, raw in enumerate(data.get("events") or [])
+            for index, raw in enumerate(_list(data.get("events")))
             if isinstance(raw, dict)
         ),
     )

@@ -58,7 +58,12 @@ def write_report(report: Report, targets: list[OutputTarget], *, root: Path) -> 
         # Text that is not valid Unicode (a YAML "\udfff") is escaped, never a crash.
         rendered = REPORTERS[target.format](report, options).encode("utf-8", "backslashreplace")
         if target.path is None:
-            sys.stdout.buffer.write(rendered)
+            buffer = getattr(sys.stdout, "buffer", None)
+            if buffer is None:  # a text-only stdout (contextlib.redirect_stdout, notebooks)
+                sys.stdout.write(rendered.decode("utf-8"))
+            else:
+                sys.stdout.flush()  # text written before must come out first
+                buffer.write(rendered)
             sys.stdout.flush()
             continue
         try:

@@ -162,6 +162,9 @@ class Replayer:
         retries_by_stage: Counter[str] = Counter()
         fallbacks = 0
         identical_calls: Counter[tuple[str, str]] = Counter()
+        # (tool, canonical args) -> index of the first call over the cap; reported once
+        # the conversation is read, with the final count.
+        first_over_cap: dict[tuple[str, str], int] = {}
         caps = policy.retries if policy else None
         budgets = policy.budgets if policy else None
 
@@ -247,19 +250,23 @@ class Replayer:
                 identical_calls[key] += 1
                 cap = caps.max_identical_tool_calls if caps else None
                 if cap is not None and identical_calls[key] == cap + 1:
-                    problems.append(
-                        Problem(
-                            f"tool `{event.name}` called {identical_calls[key]} times with the same "
-                            f"arguments; the cap is {cap} per ticket (`retries.max_identical_tool_calls`)",
-                            conversation.locate("events", event.index),
-                            scope,
-                            code=IDENTICAL_TOOL_CALLS,
-                        )
-                    )
+                    first_over_cap[key] = event.index
             elif isinstance(event, Escalation):
                 escalated = True
                 human_minutes += event.handle_minutes
 
+        for (name, arguments), index in first_over_cap.items():
+            count = identical_calls[(name, arguments)]
+            problems.append(
+                Problem(
+                    f"tool `{name}` called {count} times with the same arguments; the cap is "
+                    f"{caps.max_identical_tool_calls if caps else 0} per ticket "
+                    "(`retries.max_identical_tool_calls`)",
+                    conversation.locate("events", index),
+                    scope,
+                    code=IDENTICAL_TOOL_CALLS,
+                )
+            )
         llm_cost = sum((call.cost for call in calls), Decimal(0))
         human_price = policy.pricing.human_per_minute if policy else Decimal(0)
         return ConversationResult(

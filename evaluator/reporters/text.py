@@ -42,10 +42,14 @@ def findings_text(findings: list[Finding]) -> list[Text]:
     lines: list[Text] = []
     for path in sorted(by_path):
         lines.append(Text(path, style="bold underline"))
-        for finding in by_path[path]:
-            place = f"{finding.line}:{finding.column}" if finding.column else str(finding.line)
+        places = [
+            f"{finding.line}:{finding.column}" if finding.column else str(finding.line)
+            for finding in by_path[path]
+        ]
+        width = max(8, *(len(place) + 1 for place in places))
+        for finding, place in zip(by_path[path], places, strict=True):
             line = Text("  ")
-            line.append(f"{place:<8}", style="dim")
+            line.append(f"{place:<{width}}", style="dim")
             if finding.waived_by:
                 line.append(f"{'waived':<8}", style="dim")
             else:

@@ -24,6 +24,13 @@ def _raw(policy: Policy, *key_path: str) -> Any:
     return value
 
 
+def _raw_mapping(policy: Policy, *key_path: str) -> dict[Any, Any]:
+    """The mapping at `key_path`, or an empty one when it is missing or not a mapping
+    (the schema reports a value of the wrong type)."""
+    value = _raw(policy, *key_path)
+    return value if isinstance(value, dict) else {}
+
+
 @rule("CPR101", "tier-not-allowed-by-risk", Severity.ERROR, Target.POLICY)
 def tier_not_allowed_by_risk(policy: Policy, context: RuleContext) -> Iterator[Problem]:
     """
@@ -193,9 +200,9 @@ def _budget_places(policy: Policy) -> Iterator[tuple[tuple[str | int, ...], Any,
         _raw(policy, "budgets", "cost_per_resolution"),
         Scope(),
     )
-    for queue, value in (_raw(policy, "budgets", "queues") or {}).items():
+    for queue, value in _raw_mapping(policy, "budgets", "queues").items():
         yield ("budgets", "queues", queue), value, Scope(queue=queue)
-    for mode, value in (_raw(policy, "budgets", "automation") or {}).items():
+    for mode, value in _raw_mapping(policy, "budgets", "automation").items():
         yield ("budgets", "automation", mode), value, Scope()
     for key in ("max_input_tokens", "max_context_tokens"):
         yield ("budgets", key), _raw(policy, "budgets", key), Scope()
@@ -249,14 +256,14 @@ def negative_cap_or_price(policy: Policy, context: RuleContext) -> Iterator[Prob
           tools: {lookup_invoice: 0}
     """
     places: list[tuple[tuple[str | int, ...], Any]] = []
-    for stage, value in (_raw(policy, "retries", "max_per_stage") or {}).items():
+    for stage, value in _raw_mapping(policy, "retries", "max_per_stage").items():
         places.append((("retries", "max_per_stage", stage), value))
     for key in ("max_fallbacks", "max_identical_tool_calls"):
         places.append((("retries", key), _raw(policy, "retries", key)))
-    for model, prices in (_raw(policy, "pricing", "models") or {}).items():
+    for model, prices in _raw_mapping(policy, "pricing", "models").items():
         for kind, value in (prices if isinstance(prices, dict) else {}).items():
             places.append((("pricing", "models", model, kind), value))
-    for tool, value in (_raw(policy, "pricing", "tools") or {}).items():
+    for tool, value in _raw_mapping(policy, "pricing", "tools").items():
         places.append((("pricing", "tools", tool), value))
     places.append(
         (("pricing", "retrieval", "per_query"), _raw(policy, "pricing", "retrieval", "per_query"))
@@ -415,7 +422,9 @@ def model_without_price(policy: Policy, context: RuleContext) -> Iterator[Proble
           economy: [acme-ft-1]
     """
     catalog = builtin_catalog() if policy.pricing.catalog != "none" else None
-    book = PriceBook(policy_models=policy.pricing.models, as_of=policy.pricing.as_of, catalog=catalog)
+    book = PriceBook(
+        policy_models=policy.pricing.models, as_of=policy.pricing.as_of, catalog=catalog
+    )
     for tier, models in policy.tiers.items():
         for index, model in enumerate(models):
             if book.lookup(model) is None:
