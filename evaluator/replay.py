@@ -15,7 +15,6 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from cprlint.documents import canonical_json
 from cprlint.findings import Location, Problem, Scope
@@ -411,11 +410,3 @@ def _with_input_tokens(usage: Usage, input_tokens: int) -> Usage:
         cached_input_tokens=cached,
         cache_write_tokens=min(usage.cache_write_tokens, input_tokens - cached),
     )
-
-
-def summarize_calls(calls: tuple[CallResult, ...]) -> dict[str, Any]:
-    return {
-        "llm_calls": len(calls),
-        "input_tokens": sum(call.usage.input_tokens for call in calls),
-        "output_tokens": sum(call.usage.output_tokens for call in calls),
-    }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from cprlint import __version__
@@ -20,7 +20,6 @@ class Report:
     tool_version: str = __version__
     # Filled by `check`: the JSON report's metric sections (SPEC §6), already rounded.
     metrics: dict[str, Any] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def active_findings(self) -> list[Finding]:

@@ -26,7 +26,7 @@ _TOKEN_COUNT_KEYS = frozenset(
 
 
 def schema_text(name: str) -> str:
-    return resources.files("cprlint").joinpath("schemas", f"{name}.json").read_text("utf-8")
+    return resources.files("cprlint.data").joinpath(f"{name}.schema.json").read_text("utf-8")
 
 
 @cache

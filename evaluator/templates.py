@@ -9,14 +9,12 @@ renders empty (and attribute access on it too); which ones were missing is repor
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from jinja2 import ChainableUndefined, TemplateSyntaxError, meta, nodes
+from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -81,6 +79,7 @@ def _loop_nesting(node: nodes.Node, depth: int = 0) -> int:
     return deepest
 
 
+@cache
 def template_syntax_error(source: str) -> tuple[int, str] | None:
     """(1-based line within the template, message) when `source` does not parse."""
     try:
@@ -95,26 +94,10 @@ def template_syntax_error(source: str) -> tuple[int, str] | None:
     return None
 
 
-@dataclass(frozen=True)
-class CompiledTemplate:
-    source_hash: str
-    variables: frozenset[str]
-    template: Any
-
-
 @cache
-def _compile(source: str) -> CompiledTemplate:
-    env = environment()
-    tree = env.parse(source)
-    return CompiledTemplate(
-        source_hash=hashlib.sha256(source.encode()).hexdigest(),
-        variables=frozenset(meta.find_undeclared_variables(tree)),
-        template=env.from_string(tree),
-    )
-
-
-def template_variables(source: str) -> frozenset[str]:
-    return _compile(source).variables
+def _compile(source: str) -> Template:
+    """Templates compiled once per distinct text (a version's text, not per call)."""
+    return environment().from_string(source)
 
 
 def render(source: str, variables: Mapping[str, Any]) -> tuple[str, frozenset[str]]:
@@ -125,11 +108,11 @@ def render(source: str, variables: Mapping[str, Any]) -> tuple[str, frozenset[st
     """
     if template_syntax_error(source) is not None:
         raise TemplateRenderError("template does not parse")
-    compiled = _compile(source)
+    template = _compile(source)
     try:
         token = _rendered_undefined.set(set())
         try:
-            text = "".join(_chunks(compiled.template.generate(dict(variables))))
+            text = "".join(_chunks(template.generate(dict(variables))))
             missing = frozenset(_rendered_undefined.get())
         finally:
             _rendered_undefined.reset(token)

@@ -1,0 +1,1 @@
+"""Data files shipped with cprlint: the JSON Schemas of policies and fixtures."""
