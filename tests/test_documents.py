@@ -186,6 +186,50 @@ def test_duplicate_key_is_reported_at_the_second_key() -> None:
     assert documents[0].locate("budgets", "cost_per_resolution") == Location("p.yaml", 3, 24)
 
 
+def test_duplicate_key_forgets_what_the_first_value_held() -> None:
+    documents, problems = load_yaml_documents("p.yaml", "a:\n  x: 1\na:\n  y: 2\n")
+    assert codes(problems) == [DUPLICATE_KEY]
+    assert documents[0].data == {"a": {"y": 2}}
+    # `a.x` is gone: it falls back to the mapping that won, line 4 column 3.
+    assert documents[0].locate("a", "x") == Location("p.yaml", 4, 3)
+    assert documents[0].locate("a", "x", key=True) == Location("p.yaml", 4, 3)
+
+
+MERGED = """\
+base: &base {risk: low, tier: economy}
+password_reset:
+  tier: standard
+  <<: *base
+card_arrival:
+  <<: *base
+  tier: premium
+"""
+
+
+def test_merge_keys() -> None:
+    document = load_one(MERGED)
+    assert document.data["password_reset"] == {"tier": "standard", "risk": "low"}
+    assert document.data["card_arrival"] == {"risk": "low", "tier": "premium"}
+    # A key given in the mapping is located there, before or after the merge:
+    # line 3 `  tier: standard` (value at column 9), line 7 `  tier: premium`.
+    assert document.locate("password_reset", "tier") == Location("p.yaml", 3, 9)
+    assert document.locate("password_reset", "tier", key=True) == Location("p.yaml", 3, 3)
+    assert document.locate("card_arrival", "tier") == Location("p.yaml", 7, 9)
+    # A merged key is located at the anchor it came from: `risk` on line 1, column 14.
+    assert document.locate("password_reset", "risk", key=True) == Location("p.yaml", 1, 14)
+    assert document.locate("card_arrival", "risk", key=True) == Location("p.yaml", 1, 14)
+
+
+def test_merge_of_several_sources() -> None:
+    text = "a: &a {x: 1}\nb: &b {x: 2, y: 3}\nc:\n  <<: [*a, *b]\n"
+    document = load_one(text)
+    assert document.data["c"] == {"x": 1, "y": 3}  # the first source wins
+    # `x` came from `a` (line 1, key at column 8), `y` from `b` (line 2, key at column 14).
+    assert document.locate("c", "x", key=True) == Location("p.yaml", 1, 8)
+    assert document.locate("c", "y", key=True) == Location("p.yaml", 2, 14)
+    assert ("c", 0) not in document.value_positions
+
+
 def test_python_tag_is_refused_and_never_constructed(monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
@@ -239,6 +283,7 @@ def test_recursive_alias_is_refused() -> None:
 @pytest.mark.parametrize(
     "text",
     ["[" * 5000, "[" * 5000 + "]" * 5000, "{a: " * 5000, "- " * 5000 + "x", "[" * 100 + "]" * 100],
+    ids=["open-5000", "closed-5000", "flow-map-5000", "block-list-5000", "closed-100"],
 )
 def test_deep_nesting_is_a_problem_not_a_crash(text: str) -> None:
     documents, problems = load_yaml_documents("p.yaml", text)
@@ -273,6 +318,27 @@ def test_explicit_core_tag_with_bad_value_is_a_problem(text: str) -> None:
     assert codes(problems) == [SYNTAX]
     assert problems[0].location == Location("p.yaml", 1, 4)
     assert isinstance(documents[0].data["a"], str)
+
+
+def test_control_character_is_a_syntax_error() -> None:
+    # line 2 `b: x\x1fy`: `x` is column 4, the control character column 5.
+    documents, problems = load_yaml_documents("p.yaml", "a: 1\nb: x\x1fy\n")
+    assert documents == []
+    assert codes(problems) == [SYNTAX]
+    assert problems[0].location == Location("p.yaml", 2, 5)
+
+
+@pytest.mark.parametrize("number", ["1.0e+999999999", "-1.5e-99999", "1" + "0" * 5000])
+def test_absurd_numbers_are_a_problem(number: str) -> None:
+    documents, problems = load_yaml_documents("p.yaml", f"budget: {number}\n")
+    assert codes(problems) == [SYNTAX]
+    assert problems[0].location == Location("p.yaml", 1, 9)
+    assert documents[0].data == {"budget": number}
+
+
+def test_large_but_sane_numbers_are_read() -> None:
+    document = load_one("a: 1.0e+400\nb: 1.5e-300\n")
+    assert document.data == {"a": Decimal("1.0e+400"), "b": Decimal("1.5e-300")}
 
 
 def test_multi_document_stream() -> None:
@@ -363,13 +429,28 @@ def test_iter_json_lines_truncated_line_points_at_its_end() -> None:
 
 @pytest.mark.parametrize(
     "line",
-    [b"[" * 100_000 + b"\n", b"1" * 5000 + b"\n", b'{"a": NaN}\n', b'{"a": -Infinity}\n'],
+    [
+        b"[" * 100_000 + b"\n",
+        b"[" * 66 + b"]" * 66 + b"\n",  # parses, but deeper than the 64 levels rules walk
+        b"1" * 5000 + b"\n",
+        b'{"a": 1e999999999}\n',
+        b'{"a": NaN}\n',
+        b'{"a": -Infinity}\n',
+    ],
+    ids=["open-100000", "closed-66", "int-5000-digits", "exponent-999999999", "nan", "-infinity"],
 )
 def test_iter_json_lines_unreadable_values_are_problems(line: bytes) -> None:
     (problem,) = list(iter_json_lines("f.jsonl", iter([line])))
     assert isinstance(problem, Problem)
     assert problem.code in (SYNTAX, UNSAFE)
     assert problem.location.line == 1
+
+
+def test_iter_json_lines_reads_large_but_sane_values() -> None:
+    line = b'{"a": 1e400, "b": ' + b"[" * 63 + b"]" * 63 + b"}\n"
+    (document,) = list(iter_json_lines("f.jsonl", iter([line])))
+    assert isinstance(document, Document)
+    assert document.data["a"] == Decimal("1e400")
 
 
 def test_iter_json_lines_not_utf8() -> None:

@@ -73,8 +73,8 @@ documented_rule(
     Severity.ERROR,
     Target.INPUT,
     """
-    A YAML file uses a construct cprlint refuses to read: a custom tag, alias expansion
-    past 200,000 values, or nesting deeper than 64 levels.
+    A file uses a construct cprlint refuses to read: a custom YAML tag, YAML alias
+    expansion past 200,000 values, or YAML or JSON nesting deeper than 64 levels.
 
     Why: YAML tags like `!!python/object` can run code in careless loaders, and a few
     lines of nested aliases ("billion laughs") expand to gigabytes. cprlint reads only
