@@ -9,11 +9,11 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from cprlint.documents import load_yaml_documents, read_text
 from cprlint.errors import CprlintError
+from cprlint.trees import SourceTree
 
 CONFIG_FILES = ("cprlint.yaml", "cprlint.yml")
 LEVELS = ("error", "warning", "off")
@@ -33,15 +33,13 @@ class Config:
     source: str | None = None
 
 
-def load_config(root: Path) -> Config:
+def load_config(tree: SourceTree) -> Config:
     for name in CONFIG_FILES:
-        path = root / name
-        if path.is_file():
-            return _config_from_yaml(path, name)
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
+        if tree.is_file(name):
+            return _config_from_yaml(tree, name)
+    if tree.is_file("pyproject.toml"):
         try:
-            data = tomllib.loads(pyproject.read_text("utf-8"))
+            data = tomllib.loads(tree.read_bytes("pyproject.toml").decode("utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as error:
             raise CprlintError(f"pyproject.toml: cannot read it: {error}") from error
         section = data.get("tool", {}).get("cprlint")
@@ -50,9 +48,9 @@ def load_config(root: Path) -> Config:
     return Config()
 
 
-def _config_from_yaml(path: Path, name: str) -> Config:
+def _config_from_yaml(tree: SourceTree, name: str) -> Config:
     try:
-        raw = path.read_bytes()
+        raw = tree.read_bytes(name)
     except OSError as error:
         raise CprlintError(f"{name}: cannot read it: {error.strerror}") from error
     text, problems = read_text(name, raw)

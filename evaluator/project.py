@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from cprlint.config import Config, load_config
 from cprlint.documents import (
@@ -33,6 +33,7 @@ from cprlint.model import (
     prompt_version_from_parts,
 )
 from cprlint.schemas import validate
+from cprlint.trees import SourceTree, WorkTree
 
 MANIFEST = "prompt.yaml"
 PROMPT_PROBLEM = "CPR203"
@@ -44,20 +45,16 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n", re.DOTALL | 
 class Project:
     root: Path
     config: Config
+    # Where policies, prompts and config were read: the work tree, or a git commit.
+    tree: SourceTree
     policies: list[Policy] = field(default_factory=list)
     prompts: dict[str, Prompt] = field(default_factory=dict)
-    fixture_files: list[Path] = field(default_factory=list)
+    fixture_files: list[str] = field(default_factory=list)
     # Problems met while loading policies and prompts (fixtures report as they stream).
     problems: list[Problem] = field(default_factory=list)
     # Inline `# cprlint: disable=` comments: path -> line -> codes.
     suppressions: dict[str, dict[int, frozenset[str]]] = field(default_factory=dict)
     files_checked: list[str] = field(default_factory=list)
-
-    def relative(self, path: Path) -> str:
-        try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            return path.as_posix()
 
     def policy_for(self, conversation_project: str | None) -> Policy | None:
         """The policy of that project, else the one that names no project (SPEC §3.1)."""
@@ -72,8 +69,7 @@ class Project:
     def iter_conversations(self) -> Iterator[Conversation | Problem]:
         """Every fixture conversation, streamed file by file, with schema problems."""
         for path in self.fixture_files:
-            display = self.relative(path)
-            for item in self._iter_fixture_documents(path, display):
+            for item in self._iter_fixture_documents(path):
                 if isinstance(item, Problem):
                     yield item
                     continue
@@ -83,70 +79,82 @@ class Project:
                 if conversation is not None:
                     yield conversation
 
-    def _iter_fixture_documents(self, path: Path, display: str) -> Iterator[Document | Problem]:
-        if path.suffix == ".jsonl":
+    def _iter_fixture_documents(self, path: str) -> Iterator[Document | Problem]:
+        if path.endswith(".jsonl"):
             try:
-                with path.open("rb") as lines:
-                    yield from iter_json_lines(display, lines)
+                with self.tree.open_binary(path) as lines:
+                    yield from iter_json_lines(path, lines)
             except OSError as error:
-                yield Problem(f"cannot read: {error.strerror}", Location(display), code=UNREADABLE)
+                yield Problem(f"cannot read: {error.strerror}", Location(path), code=UNREADABLE)
             return
-        documents, problems = self.read_yaml(path, display)
+        documents, problems = self.read_yaml(path)
         yield from problems
         yield from documents
 
-    def read_yaml(self, path: Path, display: str) -> tuple[list[Document], list[Problem]]:
+    def read_text_file(self, path: str) -> tuple[str | None, list[Problem]]:
+        """A file's text (None when unreadable), remembering its inline suppressions."""
         try:
-            raw = path.read_bytes()
+            raw = self.tree.read_bytes(path)
         except OSError as error:
-            return [], [
-                Problem(f"cannot read: {error.strerror}", Location(display), code=UNREADABLE)
+            return None, [
+                Problem(f"cannot read: {error.strerror}", Location(path), code=UNREADABLE)
             ]
-        text, problems = read_text(display, raw, limit=MAX_YAML_BYTES)
+        text, problems = read_text(path, raw, limit=MAX_YAML_BYTES)
+        if text is not None:
+            suppressions = suppressions_in(text)
+            if suppressions:
+                self.suppressions[path] = suppressions
+        return text, problems
+
+    def read_yaml(self, path: str) -> tuple[list[Document], list[Problem]]:
+        text, problems = self.read_text_file(path)
         if text is None:
             return [], problems
-        suppressions = suppressions_in(text)
-        if suppressions:
-            self.suppressions[display] = suppressions
-        documents, yaml_problems = load_yaml_documents(display, text)
+        documents, yaml_problems = load_yaml_documents(path, text)
         return documents, problems + yaml_problems
 
 
-def _files(root: Path, entries: tuple[str, ...], suffixes: tuple[str, ...]) -> list[Path]:
-    found: set[Path] = set()
+def _files(tree: SourceTree, entries: tuple[str, ...], suffixes: tuple[str, ...]) -> list[str]:
+    found: set[str] = set()
     for entry in entries:
-        base = root / entry
-        if base.is_file():
-            found.add(base)
-        elif base.is_dir():
+        if tree.is_file(entry):
+            found.add(str(PurePosixPath(entry)))
+        else:
             found.update(
                 path
-                for path in base.rglob("*")
-                if path.is_file() and path.suffix in suffixes and not path.name.startswith(".")
+                for path in tree.files_under(entry)
+                if PurePosixPath(path).suffix in suffixes
+                and not PurePosixPath(path).name.startswith(".")
             )
     return sorted(found)
 
 
-def load_project(root: Path) -> Project:
-    """Read the project at `root`. Raises CprlintError only when there is no project."""
+def load_project(
+    root: Path, *, tree: SourceTree | None = None, with_fixtures: bool = True
+) -> Project:
+    """Read the project at `root` (from `tree`: the work tree unless a commit is given).
+
+    Raises CprlintError only when there is no project to read.
+    """
     if not root.exists():
         raise CprlintError(f"{root}: no such directory")
     if not root.is_dir():
         raise CprlintError(f"{root}: not a directory")
-    project = Project(root=root, config=load_config(root))
+    tree = tree or WorkTree(root)
+    project = Project(root=root, config=load_config(tree), tree=tree)
     config = project.config
-    for path in _files(root, config.policies, YAML_SUFFIXES):
+    for path in _files(tree, config.policies, YAML_SUFFIXES):
         _load_policy_file(project, path)
-    _load_prompts(project, root / config.prompts)
-    project.fixture_files = _files(root, config.fixtures, (".jsonl", *YAML_SUFFIXES))
-    project.files_checked.extend(project.relative(path) for path in project.fixture_files)
+    _load_prompts(project, config.prompts)
+    if with_fixtures:
+        project.fixture_files = _files(tree, config.fixtures, (".jsonl", *YAML_SUFFIXES))
+        project.files_checked.extend(project.fixture_files)
     return project
 
 
-def _load_policy_file(project: Project, path: Path) -> None:
-    display = project.relative(path)
-    project.files_checked.append(display)
-    documents, problems = project.read_yaml(path, display)
+def _load_policy_file(project: Project, path: str) -> None:
+    project.files_checked.append(path)
+    documents, problems = project.read_yaml(path)
     project.problems.extend(problems)
     for document in documents:
         if document.data is None:
@@ -156,34 +164,32 @@ def _load_policy_file(project: Project, path: Path) -> None:
             project.policies.append(policy_from_document(document))
 
 
-def _load_prompts(project: Project, prompts_dir: Path) -> None:
-    if not prompts_dir.is_dir():
-        return
-    for manifest_path in sorted(prompts_dir.glob(f"*/{MANIFEST}")):
-        prompt = _load_prompt(project, manifest_path)
-        if prompt is not None:
+def _load_prompts(project: Project, prompts_dir: str) -> None:
+    tree = project.tree
+    for directory in tree.subdirectories(prompts_dir):
+        folder = f"{prompts_dir.rstrip('/')}/{directory}"
+        if tree.is_file(f"{folder}/{MANIFEST}"):
+            prompt = _load_prompt(project, folder)
             project.prompts[prompt.id] = prompt
-    for directory in sorted(path for path in prompts_dir.iterdir() if path.is_dir()):
-        if not (directory / MANIFEST).is_file():
-            display = project.relative(directory)
+        else:
             project.problems.append(
                 Problem(
-                    f"prompt folder `{directory.name}` has no {MANIFEST}; add one naming the "
+                    f"prompt folder `{directory}` has no {MANIFEST}; add one naming the "
                     "released version",
-                    Location(display, 1),
-                    Scope(prompt=directory.name),
+                    Location(folder, 1),
+                    Scope(prompt=directory),
                     code=PROMPT_PROBLEM,
                 )
             )
 
 
-def _load_prompt(project: Project, manifest_path: Path) -> Prompt | None:
-    display = project.relative(manifest_path)
-    project.files_checked.append(display)
-    prompt_id = manifest_path.parent.name
-    documents, problems = project.read_yaml(manifest_path, display)
+def _load_prompt(project: Project, folder: str) -> Prompt:
+    manifest_path = f"{folder}/{MANIFEST}"
+    project.files_checked.append(manifest_path)
+    prompt_id = PurePosixPath(folder).name
+    documents, problems = project.read_yaml(manifest_path)
     project.problems.extend(problems)
-    manifest = documents[0] if documents else Document(display, {})
+    manifest = documents[0] if documents else Document(manifest_path, {})
     data = manifest.data if isinstance(manifest.data, dict) else {}
     scope = Scope(prompt=prompt_id)
     declared_id = data.get("id")
@@ -208,10 +214,9 @@ def _load_prompt(project: Project, manifest_path: Path) -> Prompt | None:
             )
         )
     versions: dict[str, PromptVersion] = {}
-    for version_path in sorted(manifest_path.parent.iterdir()):
-        if version_path.name == MANIFEST or not version_path.is_file():
-            continue
-        if version_path.name.startswith("."):
+    for version_path in project.tree.files_under(folder):
+        name = PurePosixPath(version_path).name
+        if name == MANIFEST or name.startswith(".") or "/" in version_path[len(folder) + 1 :]:
             continue
         version = _load_prompt_version(project, prompt_id, version_path)
         if version is None:
@@ -238,17 +243,9 @@ def _load_prompt(project: Project, manifest_path: Path) -> Prompt | None:
     )
 
 
-def _load_prompt_version(project: Project, prompt_id: str, path: Path) -> PromptVersion | None:
-    display = project.relative(path)
-    project.files_checked.append(display)
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        project.problems.append(
-            Problem(f"cannot read: {error.strerror}", Location(display), code=UNREADABLE)
-        )
-        return None
-    text, problems = read_text(display, raw)
+def _load_prompt_version(project: Project, prompt_id: str, path: str) -> PromptVersion | None:
+    project.files_checked.append(path)
+    text, problems = project.read_text_file(path)
     project.problems.extend(problems)
     if text is None:
         return None
@@ -256,19 +253,16 @@ def _load_prompt_version(project: Project, prompt_id: str, path: Path) -> Prompt
     template, template_line = text, 1
     match = _FRONT_MATTER.match(text)
     if match:
-        documents, yaml_problems = load_yaml_documents(display, "\n" + match.group(1))
         # The leading newline keeps YAML line numbers equal to the file's (line 1 is `---`).
+        documents, yaml_problems = load_yaml_documents(path, "\n" + match.group(1))
         project.problems.extend(yaml_problems)
         front_matter = documents[0] if documents else None
         template = text[match.end() :]
         template_line = text[: match.end()].count("\n") + 1
-    suppressions = suppressions_in(text)
-    if suppressions:
-        project.suppressions[display] = suppressions
     return prompt_version_from_parts(
         prompt_id=prompt_id,
-        version=path.stem,
-        path=display,
+        version=PurePosixPath(path).stem,
+        path=path,
         template=template,
         template_line=template_line,
         front_matter=front_matter,

@@ -1,0 +1,200 @@
+"""Where a project's files come from: the work tree, or a commit read straight from git.
+
+Both give the same small interface over project-relative POSIX paths, so loading code
+never knows which it reads. `GitTree` never touches the work tree or the index: it
+lists the commit with `git ls-tree` and reads blobs with `git cat-file`, calling git
+directly (never through a shell), with the ref checked first.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from cprlint.errors import CprlintError
+
+# A ref as people type them: branch and tag names, `origin/main`, SHAs, `HEAD~2`, `@{u}`.
+# Anything else (leading dash, whitespace, control characters) is refused before git
+# sees it.
+_REF = re.compile(r"^[A-Za-z0-9._/@{}~^+=-]{1,256}$")
+GIT_TIMEOUT_SECONDS = 60
+
+
+class SourceTree(ABC):
+    """The files of one version of a project, by path relative to the project root."""
+
+    label: str
+
+    @abstractmethod
+    def is_file(self, path: str) -> bool: ...
+
+    @abstractmethod
+    def is_dir(self, path: str) -> bool: ...
+
+    @abstractmethod
+    def files_under(self, directory: str) -> list[str]:
+        """Every file below `directory` (recursively), sorted; [] when there is none."""
+
+    @abstractmethod
+    def read_bytes(self, path: str) -> bytes:
+        """The file's contents; OSError when it cannot be read."""
+
+    @contextmanager
+    def open_binary(self, path: str) -> Iterator[BinaryIO]:
+        import io
+
+        yield io.BytesIO(self.read_bytes(path))
+
+    def subdirectories(self, directory: str) -> list[str]:
+        """Names of the directories directly below `directory`, sorted."""
+        prefix = _join(directory, "")
+        names = {
+            path[len(prefix) :].split("/", 1)[0]
+            for path in self.files_under(directory)
+            if "/" in path[len(prefix) :]
+        }
+        return sorted(names)
+
+
+def _join(directory: str, name: str) -> str:
+    directory = directory.strip("/")
+    if directory in ("", "."):
+        return name
+    return f"{directory}/{name}"
+
+
+class WorkTree(SourceTree):
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.label = "work tree"
+
+    def _path(self, path: str) -> Path:
+        return self.root / path
+
+    def is_file(self, path: str) -> bool:
+        return self._path(path).is_file()
+
+    def is_dir(self, path: str) -> bool:
+        return self._path(path).is_dir()
+
+    def files_under(self, directory: str) -> list[str]:
+        base = self._path(directory)
+        if not base.is_dir():
+            return []
+        return sorted(
+            path.relative_to(self.root).as_posix() for path in base.rglob("*") if path.is_file()
+        )
+
+    def subdirectories(self, directory: str) -> list[str]:
+        base = self._path(directory)
+        if not base.is_dir():
+            return []
+        return sorted(path.name for path in base.iterdir() if path.is_dir())
+
+    def read_bytes(self, path: str) -> bytes:
+        return self._path(path).read_bytes()
+
+    @contextmanager
+    def open_binary(self, path: str) -> Iterator[BinaryIO]:
+        with self._path(path).open("rb") as handle:
+            yield handle
+
+
+def _git(args: list[str], *, cwd: Path) -> bytes:
+    try:
+        completed = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            check=False,
+            timeout=GIT_TIMEOUT_SECONDS,
+        )
+    except FileNotFoundError as error:
+        raise CprlintError("git is not installed, and --base needs it") from error
+    except subprocess.TimeoutExpired as error:
+        raise CprlintError(f"git {args[0]} took over {GIT_TIMEOUT_SECONDS} s") from error
+    if completed.returncode != 0:
+        message = completed.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise _GitFailed(message[-1] if message else f"git {args[0]} failed")
+    return completed.stdout
+
+
+class _GitFailed(Exception):
+    pass
+
+
+class GitTree(SourceTree):
+    """The project as it is in commit `ref`, read from the repository that holds `root`."""
+
+    def __init__(self, root: Path, ref: str) -> None:
+        if not _REF.match(ref) or ref.startswith("-"):
+            raise CprlintError(f"--base `{ref}` is not a valid git ref")
+        self.label = ref
+        cwd = root.resolve()
+        try:
+            toplevel = Path(_git(["rev-parse", "--show-toplevel"], cwd=cwd).decode().strip())
+        except _GitFailed as error:
+            raise CprlintError(
+                f"{root}: not inside a git repository, which --base needs"
+            ) from error
+        try:
+            self.commit = (
+                _git(
+                    ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"],
+                    cwd=cwd,
+                )
+                .decode()
+                .strip()
+            )
+        except _GitFailed as error:
+            raise CprlintError(f"--base `{ref}`: no such commit in this repository") from error
+        self.repo_root = toplevel
+        relative = cwd.relative_to(toplevel.resolve()).as_posix()
+        self.prefix = "" if relative == "." else relative + "/"
+        listing = _git(
+            ["ls-tree", "-r", "-z", "--full-tree", self.commit, "--", self.prefix or "."],
+            cwd=toplevel,
+        )
+        self._blobs: dict[str, str] = {}
+        for entry in listing.split(b"\0"):
+            if not entry:
+                continue
+            meta, _, name = entry.partition(b"\t")
+            mode, kind, oid = meta.decode().split(" ")
+            if kind != "blob" or mode == "120000":  # submodules and symlinks are not files
+                continue
+            path = name.decode("utf-8", "surrogateescape")
+            if path.startswith(self.prefix):
+                self._blobs[path[len(self.prefix) :]] = oid
+        self._directories = {
+            _normal(str(parent)) for path in self._blobs for parent in PurePosixPath(path).parents
+        }
+
+    def is_file(self, path: str) -> bool:
+        return _normal(path) in self._blobs
+
+    def is_dir(self, path: str) -> bool:
+        return _normal(path) in self._directories
+
+    def files_under(self, directory: str) -> list[str]:
+        prefix = _join(_normal(directory), "")
+        return sorted(path for path in self._blobs if path.startswith(prefix))
+
+    def read_bytes(self, path: str) -> bytes:
+        oid = self._blobs.get(_normal(path))
+        if oid is None:
+            raise FileNotFoundError(2, f"not in {self.label}", path)
+        try:
+            return _git(["cat-file", "blob", oid], cwd=self.repo_root)
+        except _GitFailed as error:
+            raise OSError(5, str(error), path) from error
+
+
+def _normal(path: str) -> str:
+    normal = str(PurePosixPath(path))
+    return "" if normal == "." else normal
