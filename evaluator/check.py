@@ -13,10 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 from cprlint.aggregates import Aggregates, ScopeTotals, Totals
+from cprlint.compare import PairedReplay, compare, creep_problems
 from cprlint.engine import FindingCollector, lint_conversation, lint_static
 from cprlint.errors import CprlintError
 from cprlint.findings import Location, Problem, Scope
-from cprlint.model import Budget, Policy
+from cprlint.model import Budget, LlmCall, Policy
 from cprlint.money import json_number
 from cprlint.pricing import Catalog, builtin_catalog
 from cprlint.project import Project
@@ -24,6 +25,7 @@ from cprlint.replay import Replayer
 from cprlint.report import Report
 from cprlint.rules import Target, rules_for
 from cprlint.rules.context import RuleContext
+from cprlint.rules.creep import versioning_problems
 
 UNKNOWN_VARIABLE = "CPR205"
 RENDER_ERROR = "CPR206"
@@ -59,8 +61,12 @@ class CheckRun:
         today: dt.date,
         catalog: Catalog | None,
         prompt_overrides: Mapping[str, str] | None = None,
+        paired: PairedReplay | None = None,
     ) -> None:
         self.project = project
+        self.paired = paired
+        # (prompt, version) pairs that fixtures recorded: versions that must not vanish.
+        self.recorded_versions: set[tuple[str, str]] = set()
         self.context = RuleContext(project=project, today=today)
         self.collector = FindingCollector(project, today=today)
         self.replayer = Replayer(project, catalog=catalog, prompt_overrides=prompt_overrides)
@@ -79,6 +85,13 @@ class CheckRun:
             lint_conversation(item, self.context, self.collector)
             result = self.replayer.replay(item)
             self.aggregates.add(result)
+            if self.paired is not None:
+                self.paired.add(item, result)
+            self.recorded_versions.update(
+                (event.prompt, event.prompt_version)
+                for event in item.events
+                if isinstance(event, LlmCall) and event.prompt and event.prompt_version
+            )
             self.collector.add_all(result.problems)
             for key, names in result.missing_variables.items():
                 self.missing_variables[key].update(names)
@@ -129,26 +142,51 @@ class CheckRun:
                 )
 
 
+def governing_policy(project: Project) -> Policy | None:
+    """The policy whose creep limits judge the comparison: the one without a project."""
+    return project.policy_for(None) or (project.policies[0] if project.policies else None)
+
+
 def check_project(
     project: Project,
     *,
     today: dt.date,
     prompt_overrides: Mapping[str, str] | None = None,
     catalog: Catalog | None = None,
+    base: Project | None = None,
+    base_label: str = "base",
+    base_overrides: Mapping[str, str] | None = None,
 ) -> Report:
+    """Check `project`; with `base`, also compare every figure with the base tree."""
+    catalog = catalog or builtin_catalog()
+    paired = None
+    if base is not None:
+        paired = PairedReplay(
+            project,
+            base,
+            catalog=catalog,
+            head_overrides=prompt_overrides,
+            base_overrides=base_overrides,
+        )
     run = CheckRun(
-        project,
-        today=today,
-        catalog=catalog or builtin_catalog(),
-        prompt_overrides=prompt_overrides,
+        project, today=today, catalog=catalog, prompt_overrides=prompt_overrides, paired=paired
     )
     run.run()
+    report_metrics = metrics(run)
+    if base is not None and paired is not None:
+        comparison = compare(paired.samples, base_label)
+        policy = governing_policy(project)
+        if policy is not None:
+            for problem, small_sample in creep_problems(comparison, project, policy.creep, policy):
+                run.collector.add(problem, downgrade=small_sample)
+        run.collector.add_all(versioning_problems(project, base, run.recorded_versions))
+        report_metrics["comparison"] = comparison.to_json()
     return Report(
         command="check",
         findings=run.collector.sorted_findings(),
         files_checked=tuple(sorted(project.files_checked)),
         conversations=run.conversations,
-        metrics=metrics(run),
+        metrics=report_metrics,
     )
 
 

@@ -111,6 +111,9 @@ def lint(
     help="Replay with this prompt version instead of the released one (repeatable).",
 )
 @click.option(
+    "--base", "base_ref", metavar="REF", help="Compare with the tree at this git ref (creep)."
+)
+@click.option(
     "--today",
     metavar="YYYY-MM-DD",
     help="Judge waiver expiry against this date (default: today, UTC).",
@@ -121,16 +124,27 @@ def check(
     output: Path | None,
     fail_on: str | None,
     prompt_specs: tuple[str, ...],
+    base_ref: str | None,
     today: str | None,
 ) -> int:
     """Replay the fixtures under this tree's prompts and policy, price them, judge budgets."""
     from cprlint.check import check_project, parse_prompt_overrides
     from cprlint.project import load_project
+    from cprlint.trees import GitTree
 
     targets = parse_targets(formats, output)
     project = load_project(path)
     overrides = parse_prompt_overrides(prompt_specs, project)
-    report = check_project(project, today=_today(today), prompt_overrides=overrides)
+    base = None
+    if base_ref is not None:
+        base = load_project(path, tree=GitTree(path, base_ref), with_fixtures=False)
+    report = check_project(
+        project,
+        today=_today(today),
+        prompt_overrides=overrides,
+        base=base,
+        base_label=base_ref or "base",
+    )
     write_report(report, targets, root=path)
     return exit_code_for(report.findings, fail_on or project.config.fail_on)
 

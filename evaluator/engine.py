@@ -62,7 +62,10 @@ class FindingCollector:
             source = project.config.source or "config"
             raise CprlintError(f"{source}: unknown rule `{unknown[0]}` (see `cprlint rules`)")
 
-    def add(self, problem: Problem, rule_code: str | None = None) -> None:
+    def add(
+        self, problem: Problem, rule_code: str | None = None, *, downgrade: bool = False
+    ) -> None:
+        """Record a problem; `downgrade` makes an error a warning (a small sample, say)."""
         code = problem.code or rule_code
         if code is None:
             raise ValueError("a problem needs a rule code")
@@ -73,6 +76,8 @@ class FindingCollector:
         if code in suppressed.get(problem.location.line, ()):
             return
         severity = Severity(level) if level else RULES[code].severity
+        if downgrade and not level:
+            severity = Severity.WARNING
         waived_by = next(
             (waiver.where for waiver in self.waivers if waiver.matches(code, problem.scope)), None
         )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from cprlint.rules import fixtures, inputs, policy, prompts, replay
+from cprlint.rules import creep, fixtures, inputs, policy, prompts, replay
 from cprlint.rules.registry import RULES, Rule, Target, rules_for
 
 __all__ = [
     "RULES",
     "Rule",
     "Target",
+    "creep",
     "fixtures",
     "inputs",
     "policy",

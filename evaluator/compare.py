@@ -1,0 +1,441 @@
+"""Head against base: token creep and cost creep, with paired-bootstrap intervals.
+
+Both trees replay the same fixture conversations (the head's), so every conversation
+is a pair. Two more replays split a change into what each part of the pull request
+did: the head's prompts under the base policy (prompt text), then the head's prompts
+and policy at the base's prices (routing and model), then everything (prices).
+
+The 95% interval of each change comes from a paired bootstrap over conversations with a
+fixed seed: the same inputs give the same interval.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from cprlint.findings import Location, Problem, Scope
+from cprlint.model import Conversation, CreepLimits, Policy
+from cprlint.money import json_number
+from cprlint.pricing import Catalog
+from cprlint.project import Project
+from cprlint.replay import ConversationResult, Replayer
+
+BOOTSTRAP_SAMPLES = 1000
+BOOTSTRAP_SEED = 20261123
+TOKEN_CREEP = "CPR701"
+COST_CREEP = "CPR702"
+DIMENSIONS = ("intents", "queues", "automation")
+
+
+def _policy_key(policy: Policy) -> str | None:
+    return policy.project
+
+
+def with_prices_of(head: Project, base: Project) -> list[Policy]:
+    """The head's policies, each priced as the base's policy for the same project."""
+    base_pricing = {_policy_key(policy): policy.pricing for policy in base.policies}
+    return [
+        dataclasses.replace(policy, pricing=base_pricing.get(_policy_key(policy), policy.pricing))
+        for policy in head.policies
+    ]
+
+
+@dataclass
+class PromptSamples:
+    """Per conversation that used the prompt: its calls and input tokens, base and head."""
+
+    conversations: list[int] = field(default_factory=list)
+    base_calls: list[int] = field(default_factory=list)
+    base_tokens: list[int] = field(default_factory=list)
+    head_calls: list[int] = field(default_factory=list)
+    head_tokens: list[int] = field(default_factory=list)
+    base_versions: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    head_versions: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+@dataclass
+class PairedSamples:
+    """Columns of per-conversation values, one row per conversation."""
+
+    groups: dict[str, list[str]] = field(default_factory=lambda: {name: [] for name in DIMENSIONS})
+    resolved_base: list[bool] = field(default_factory=list)
+    resolved_head: list[bool] = field(default_factory=list)
+    # Variant -> cost per conversation: base, prompt_text, routing (head policy at base
+    # prices) and head.
+    costs: dict[str, list[Decimal]] = field(
+        default_factory=lambda: {name: [] for name in ("base", "prompt_text", "routing", "head")}
+    )
+    prompts: dict[str, PromptSamples] = field(default_factory=lambda: defaultdict(PromptSamples))
+
+    def __len__(self) -> int:
+        return len(self.resolved_head)
+
+
+def _prompt_usage(result: ConversationResult) -> dict[str, tuple[int, int, str | None]]:
+    usage: dict[str, list[Any]] = {}
+    for call in result.calls:
+        if call.prompt is None:
+            continue
+        entry = usage.setdefault(call.prompt, [0, 0, call.version])
+        entry[0] += 1
+        entry[1] += call.usage.input_tokens
+    return {prompt: (calls, tokens, version) for prompt, (calls, tokens, version) in usage.items()}
+
+
+class PairedReplay:
+    """Replays each head conversation under the base and the two in-between trees."""
+
+    def __init__(
+        self,
+        head: Project,
+        base: Project,
+        *,
+        catalog: Catalog | None,
+        head_overrides: Mapping[str, str] | None = None,
+        base_overrides: Mapping[str, str] | None = None,
+    ) -> None:
+        self.base = Replayer(base, catalog=catalog, prompt_overrides=base_overrides)
+        prompts_only = dataclasses.replace(base, prompts=head.prompts)
+        self.prompt_text = Replayer(prompts_only, catalog=catalog, prompt_overrides=head_overrides)
+        at_base_prices = dataclasses.replace(head, policies=with_prices_of(head, base))
+        self.routing = Replayer(at_base_prices, catalog=catalog, prompt_overrides=head_overrides)
+        self.samples = PairedSamples()
+
+    def add(self, conversation: Conversation, head: ConversationResult) -> None:
+        samples = self.samples
+        base = self.base.replay(conversation)
+        index = len(samples)
+        samples.groups["intents"].append(head.intent)
+        samples.groups["queues"].append(head.queue)
+        samples.groups["automation"].append(head.automation)
+        samples.resolved_base.append(base.resolved)
+        samples.resolved_head.append(head.resolved)
+        samples.costs["base"].append(base.ai_cost)
+        samples.costs["prompt_text"].append(self.prompt_text.replay(conversation).ai_cost)
+        samples.costs["routing"].append(self.routing.replay(conversation).ai_cost)
+        samples.costs["head"].append(head.ai_cost)
+        base_usage, head_usage = _prompt_usage(base), _prompt_usage(head)
+        for prompt in sorted(base_usage.keys() | head_usage.keys()):
+            entry = samples.prompts[prompt]
+            base_calls, base_tokens, base_version = base_usage.get(prompt, (0, 0, None))
+            head_calls, head_tokens, head_version = head_usage.get(prompt, (0, 0, None))
+            entry.conversations.append(index)
+            entry.base_calls.append(base_calls)
+            entry.base_tokens.append(base_tokens)
+            entry.head_calls.append(head_calls)
+            entry.head_tokens.append(head_tokens)
+            if base_version:
+                entry.base_versions[base_version] += base_calls
+            if head_version:
+                entry.head_versions[head_version] += head_calls
+
+
+# --- the comparison -----------------------------------------------------------------------
+
+
+def _ratio(numerator: Decimal, denominator: Decimal | int) -> Decimal | None:
+    return numerator / denominator if denominator else None
+
+
+def _pct(base: Decimal | None, head: Decimal | None) -> Decimal | None:
+    if base is None or head is None or base == 0:
+        return None
+    return (head / base - 1) * 100
+
+
+def _interval(values: np.ndarray) -> list[float] | None:
+    finite = values[np.isfinite(values)]
+    if finite.size < len(values) * 0.9 or finite.size == 0:
+        return None  # too many resamples without a defined ratio to say anything
+    low, high = np.percentile(finite, [2.5, 97.5])
+    return [json_number(Decimal(repr(float(low)))), json_number(Decimal(repr(float(high))))]
+
+
+class Bootstrap:
+    """Paired bootstrap over conversations, one resample at a time (flat memory).
+
+    Each resample draws n conversations with replacement (fixed seed); every registered
+    ratio change (head num/den against base num/den, summed over the drawn
+    conversations) is computed for it, and its 2.5th and 97.5th percentiles are the
+    interval.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._ratios: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def register(
+        self,
+        rows: np.ndarray,
+        base_num: np.ndarray,
+        base_den: np.ndarray,
+        head_num: np.ndarray,
+        head_den: np.ndarray,
+    ) -> int:
+        """Rows are the conversations the figure covers; returns the figure's handle."""
+        self._ratios.append((rows, base_num, base_den, head_num, head_den))
+        return len(self._ratios) - 1
+
+    def intervals(self) -> list[list[float] | None]:
+        if not self.size or not self._ratios:
+            return [None] * len(self._ratios)
+        rng = np.random.default_rng(BOOTSTRAP_SEED)
+        changes = np.empty((len(self._ratios), BOOTSTRAP_SAMPLES))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for sample in range(BOOTSTRAP_SAMPLES):
+                counts = np.bincount(
+                    rng.integers(0, self.size, self.size), minlength=self.size
+                ).astype(np.float64)
+                for handle, (rows, base_num, base_den, head_num, head_den) in enumerate(
+                    self._ratios
+                ):
+                    drawn = counts[rows]
+                    base = (drawn @ base_num) / (drawn @ base_den)
+                    head = (drawn @ head_num) / (drawn @ head_den)
+                    changes[handle, sample] = (head / base - 1) * 100
+        return [_interval(row) for row in changes]
+
+
+@dataclass
+class Change:
+    """One compared figure: cost per resolution of a scope, or mean tokens of a prompt."""
+
+    base: Decimal | None
+    head: Decimal | None
+    ci95: list[float] | None
+    conversations: int
+    contributions: dict[str, Decimal | None] = field(default_factory=dict)
+    base_version: str | None = None
+    head_version: str | None = None
+
+    @property
+    def delta(self) -> Decimal | None:
+        return None if self.base is None or self.head is None else self.head - self.base
+
+    @property
+    def delta_pct(self) -> Decimal | None:
+        return _pct(self.base, self.head)
+
+    def to_json(self) -> dict[str, Any]:
+        def number(value: Decimal | None) -> float | int | None:
+            return None if value is None else json_number(value)
+
+        result: dict[str, Any] = {}
+        if self.base_version is not None or self.head_version is not None:
+            result["base_version"] = self.base_version
+            result["head_version"] = self.head_version
+        result.update(
+            base=number(self.base),
+            head=number(self.head),
+            delta=number(self.delta),
+            delta_pct=number(self.delta_pct),
+            ci95=self.ci95,
+            conversations=self.conversations,
+        )
+        if self.contributions:
+            result["contributions"] = {
+                key: number(value) for key, value in self.contributions.items()
+            }
+        return result
+
+
+@dataclass
+class Comparison:
+    base_label: str
+    summary: Change
+    scopes: dict[str, dict[str, Change]]
+    prompts: dict[str, Change]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "base": self.base_label,
+            "summary": self.summary.to_json(),
+            **{
+                dimension: {
+                    name: change.to_json()
+                    for name, change in sorted(self.scopes[dimension].items())
+                }
+                for dimension in DIMENSIONS
+            },
+            "prompts": {name: change.to_json() for name, change in sorted(self.prompts.items())},
+        }
+
+
+def compare(samples: PairedSamples, base_label: str) -> Comparison:
+    bootstrap = Bootstrap(len(samples))
+    resolved_base = np.array(samples.resolved_base, dtype=np.float64)
+    resolved_head = np.array(samples.resolved_head, dtype=np.float64)
+    cost_float = {
+        name: np.array([float(cost) for cost in costs]) for name, costs in samples.costs.items()
+    }
+    pending: list[tuple[Change, int]] = []
+
+    def scope_change(rows: np.ndarray) -> Change:
+        sums = {
+            name: sum((samples.costs[name][i] for i in rows), Decimal(0)) for name in samples.costs
+        }
+        resolved = {"base": int(resolved_base[rows].sum()), "head": int(resolved_head[rows].sum())}
+        # The prompt-text variant runs the base policy (its resolution rule); the others the head's.
+        cpr = {
+            "base": _ratio(sums["base"], resolved["base"]),
+            "prompt_text": _ratio(sums["prompt_text"], resolved["base"]),
+            "routing": _ratio(sums["routing"], resolved["head"]),
+            "head": _ratio(sums["head"], resolved["head"]),
+        }
+        contributions = {
+            "prompt_text": _difference(cpr["base"], cpr["prompt_text"]),
+            "routing": _difference(cpr["prompt_text"], cpr["routing"]),
+            "prices": _difference(cpr["routing"], cpr["head"]),
+        }
+        change = Change(cpr["base"], cpr["head"], None, len(rows), contributions)
+        handle = bootstrap.register(
+            rows,
+            cost_float["base"][rows],
+            resolved_base[rows],
+            cost_float["head"][rows],
+            resolved_head[rows],
+        )
+        pending.append((change, handle))
+        return change
+
+    summary = scope_change(np.arange(len(samples)))
+    scopes: dict[str, dict[str, Change]] = {}
+    for dimension in DIMENSIONS:
+        column = np.array(samples.groups[dimension], dtype=object)
+        scopes[dimension] = {
+            name: scope_change(np.flatnonzero(column == name))
+            for name in sorted(set(samples.groups[dimension]))
+        }
+
+    prompts: dict[str, Change] = {}
+    for prompt in sorted(samples.prompts):
+        entry = samples.prompts[prompt]
+        change = Change(
+            _ratio(Decimal(sum(entry.base_tokens)), sum(entry.base_calls)),
+            _ratio(Decimal(sum(entry.head_tokens)), sum(entry.head_calls)),
+            None,
+            len(entry.conversations),
+            base_version=_main(entry.base_versions),
+            head_version=_main(entry.head_versions),
+        )
+        handle = bootstrap.register(
+            np.array(entry.conversations, dtype=np.int64),
+            np.array(entry.base_tokens, dtype=np.float64),
+            np.array(entry.base_calls, dtype=np.float64),
+            np.array(entry.head_tokens, dtype=np.float64),
+            np.array(entry.head_calls, dtype=np.float64),
+        )
+        pending.append((change, handle))
+        prompts[prompt] = change
+
+    intervals = bootstrap.intervals()
+    for change, handle in pending:
+        change.ci95 = intervals[handle]
+    return Comparison(base_label, summary, scopes, prompts)
+
+
+def _difference(before: Decimal | None, after: Decimal | None) -> Decimal | None:
+    return None if before is None or after is None else after - before
+
+
+def _main(versions: Mapping[str, int]) -> str | None:
+    return max(sorted(versions), key=lambda version: versions[version]) if versions else None
+
+
+# --- creep findings -----------------------------------------------------------------------
+
+
+def _over(change: Change, limit: Decimal | None) -> bool:
+    pct = change.delta_pct
+    return limit is not None and pct is not None and pct > limit
+
+
+def _words(change: Change, what: str, unit: str) -> str:
+    pct = change.delta_pct
+    assert pct is not None
+    interval = ""
+    if change.ci95 is not None:
+        interval = f", 95% CI {change.ci95[0]:+.1f}% to {change.ci95[1]:+.1f}%"
+    return (
+        f"{what} {unit} rose {pct:+.1f}% vs base ({change.base:.6g} → {change.head:.6g}{interval})"
+    )
+
+
+def creep_problems(
+    comparison: Comparison, head: Project, limits: CreepLimits, policy: Policy
+) -> list[tuple[Problem, bool]]:
+    """(problem, is_small_sample) for every figure over its creep threshold."""
+    found: list[tuple[Problem, bool]] = []
+    small = limits.min_conversations
+
+    def add(change: Change, message: str, location: Location, scope: Scope, code: str) -> None:
+        found.append((Problem(message, location, scope, code=code), change.conversations < small))
+
+    for prompt_id, change in sorted(comparison.prompts.items()):
+        if _over(change, limits.max_tokens_pct):
+            version = (
+                head.prompts[prompt_id].versions.get(change.head_version or "")
+                if prompt_id in head.prompts
+                else None
+            )
+            location = (
+                Location(version.path, 1) if version else policy.locate("creep", "max_tokens_pct")
+            )
+            message = _words(change, f"prompt `{prompt_id}`", "mean input tokens per call")
+            add(
+                change,
+                f"{message}; over `creep.max_tokens_pct` ({limits.max_tokens_pct}%)",
+                location,
+                Scope(prompt=prompt_id),
+                TOKEN_CREEP,
+            )
+    cost_limit = limits.max_cost_pct
+    suffix = f"; over `creep.max_cost_pct` ({cost_limit}%)"
+    if _over(comparison.summary, cost_limit):
+        add(
+            comparison.summary,
+            _words(comparison.summary, "overall", "cost per resolution") + suffix,
+            policy.locate("creep", "max_cost_pct"),
+            Scope(),
+            COST_CREEP,
+        )
+    for name, change in sorted(comparison.scopes["intents"].items()):
+        if _over(change, cost_limit):
+            key = name if name in policy.intents else "default"
+            add(
+                change,
+                _words(change, f"intent `{name}`", "cost per resolution") + suffix,
+                policy.locate("intents", key),
+                Scope(intent=name),
+                COST_CREEP,
+            )
+    for name, change in sorted(comparison.scopes["queues"].items()):
+        if _over(change, cost_limit):
+            location = (
+                policy.locate("budgets", "queues", name)
+                if name in policy.budgets.queues
+                else policy.locate("creep", "max_cost_pct")
+            )
+            add(
+                change,
+                _words(change, f"queue `{name}`", "cost per resolution") + suffix,
+                location,
+                Scope(queue=name),
+                COST_CREEP,
+            )
+    for name, change in sorted(comparison.scopes["automation"].items()):
+        if _over(change, cost_limit):
+            add(
+                change,
+                _words(change, f"automation `{name}`", "cost per resolution") + suffix,
+                policy.locate("creep", "max_cost_pct"),
+                Scope(),
+                COST_CREEP,
+            )
+    return found
