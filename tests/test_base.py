@@ -1,0 +1,241 @@
+"""`check --base`: real git repositories built in temporary directories.
+
+The project: 40 `order_status` tickets (queue orders) and 5 `refund` tickets (queue
+refunds, a sample under `creep.min_conversations: 30`), each one resolved generate call
+with prompt `answer` v1 on m-econ: 1,000 input and 100 output tokens at 1 and 4 per 1M,
+so every ticket costs 1,000 + 400 = 1,400 per 1M = 0.0014, and so does every cost per
+resolution.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+POLICY = """\
+apiVersion: cprlint/v1
+kind: Policy
+metadata: {name: shop, version: 1}
+pricing:
+  catalog: none
+  models:
+    m-econ: {input: 1.00, output: 4.00}
+tiers:
+  economy: [m-econ]
+risk:
+  low: [economy]
+intents:
+  order_status: {risk: low, tier: economy}
+  refund: {risk: low, tier: economy}
+  default: {risk: low, tier: economy}
+creep:
+  max_tokens_pct: 5
+  max_cost_pct: 5
+  min_conversations: 30
+"""
+PROMPT_V1 = "You answer order questions for {{ customer }}."
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "HOME": "/nonexistent",
+}
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", *args], cwd=root, check=True, capture_output=True, env={**os.environ, **GIT_ENV}
+    )
+
+
+def conversation(index: int, intent: str, queue: str) -> dict[str, Any]:
+    call = {
+        "type": "llm_call",
+        "stage": "generate",
+        "prompt": "answer",
+        "prompt_version": "v1",
+        "model": "m-econ",
+        "attempt": 1,
+        "status": "ok",
+        "usage": {"input_tokens": 1000, "output_tokens": 100},
+    }
+    return {
+        "id": f"T-{index}",
+        "intent": intent,
+        "queue": queue,
+        "automation": "full",
+        "vars": {"customer": f"Customer {index}"},
+        "outcome": {"status": "resolved"},
+        "events": [call],
+    }
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    (root / "policies").mkdir(parents=True)
+    (root / "policies" / "shop.yaml").write_text(POLICY)
+    (root / "prompts" / "answer").mkdir(parents=True)
+    (root / "prompts" / "answer" / "prompt.yaml").write_text("id: answer\nreleased: v1\n")
+    (root / "prompts" / "answer" / "v1.md").write_text(PROMPT_V1)
+    conversations = [conversation(i, "order_status", "orders") for i in range(40)]
+    conversations += [conversation(i, "refund", "refunds") for i in range(40, 45)]
+    (root / "fixtures").mkdir()
+    (root / "fixtures" / "recorded.jsonl").write_text(
+        "".join(json.dumps(c) + "\n" for c in conversations)
+    )
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    return root
+
+
+def release_v2(root: Path, extra: str) -> None:
+    (root / "prompts" / "answer" / "v2.md").write_text(PROMPT_V1 + extra)
+    (root / "prompts" / "answer" / "prompt.yaml").write_text("id: answer\nreleased: v2\n")
+
+
+def check_json(run_cli, root: Path, *args: str) -> tuple[int, dict[str, Any]]:  # type: ignore[no-untyped-def]
+    result = run_cli("check", str(root), "--base", "main", "--format", "json", *args)
+    assert result.stderr == ""
+    return result.exit_code, json.loads(result.stdout)
+
+
+def active(report: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return sorted(
+        (f["rule"], f["severity"], f.get("prompt") or f.get("intent") or f.get("queue") or "")
+        for f in report["findings"]
+        if "waived_by" not in f
+    )
+
+
+def test_creep_found_with_interval_and_split(run_cli, repo: Path) -> None:
+    # v2 adds " world" 100 times: 100 more o200k tokens (" world" is one token), so
+    # every call goes 1,000 -> 1,100 input tokens: +10% > max_tokens_pct 5.
+    # Cost 1,100 + 400 = 1,500 vs 1,400: +7.142857143% > max_cost_pct 5.
+    release_v2(repo, " world" * 100)
+    code, report = check_json(run_cli, repo)
+    assert code == 1
+    prompt = report["comparison"]["prompts"]["answer"]
+    assert (prompt["base_version"], prompt["head_version"]) == ("v1", "v2")
+    assert (prompt["base"], prompt["head"], prompt["delta_pct"]) == (1000, 1100, 10)
+    # Every conversation changes alike, so every resample gives the same change.
+    assert prompt["ci95"] == [10, 10]
+    summary = report["comparison"]["summary"]
+    assert (summary["base"], summary["head"], summary["delta"]) == (0.0014, 0.0015, 0.0001)
+    assert summary["delta_pct"] == 7.142857143
+    assert summary["ci95"] == [7.142857143, 7.142857143]
+    # All of it is prompt text: same routing, same prices.
+    assert summary["contributions"] == {"prompt_text": 0.0001, "routing": 0, "prices": 0}
+    # The refund intent and queue have 5 conversations (< 30): warnings, not errors.
+    assert active(report) == [
+        ("CPR701", "error", "answer"),
+        ("CPR702", "error", ""),  # overall
+        ("CPR702", "error", ""),  # automation full
+        ("CPR702", "error", "order_status"),
+        ("CPR702", "error", "orders"),
+        ("CPR702", "warning", "refund"),
+        ("CPR702", "warning", "refunds"),
+    ]
+
+
+def test_creep_within_thresholds_passes(run_cli, repo: Path) -> None:
+    # 20 more tokens: 1,020 / 1,000 = +2% tokens; cost 1,420 / 1,400 = +1.43%.
+    release_v2(repo, " world" * 20)
+    code, report = check_json(run_cli, repo)
+    assert code == 0, active(report)
+    assert report["comparison"]["prompts"]["answer"]["delta_pct"] == 2
+    assert report["comparison"]["summary"]["delta_pct"] == 1.428571429
+
+
+def test_price_only_change_is_reported_as_prices(run_cli, repo: Path) -> None:
+    # The head prices m-econ input at 1.10: 1,100 + 400 = 1,500 per 1M, +7.14%, all of it
+    # prices; token counts do not move, so no token creep.
+    policy = repo / "policies" / "shop.yaml"
+    policy.write_text(
+        POLICY.replace("input: 1.00", "input: 1.10").replace("version: 1", "version: 2")
+    )
+    code, report = check_json(run_cli, repo)
+    assert code == 1
+    summary = report["comparison"]["summary"]
+    assert summary["contributions"] == {"prompt_text": 0, "routing": 0, "prices": 0.0001}
+    assert report["comparison"]["prompts"]["answer"]["delta_pct"] == 0
+    assert "CPR701" not in {rule for rule, _, _ in active(report)}
+
+
+def test_edited_released_prompt_is_an_error(run_cli, repo: Path) -> None:
+    (repo / "prompts" / "answer" / "v1.md").write_text(PROMPT_V1 + " Be brief.")
+    code, report = check_json(run_cli, repo)
+    assert code == 1
+    edited = [f for f in report["findings"] if f["rule"] == "CPR209"]
+    assert [(f["path"], f["severity"]) for f in edited] == [("prompts/answer/v1.md", "error")]
+
+
+def test_deleted_referenced_version_is_an_error(run_cli, repo: Path) -> None:
+    release_v2(repo, "")
+    (repo / "prompts" / "answer" / "v1.md").unlink()
+    code, report = check_json(run_cli, repo)
+    assert code == 1
+    rules = {f["rule"] for f in report["findings"]}
+    assert "CPR210" in rules  # deleted although recorded
+    assert "CPR308" in rules  # and the fixtures now name a version that does not exist
+
+
+def test_release_moving_backwards_is_a_warning(run_cli, repo: Path) -> None:
+    release_v2(repo, "")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "release v2")
+    (repo / "prompts" / "answer" / "prompt.yaml").write_text("id: answer\nreleased: v1\n")
+    code, report = check_json(run_cli, repo)
+    assert code == 0
+    assert [(f["rule"], f["severity"], f["line"]) for f in report["findings"]] == [
+        ("CPR211", "warning", 2)
+    ]
+
+
+def test_base_is_read_from_git_without_touching_the_work_tree(run_cli, repo: Path) -> None:
+    release_v2(repo, " world" * 100)
+    before = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True
+    ).stdout
+    check_json(run_cli, repo)
+    after = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True
+    ).stdout
+    assert before == after
+    assert (repo / "prompts" / "answer" / "v2.md").exists()
+
+
+@pytest.mark.parametrize(
+    ("ref", "message"),
+    [
+        (
+            "no-such-branch",
+            "cprlint: error: --base `no-such-branch`: no such commit in this repository\n",
+        ),
+        (
+            "--upload-pack=touch /tmp/x",
+            "cprlint: error: --base `--upload-pack=touch /tmp/x` is not a valid git ref\n",
+        ),
+    ],
+)
+def test_bad_refs_are_exit_2(run_cli, repo: Path, ref: str, message: str) -> None:
+    result = run_cli("check", str(repo), f"--base={ref}")
+    assert (result.exit_code, result.stderr) == (2, message)
+
+
+def test_no_repository_is_exit_2(run_cli, tmp_path: Path) -> None:
+    (tmp_path / "policies").mkdir()
+    result = run_cli("check", str(tmp_path), "--base", "main")
+    assert result.exit_code == 2
+    assert (
+        result.stderr
+        == f"cprlint: error: {tmp_path}: not inside a git repository, which --base needs\n"
+    )
