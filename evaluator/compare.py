@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from cprlint.findings import Location, Problem, Scope
 from cprlint.model import Conversation, CreepLimits, Policy
-from cprlint.money import json_number
+from cprlint.money import DOLLAR, format_amount, json_number
 from cprlint.pricing import Catalog
 from cprlint.project import Project
 from cprlint.replay import ConversationResult, Replayer
@@ -356,15 +356,22 @@ def _over(change: Change, limit: Decimal | None) -> bool:
     return limit is not None and pct is not None and pct > limit
 
 
-def _words(change: Change, what: str, unit: str) -> str:
+def _words(change: Change, what: str, unit: str, currency: str | None = None) -> str:
     pct = change.delta_pct
-    assert pct is not None
+    assert pct is not None  # only changes with a percentage are over a threshold
+    assert change.base is not None
+    assert change.head is not None
     interval = ""
     if change.ci95 is not None:
         interval = f", 95% CI {change.ci95[0]:+.1f}% to {change.ci95[1]:+.1f}%"
-    return (
-        f"{what} {unit} rose {pct:+.1f}% vs base ({change.base:.6g} → {change.head:.6g}{interval})"
-    )
+    if currency is None:
+        values = f"{change.base:,.1f} → {change.head:,.1f}"
+    else:
+        values = (
+            f"{format_amount(change.base, currency, precise_below=DOLLAR)} → "
+            f"{format_amount(change.head, currency, precise_below=DOLLAR)}"
+        )
+    return f"{what} {unit} rose {pct:+.1f}% vs base ({values}{interval})"
 
 
 def creep_problems(
@@ -396,11 +403,12 @@ def creep_problems(
                 TOKEN_CREEP,
             )
     cost_limit = limits.max_cost_pct
+    currency = policy.currency
     suffix = f"; over `creep.max_cost_pct` ({cost_limit}%)"
     if _over(comparison.summary, cost_limit):
         add(
             comparison.summary,
-            _words(comparison.summary, "overall", "cost per resolution") + suffix,
+            _words(comparison.summary, "overall", "cost per resolution", currency) + suffix,
             policy.locate("creep", "max_cost_pct"),
             Scope(),
             COST_CREEP,
@@ -410,7 +418,7 @@ def creep_problems(
             key = name if name in policy.intents else "default"
             add(
                 change,
-                _words(change, f"intent `{name}`", "cost per resolution") + suffix,
+                _words(change, f"intent `{name}`", "cost per resolution", currency) + suffix,
                 policy.locate("intents", key),
                 Scope(intent=name),
                 COST_CREEP,
@@ -424,7 +432,7 @@ def creep_problems(
             )
             add(
                 change,
-                _words(change, f"queue `{name}`", "cost per resolution") + suffix,
+                _words(change, f"queue `{name}`", "cost per resolution", currency) + suffix,
                 location,
                 Scope(queue=name),
                 COST_CREEP,
@@ -433,7 +441,7 @@ def creep_problems(
         if _over(change, cost_limit):
             add(
                 change,
-                _words(change, f"automation `{name}`", "cost per resolution") + suffix,
+                _words(change, f"automation `{name}`", "cost per resolution", currency) + suffix,
                 policy.locate("creep", "max_cost_pct"),
                 Scope(),
                 COST_CREEP,

@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 NINE_PLACES = Decimal("0.000000001")
 CENT = Decimal("0.01")
+DOLLAR = Decimal(1)
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 
@@ -22,8 +23,14 @@ def json_number(amount: Decimal) -> float | int:
     return float(rounded)
 
 
-def format_amount(amount: Decimal | None, currency: str = "USD") -> str:
-    """`$0.003457` under a cent (4 significant digits), `$1,234.57` from a cent up."""
+def format_amount(
+    amount: Decimal | None, currency: str = "USD", *, precise_below: Decimal = CENT
+) -> str:
+    """`$0.003457` under a cent (4 significant digits), `$1,234.57` from a cent up.
+
+    `precise_below` moves that line: comparisons of amounts of a few cents read better
+    with 4 significant digits up to a dollar.
+    """
     if amount is None:
         return "n/a"
     symbol = _SYMBOLS.get(currency)
@@ -31,7 +38,7 @@ def format_amount(amount: Decimal | None, currency: str = "USD") -> str:
     magnitude = abs(amount)
     if magnitude == 0:
         digits = "0.00"
-    elif magnitude < CENT and Decimal(_significant(magnitude, 4)) < CENT:
+    elif magnitude < precise_below and Decimal(_significant(magnitude, 4)) < precise_below:
         digits = _significant(magnitude, 4)
     else:
         digits = f"{magnitude.quantize(CENT, rounding=ROUND_HALF_EVEN):,}"

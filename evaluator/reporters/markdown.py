@@ -9,6 +9,7 @@ from cprlint.findings import Finding, Severity
 from cprlint.money import format_amount, format_rate
 from cprlint.report import Report
 from cprlint.reporters.base import RenderOptions, plural
+from cprlint.reporters.comment import render_comment
 
 # Rows of findings shown before "and N more"; keeps comments readable and small.
 MAX_FINDING_ROWS = 50
@@ -102,6 +103,8 @@ def metrics_section(metrics: dict[str, Any]) -> list[str]:
 
 
 def render(report: Report, options: RenderOptions) -> str:
+    if report.metrics is not None and report.metrics.get("comparison"):
+        return render_comment(report, options)
     ordered = sorted(
         report.findings, key=lambda f: (f.waived_by is not None, -f.severity.rank, f.sort_key)
     )

@@ -1,0 +1,230 @@
+"""The pull-request comment: `--format markdown` when the report compares with a base.
+
+A verdict line; the headline (cost per resolution base → head, the change and its
+interval, and what prompt text, routing and prices each contributed); a table per
+intent; sections only when they have something to say; findings grouped by rule with
+"and N more". A hidden marker lets a bot find and update its one comment, and the whole
+comment always fits GitHub's 65,536-character limit.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from cprlint.findings import Finding, Severity
+from cprlint.money import DOLLAR, format_amount
+from cprlint.report import Report
+from cprlint.reporters.base import RenderOptions, plural
+from cprlint.rules import RULES
+
+MARKER = "<!-- cprlint:report -->"
+GITHUB_COMMENT_LIMIT = 65_536
+# Room kept for the marker, the truncation note and GitHub's own accounting.
+_BUDGET = GITHUB_COMMENT_LIMIT - 2_000
+MAX_ROWS = 30
+MAX_FINDINGS_PER_RULE = 10
+
+
+def _cell(text: str) -> str:
+    return (
+        text.replace("\\", "\\\\")
+        .replace("|", "\\|")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\r", " ")
+        .replace("\n", " ")
+    )
+
+
+def _money(value: float | int | None, currency: str) -> str:
+    # Costs per resolution are cents or less: 4 significant digits up to a dollar.
+    return format_amount(
+        None if value is None else Decimal(str(value)), currency, precise_below=DOLLAR
+    )
+
+
+def _pct(value: float | int | None) -> str:
+    return "n/a" if value is None else f"{value:+.1f}%"
+
+
+def _interval(ci95: list[float] | None) -> str:
+    return "" if not ci95 else f", 95% CI {ci95[0]:+.1f}% to {ci95[1]:+.1f}%"
+
+
+def _signed_money(value: float | int | None, currency: str) -> str:
+    if value is None:
+        return "n/a"
+    amount = Decimal(str(value))
+    sign = "+" if amount > 0 else ""
+    return sign + format_amount(amount, currency, precise_below=DOLLAR)
+
+
+def verdict_line(report: Report, comparison: dict[str, Any]) -> str:
+    errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
+    change = comparison["summary"]
+    movement = f"cost per resolution {_pct(change['delta_pct'])} vs `{_cell(comparison['base'])}`"
+    if errors:
+        return (
+            f"### ❌ cprlint: {movement} — {plural(errors, 'error')}, {plural(warnings, 'warning')}"
+        )
+    if warnings:
+        return f"### ⚠️ cprlint: {movement} — {plural(warnings, 'warning')}"
+    return f"### ✅ cprlint: {movement} — all checks pass"
+
+
+def headline(comparison: dict[str, Any], currency: str) -> list[str]:
+    change = comparison["summary"]
+    line = (
+        f"**Cost per resolution** {_money(change['base'], currency)} → "
+        f"**{_money(change['head'], currency)}** ({_pct(change['delta_pct'])}"
+        f"{_interval(change['ci95'])}) over {change['conversations']:,} conversations."
+    )
+    parts = change.get("contributions") or {}
+    if parts:
+        line += (
+            f" Prompt text {_signed_money(parts.get('prompt_text'), currency)}, "
+            f"routing and models {_signed_money(parts.get('routing'), currency)}, "
+            f"prices {_signed_money(parts.get('prices'), currency)} per resolution."
+        )
+    return [line, ""]
+
+
+def _scope_table(
+    title: str, changes: dict[str, Any], budgets: dict[str, Any], currency: str
+) -> list[str]:
+    rows = [
+        f"| {title} | Base | Head | Δ | 95% CI | Budget | Status |",
+        "|---|---:|---:|---:|---|---:|---|",
+    ]
+
+    # Changed or failing scopes first and only; the rest is one line.
+    def shown(name: str, change: dict[str, Any]) -> bool:
+        return bool(change["delta_pct"]) or budgets.get(name, {}).get("budget_status") in (
+            "over",
+            "no resolutions",
+        )
+
+    ordered = sorted(
+        ((name, change) for name, change in changes.items() if shown(name, change)),
+        key=lambda item: (-abs(item[1]["delta_pct"] or 0), item[0]),
+    )
+    unchanged = len(changes) - len(ordered)
+    if not ordered:
+        return [f"No {title.lower()} changed its cost per resolution ({unchanged} compared).", ""]
+    for name, change in ordered[:MAX_ROWS]:
+        view = budgets.get(name, {})
+        budget = "" if view.get("budget") is None else _money(view["budget"], currency)
+        status = {"ok": "✅", "over": "❌ over", "no resolutions": "❌ n/a"}.get(
+            view.get("budget_status", ""), ""
+        )
+        ci = change["ci95"]
+        rows.append(
+            f"| {_cell(name)} | {_money(change['base'], currency)} | {_money(change['head'], currency)} | "
+            f"{_pct(change['delta_pct'])} | {'' if not ci else f'{ci[0]:+.1f}% … {ci[1]:+.1f}%'} | "
+            f"{budget} | {status} |"
+        )
+    if len(ordered) > MAX_ROWS:
+        rows.append(f"\n…and {len(ordered) - MAX_ROWS} more.")
+    if unchanged:
+        rows.append(f"\n{unchanged} more unchanged.")
+    return [*rows, ""]
+
+
+def _prompt_table(prompts: dict[str, Any]) -> list[str]:
+    changed = {
+        name: change
+        for name, change in prompts.items()
+        if change["delta_pct"] or change["base_version"] != change["head_version"]
+    }
+    if not changed:
+        return []
+    rows = [
+        "<details><summary>Prompts: mean input tokens per call</summary>",
+        "",
+        "| Prompt | Version | Base | Head | Δ | 95% CI |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for name, change in sorted(changed.items())[:MAX_ROWS]:
+        versions = f"{change['base_version']} → {change['head_version']}"
+        base = "n/a" if change["base"] is None else f"{change['base']:,.1f}"
+        head = "n/a" if change["head"] is None else f"{change['head']:,.1f}"
+        ci = change["ci95"]
+        rows.append(
+            f"| {_cell(name)} | {_cell(versions)} | {base} | {head} | {_pct(change['delta_pct'])} | "
+            f"{'' if not ci else f'{ci[0]:+.1f}% … {ci[1]:+.1f}%'} |"
+        )
+    return [*rows, "", "</details>", ""]
+
+
+def _findings(findings: list[Finding], options: RenderOptions) -> list[str]:
+    active = [finding for finding in findings if finding.waived_by is None]
+    waived = len(findings) - len(active)
+    if not active and not waived:
+        return []
+    by_rule: dict[str, list[Finding]] = defaultdict(list)
+    for finding in active:
+        by_rule[finding.rule].append(finding)
+    lines = ["#### Findings", ""]
+    order = sorted(by_rule, key=lambda code: (-max(f.severity.rank for f in by_rule[code]), code))
+    for code in order:
+        group = by_rule[code]
+        icon = "❌" if any(f.severity is Severity.ERROR for f in group) else "⚠️"
+        name = RULES[code].name if code in RULES else ""
+        lines.append(f"{icon} **{code}** {name} ({len(group)})")
+        lines.append("")
+        for finding in group[:MAX_FINDINGS_PER_RULE]:
+            where = f"`{options.repo_path(finding.path)}:{finding.line}`"
+            lines.append(f"- {where} {_cell(finding.message)}")
+        if len(group) > MAX_FINDINGS_PER_RULE:
+            lines.append(f"- …and {len(group) - MAX_FINDINGS_PER_RULE} more")
+        lines.append("")
+    if waived:
+        lines += [f"{plural(waived, 'finding')} waived by the policy.", ""]
+    return lines
+
+
+def render_comment(report: Report, options: RenderOptions) -> str:
+    metrics = report.metrics or {}
+    comparison = metrics["comparison"]
+    currency = metrics.get("currency", "USD")
+    policies = metrics.get("policies", {})
+    first_policy: dict[str, Any] = next(iter(policies.values()), {})
+    sections: list[list[str]] = [
+        [MARKER, verdict_line(report, comparison), ""],
+        headline(comparison, currency),
+        _scope_table("Intent", comparison["intents"], first_policy.get("intents", {}), currency),
+    ]
+    optional = [
+        _findings(list(report.findings), options),
+        _prompt_table(comparison["prompts"]),
+        _details(
+            "Queues",
+            _scope_table("Queue", comparison["queues"], first_policy.get("queues", {}), currency),
+        ),
+        _details(
+            "Automation modes",
+            _scope_table(
+                "Automation", comparison["automation"], first_policy.get("automation", {}), currency
+            ),
+        ),
+    ]
+    text = "\n".join(line for section in sections for line in section)
+    for section in optional:
+        if not section:
+            continue
+        addition = "\n".join(section)
+        if len(text) + len(addition) + 1 > _BUDGET:
+            text += "\n_Some sections were left out to fit GitHub's comment size limit; see the full report._\n"
+            break
+        text += "\n" + addition
+    if len(text) > GITHUB_COMMENT_LIMIT:  # a single section too large on its own
+        text = text[:_BUDGET] + "\n\n_…cut to fit GitHub's comment size limit._\n"
+    return text.rstrip("\n") + "\n"
+
+
+def _details(summary: str, table: list[str]) -> list[str]:
+    if len(table) <= 2:  # only the "nothing changed" line
+        return []
+    return [f"<details><summary>{summary}</summary>", "", *table, "</details>", ""]
