@@ -38,14 +38,14 @@ def parse_prompt_overrides(specs: tuple[str, ...], project: Project) -> dict[str
     for spec in specs:
         prompt_id, at, version = spec.partition("@")
         if not at or not prompt_id or not version:
-            raise CprlintError(f"--prompt `{spec}`: expected ID@VERSION, e.g. billing_answer@v4")
+            raise CprlintError(f"`{spec}`: expected ID@VERSION, e.g. billing_answer@v4")
         prompt = project.prompts.get(prompt_id)
         if prompt is None:
-            raise CprlintError(f"--prompt `{spec}`: there is no prompt `{prompt_id}`")
+            raise CprlintError(f"`{spec}`: there is no prompt `{prompt_id}`")
         if version not in prompt.versions:
             known = ", ".join(sorted(prompt.versions)) or "none"
             raise CprlintError(
-                f"--prompt `{spec}`: prompt `{prompt_id}` has no version `{version}` ({known})"
+                f"`{spec}`: prompt `{prompt_id}` has no version `{version}` ({known})"
             )
         overrides[prompt_id] = version
     return overrides

@@ -149,6 +149,29 @@ def check(
     return exit_code_for(report.findings, fail_on or project.config.fail_on)
 
 
+@cli.command()
+@click.argument("candidate", metavar="ID@VERSION")
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@format_option
+@click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    help="Judge waiver expiry against this date (default: today, UTC).",
+)
+def gate(
+    candidate: str, path: Path, formats: tuple[str, ...], output: Path | None, today: str | None
+) -> int:
+    """May this prompt version be released? Replays it in place of the released one."""
+    from cprlint.gate import gate_prompt
+    from cprlint.project import load_project
+
+    targets = parse_targets(formats, output)
+    project = load_project(path)
+    report, passed = gate_prompt(project, candidate, today=_today(today))
+    write_report(report, targets, root=path)
+    return ExitCode.OK if passed else ExitCode.FINDINGS
+
+
 @cli.command("rules")
 @click.option(
     "--format", "output_format", type=click.Choice(("text", "json", "markdown")), default="text"

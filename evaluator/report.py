@@ -20,6 +20,8 @@ class Report:
     tool_version: str = __version__
     # Filled by `check`: the JSON report's metric sections (SPEC §6), already rounded.
     metrics: dict[str, Any] | None = None
+    # One line that decides the run (`gate`), shown first by the text and markdown formats.
+    verdict: str | None = None
 
     @property
     def active_findings(self) -> list[Finding]:

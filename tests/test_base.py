@@ -239,3 +239,97 @@ def test_no_repository_is_exit_2(run_cli, tmp_path: Path) -> None:
         result.stderr
         == f"cprlint: error: {tmp_path}: not inside a git repository, which --base needs\n"
     )
+
+
+def test_gate_blocks_a_prompt_version_that_creeps(run_cli, repo: Path) -> None:
+    # v2 is the +100-token version of test_creep_found...: +10% tokens, +7.14% cost; of
+    # its 7 creep findings the 2 on the 5-ticket refund scopes are warnings, so 5 block.
+    (repo / "prompts" / "answer" / "v2.md").write_text(PROMPT_V1 + " world" * 100)
+    result = run_cli("gate", "answer@v2", str(repo))
+    assert result.exit_code == 1
+    last = result.stdout.strip().splitlines()[-1]
+    assert last == (
+        "✗ answer@v2 must not be released: cost per resolution +7.1%, answer input tokens per "
+        "call +10.0% vs v1; blocked by 5 findings (CPR701, CPR702)"
+    )
+
+
+def test_gate_passes_a_prompt_version_within_thresholds(run_cli, repo: Path) -> None:
+    # +20 tokens: +2% tokens, +1.43% cost; nothing over a threshold or a budget.
+    (repo / "prompts" / "answer" / "v2.md").write_text(PROMPT_V1 + " world" * 20)
+    result = run_cli("gate", "answer@v2", str(repo), "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["verdict"] == (
+        "✓ answer@v2 may be released: cost per resolution +1.4%, answer input tokens per call "
+        "+2.0% vs v1; within every threshold and budget"
+    )
+
+
+def test_gate_of_an_unknown_version_is_exit_2(run_cli, repo: Path) -> None:
+    result = run_cli("gate", "answer@v7", str(repo))
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "cprlint: error: `answer@v7`: prompt `answer` has no version `v7` (v1)\n",
+    )
+
+
+def test_pr_comment_has_marker_verdict_headline_and_changed_scopes(run_cli, repo: Path) -> None:
+    release_v2(repo, " world" * 100)
+    result = run_cli("check", str(repo), "--base", "main", "--format", "markdown")
+    lines = result.stdout.splitlines()
+    assert lines[0] == "<!-- cprlint:report -->"
+    assert lines[1] == "### ❌ cprlint: cost per resolution +7.1% vs `main` — 5 errors, 2 warnings"
+    assert lines[3].startswith(
+        "**Cost per resolution** $0.001400 → **$0.001500** (+7.1%, 95% CI +7.1% to +7.1%)"
+    )
+    assert "| order_status | $0.001400 | $0.001500 | +7.1% |" in result.stdout
+    assert "<summary>Prompts: mean input tokens per call</summary>" in result.stdout
+    assert "❌ **CPR702** cost-creep (6)" in result.stdout
+
+
+def test_pr_comment_stays_under_githubs_limit_on_a_huge_diff() -> None:
+    from cprlint.findings import Finding, Location, Scope, Severity
+    from cprlint.report import Report
+    from cprlint.reporters import REPORTERS, RenderOptions
+    from cprlint.reporters.comment import GITHUB_COMMENT_LIMIT, MARKER
+
+    change = {
+        "base": 0.001,
+        "head": 0.002,
+        "delta": 0.001,
+        "delta_pct": 100,
+        "ci95": [90, 110],
+        "conversations": 50,
+    }
+    scopes = {f"intent_{i:05d}_{'x' * 40}": dict(change) for i in range(20_000)}
+    comparison = {
+        "base": "main",
+        "summary": change,
+        "intents": scopes,
+        "queues": scopes,
+        "automation": scopes,
+        "prompts": {
+            name: {**change, "base_version": "v1", "head_version": "v2"} for name in scopes
+        },
+    }
+    findings = tuple(
+        Finding(
+            "CPR702",
+            Severity.ERROR,
+            "cost per resolution rose " + "very " * 200,
+            Location("policies/p.yaml", i),
+            Scope(intent=f"i{i}"),
+        )
+        for i in range(1, 20_000)
+    ) + tuple(
+        Finding(f"CPR{code}", Severity.WARNING, "x" * 5_000, Location("fixtures/a.jsonl", i))
+        for code in (305, 205, 211)
+        for i in range(1, 500)
+    )
+    report = Report(
+        "check", findings, metrics={"currency": "USD", "policies": {}, "comparison": comparison}
+    )
+    text = REPORTERS["markdown"](report, RenderOptions())
+    assert len(text) <= GITHUB_COMMENT_LIMIT
+    assert text.startswith(MARKER)
+    assert "…and 19989 more" in text  # 19,999 CPR702 findings, 10 shown

@@ -62,6 +62,8 @@ def _signed_money(value: float | int | None, currency: str) -> str:
 
 
 def verdict_line(report: Report, comparison: dict[str, Any]) -> str:
+    if report.verdict is not None:
+        return f"### {report.verdict}"
     errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
     change = comparison["summary"]
     movement = f"cost per resolution {_pct(change['delta_pct'])} vs `{_cell(comparison['base'])}`"
@@ -158,7 +160,16 @@ def _prompt_table(prompts: dict[str, Any]) -> list[str]:
     return [*rows, "", "</details>", ""]
 
 
-def _findings(findings: list[Finding], options: RenderOptions) -> list[str]:
+MAX_MESSAGE_CHARS = 300
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 1] + "…"
+
+
+def _findings(
+    findings: list[Finding], options: RenderOptions, per_rule: int = MAX_FINDINGS_PER_RULE
+) -> list[str]:
     active = [finding for finding in findings if finding.waived_by is None]
     waived = len(findings) - len(active)
     if not active and not waived:
@@ -174,11 +185,11 @@ def _findings(findings: list[Finding], options: RenderOptions) -> list[str]:
         name = RULES[code].name if code in RULES else ""
         lines.append(f"{icon} **{code}** {name} ({len(group)})")
         lines.append("")
-        for finding in group[:MAX_FINDINGS_PER_RULE]:
-            where = f"`{options.repo_path(finding.path)}:{finding.line}`"
-            lines.append(f"- {where} {_cell(finding.message)}")
-        if len(group) > MAX_FINDINGS_PER_RULE:
-            lines.append(f"- …and {len(group) - MAX_FINDINGS_PER_RULE} more")
+        for finding in group[:per_rule]:
+            where = f"`{_cell(options.repo_path(finding.path))}:{finding.line}`"
+            lines.append(f"- {where} {_cell(_short(finding.message))}")
+        if len(group) > per_rule:
+            lines.append(f"- …and {len(group) - per_rule} more")
         lines.append("")
     if waived:
         lines += [f"{plural(waived, 'finding')} waived by the policy.", ""]
@@ -196,8 +207,17 @@ def render_comment(report: Report, options: RenderOptions) -> str:
         headline(comparison, currency),
         _scope_table("Intent", comparison["intents"], first_policy.get("intents", {}), currency),
     ]
+    # The findings shrink (fewer per rule) before they would be left out.
+    findings = [
+        _findings(list(report.findings), options, per_rule)
+        for per_rule in (MAX_FINDINGS_PER_RULE, 3, 1)
+    ]
+    head_size = sum(len(line) + 1 for section in sections for line in section)
+    fitting = next(
+        (lines for lines in findings if head_size + len("\n".join(lines)) < _BUDGET), findings[-1]
+    )
     optional = [
-        _findings(list(report.findings), options),
+        fitting,
         _prompt_table(comparison["prompts"]),
         _details(
             "Queues",

@@ -19,6 +19,8 @@ def report_dict(report: Report) -> dict[str, Any]:
         tool_extra = report.metrics.get("tool", {})
         result["tool"].update(tool_extra)
         result.update({key: value for key, value in report.metrics.items() if key != "tool"})
+    if report.verdict is not None:
+        result["verdict"] = report.verdict
     result["findings"] = [finding.to_dict() for finding in report.findings]
     result["counts"] = {
         "errors": report.count(Severity.ERROR),

@@ -158,10 +158,15 @@ def metrics_tables(metrics: dict[str, Any]) -> list[Any]:
 def render(report: Report, options: RenderOptions) -> str:
     buffer = io.StringIO()
     console = console_for(buffer, options)
+    if report.verdict is not None:
+        console.print(Text(report.verdict, style="bold"))
+        console.print()
     if report.metrics is not None:
         for renderable in metrics_tables(report.metrics):
             console.print(renderable)
     for line in findings_text(list(report.findings)):
         console.print(line)
     console.print(summary_line(report))
+    if report.verdict is not None:
+        console.print(Text(report.verdict, style="bold"))
     return buffer.getvalue()
