@@ -19,6 +19,7 @@ from cprlint.errors import CprlintError
 from cprlint.findings import Location, Problem, Scope
 from cprlint.model import Budget, LlmCall, Policy
 from cprlint.money import json_number
+from cprlint.policy_diff import changes_and_version_problems
 from cprlint.pricing import Catalog, builtin_catalog
 from cprlint.project import Project
 from cprlint.replay import Replayer
@@ -180,6 +181,7 @@ def check_project(
             for problem, small_sample in creep_problems(comparison, project, policy.creep, policy):
                 run.collector.add(problem, downgrade=small_sample)
         run.collector.add_all(versioning_problems(project, base, run.recorded_versions))
+        run.collector.add_all(changes_and_version_problems(project, base)[1])
         report_metrics["comparison"] = comparison.to_json()
     return Report(
         command="check",

@@ -172,6 +172,39 @@ def gate(
     return ExitCode.OK if passed else ExitCode.FINDINGS
 
 
+@cli.command()
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.option(
+    "--base", "base_ref", required=True, metavar="REF", help="The git ref to compare with."
+)
+@click.option(
+    "--format", "output_format", type=click.Choice(("text", "markdown", "json")), default="text"
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    help="Judge waiver expiry against this date (default: today, UTC).",
+)
+def diff(
+    path: Path, base_ref: str, output_format: str, output: Path | None, today: str | None
+) -> int:
+    """What changed in the policies, in meaning: loosened, tightened, and what it costs."""
+    from cprlint.policy_diff import diff_projects, render_markdown, render_text
+    from cprlint.project import load_project
+    from cprlint.trees import GitTree
+
+    head = load_project(path)
+    base = load_project(path, tree=GitTree(path, base_ref), with_fixtures=False)
+    result = diff_projects(head, base, base_label=base_ref, today=_today(today))
+    if output_format == "json":
+        text = json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = render_markdown(result) if output_format == "markdown" else render_text(result)
+    _emit(text, output)
+    return ExitCode.FINDINGS if result.problems else ExitCode.OK
+
+
 @cli.command("rules")
 @click.option(
     "--format", "output_format", type=click.Choice(("text", "json", "markdown")), default="text"

@@ -333,3 +333,68 @@ def test_pr_comment_stays_under_githubs_limit_on_a_huge_diff() -> None:
     assert len(text) <= GITHUB_COMMENT_LIMIT
     assert text.startswith(MARKER)
     assert "…and 19989 more" in text  # 19,999 CPR702 findings, 10 shown
+
+
+def test_diff_classifies_changes_and_requires_a_version_bump(run_cli, repo: Path) -> None:
+    policy = repo / "policies" / "shop.yaml"
+    changed = (
+        POLICY.replace(
+            "  refund: {risk: low, tier: economy}",
+            "  refund: {risk: low, tier: economy, budget: 0.01}",
+        )
+        .replace("max_cost_pct: 5", "max_cost_pct: 8")
+        .replace(
+            "  min_conversations: 30",
+            "  min_conversations: 30\nwaivers:\n  - {rule: CPR702, intent: refund, reason: r, owner: '@o', expires: 2099-01-01}",
+        )
+    )
+    policy.write_text(changed)
+    result = run_cli("diff", str(repo), "--base", "main", "--format", "json")
+    assert result.exit_code == 1  # changed without a version bump
+    report = json.loads(result.stdout)
+    described = sorted((c["kind"], c["where"], c["old"], c["new"]) for c in report["changes"])
+    waiver = [
+        {
+            "rule": "CPR702",
+            "intent": "refund",
+            "reason": "r",
+            "owner": "@o",
+            "expires": "2099-01-01",
+        }
+    ]
+    assert described == [
+        ("loosened", "creep.max_cost_pct", 5, 8),
+        ("loosened", "waivers", None, waiver),
+        ("tightened", "intents.refund.budget", None, 0.01),
+    ]
+    assert [f["rule"] for f in report["findings"]] == ["CPR120"]
+    policy.write_text(changed.replace("version: 1", "version: 2"))
+    assert run_cli("diff", str(repo), "--base", "main").exit_code == 0
+
+
+def test_diff_projects_the_cost_of_a_tier_move(run_cli, repo: Path) -> None:
+    # order_status moves to a premium tier served by m-prem at 10 / 40 per 1M: the
+    # recorded m-econ calls are re-routed: 1,000 x 10 + 100 x 40 = 14,000 per 1M
+    # = 0.014 per resolution, against 0.0014: +900%.
+    policy = repo / "policies" / "shop.yaml"
+    policy.write_text(
+        POLICY.replace(
+            "    m-econ: {input: 1.00, output: 4.00}",
+            "    m-econ: {input: 1.00, output: 4.00}\n    m-prem: {input: 10.00, output: 40.00}",
+        )
+        .replace("  economy: [m-econ]", "  economy: [m-econ]\n  premium: [m-prem]")
+        .replace("  low: [economy]", "  low: [economy, premium]")
+        .replace(
+            "  order_status: {risk: low, tier: economy}",
+            "  order_status: {risk: low, tier: premium}",
+        )
+        .replace("version: 1", "version: 2")
+    )
+    result = run_cli("diff", str(repo), "--base", "main", "--format", "json")
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert ("loosened", "intents.order_status.tier: economy → premium") in {
+        (c["kind"], c["description"]) for c in report["changes"]
+    }
+    assert report["projected_cost_per_resolution"]["order_status"]["delta_pct"] == 900
+    assert report["projected_cost_per_resolution"]["refund"]["delta_pct"] == 0

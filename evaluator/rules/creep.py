@@ -112,6 +112,27 @@ documented_rule(
 )
 
 
+documented_rule(
+    "CPR120",
+    "policy-version-not-bumped",
+    Severity.ERROR,
+    Target.REPLAY,
+    """
+    A policy changed against the base branch but its `metadata.version` did not go up.
+
+    Why: the version is how reports, dashboards and people refer to "the policy in
+    force"; two different policies with the same version make every later number
+    ambiguous. `cprlint diff` lists what changed.
+
+    Failing:
+        # base: budgets.cost_per_resolution 0.10, version 7
+        # head: budgets.cost_per_resolution 0.12, version 7
+    Passing:
+        # head: budgets.cost_per_resolution 0.12, version 8
+    """,
+)
+
+
 def version_order(version: str) -> tuple[tuple[int, int | str], ...]:
     """Natural order of version names: v2 < v10, 1.9 < 1.10."""
     return tuple(
