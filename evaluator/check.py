@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from cprlint.aggregates import Aggregates, ScopeTotals, Totals
+from cprlint.baseline import Baseline, baseline_problems
 from cprlint.compare import PairedReplay, compare, creep_problems
 from cprlint.engine import FindingCollector, lint_conversation, lint_static
 from cprlint.errors import CprlintError
@@ -63,9 +64,22 @@ class CheckRun:
         catalog: Catalog | None,
         prompt_overrides: Mapping[str, str] | None = None,
         paired: PairedReplay | None = None,
+        baseline: Baseline | None = None,
     ) -> None:
         self.project = project
         self.paired = paired
+        self.baseline = baseline
+        # The head replayed at the baseline's prices: usage change without price change.
+        self.at_baseline_prices: ScopeTotals | None = None
+        self._baseline_replayer: Replayer | None = None
+        if baseline is not None:
+            self.at_baseline_prices = ScopeTotals()
+            self._baseline_replayer = Replayer(
+                project,
+                catalog=catalog,
+                prompt_overrides=prompt_overrides,
+                price_override=baseline.price_cards(),
+            )
         # (prompt, version) pairs that fixtures recorded: versions that must not vanish.
         self.recorded_versions: set[tuple[str, str]] = set()
         self.context = RuleContext(project=project, today=today)
@@ -88,6 +102,8 @@ class CheckRun:
             self.aggregates.add(result)
             if self.paired is not None:
                 self.paired.add(item, result)
+            if self._baseline_replayer is not None and self.at_baseline_prices is not None:
+                self.at_baseline_prices.add(self._baseline_replayer.replay(item))
             self.recorded_versions.update(
                 (event.prompt, event.prompt_version)
                 for event in item.events
@@ -157,8 +173,10 @@ def check_project(
     base: Project | None = None,
     base_label: str = "base",
     base_overrides: Mapping[str, str] | None = None,
+    baseline: Baseline | None = None,
 ) -> Report:
-    """Check `project`; with `base`, also compare every figure with the base tree."""
+    """Check `project`; with `base` (a tree) or `baseline` (the committed file), also
+    compare every figure with it."""
     catalog = catalog or builtin_catalog()
     paired = None
     if base is not None:
@@ -170,13 +188,31 @@ def check_project(
             base_overrides=base_overrides,
         )
     run = CheckRun(
-        project, today=today, catalog=catalog, prompt_overrides=prompt_overrides, paired=paired
+        project,
+        today=today,
+        catalog=catalog,
+        prompt_overrides=prompt_overrides,
+        paired=paired,
+        baseline=baseline,
     )
     run.run()
     report_metrics = metrics(run)
+    policy = governing_policy(project)
+    if baseline is not None and run.at_baseline_prices is not None:
+        if policy is not None:
+            found = baseline_problems(
+                baseline,
+                at_baseline_prices=run.at_baseline_prices,
+                at_current_prices=run.aggregates.overall,
+                policy=policy,
+            )
+            for problem, small_sample in found:
+                run.collector.add(problem, downgrade=small_sample)
+        report_metrics["comparison"] = baseline_comparison(
+            baseline, run.at_baseline_prices, report_metrics
+        )
     if base is not None and paired is not None:
         comparison = compare(paired.samples, base_label)
-        policy = governing_policy(project)
         if policy is not None:
             for problem, small_sample in creep_problems(comparison, project, policy.creep, policy):
                 run.collector.add(problem, downgrade=small_sample)
@@ -190,6 +226,56 @@ def check_project(
         conversations=run.conversations,
         metrics=report_metrics,
     )
+
+
+def baseline_comparison(
+    baseline: Baseline, at_baseline_prices: ScopeTotals, report_metrics: dict[str, Any]
+) -> dict[str, Any]:
+    """SPEC §6 `comparison` against the baseline file: the head at the baseline's prices.
+
+    The baseline keeps no per-conversation figures, so there is no interval (`ci95` null).
+    """
+
+    def change(old: Decimal | None, new: Decimal | None) -> dict[str, Any]:
+        delta = None if old is None or new is None else new - old
+        pct = None if old is None or new is None or old == 0 else (new / old - 1) * 100
+        return {
+            "base": None if old is None else json_number(old),
+            "head": None if new is None else json_number(new),
+            "delta": None if delta is None else json_number(delta),
+            "delta_pct": None if pct is None else json_number(pct),
+            "ci95": None,
+        }
+
+    result: dict[str, Any] = {
+        "base": f"baseline {baseline.path}",
+        "summary": change(
+            baseline.cost_per_resolution("summary"), at_baseline_prices.summary.cost_per_resolution
+        ),
+    }
+    for scope in ("intents", "queues", "automation"):
+        totals: dict[str, Totals] = getattr(at_baseline_prices, scope)
+        result[scope] = {
+            name: change(
+                baseline.cost_per_resolution(scope, name), totals[name].cost_per_resolution
+            )
+            for name in sorted(totals)
+        }
+    old_prompts = baseline.data.get("prompts") or {}
+    result["prompts"] = {}
+    for prompt_id, head in sorted(report_metrics["prompts"].items()):
+        old = old_prompts.get(prompt_id) or {}
+        old_mean = old.get("mean_input_tokens")
+        entry = change(
+            None if old_mean is None else Decimal(str(old_mean)),
+            Decimal(str(head["mean_input_tokens"])),
+        )
+        result["prompts"][prompt_id] = {
+            "base_version": old.get("version"),
+            "head_version": head["version"],
+            **entry,
+        }
+    return result
 
 
 # --- the JSON report's numbers (SPEC §6) --------------------------------------------------

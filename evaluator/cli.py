@@ -114,6 +114,12 @@ def lint(
     "--base", "base_ref", metavar="REF", help="Compare with the tree at this git ref (creep)."
 )
 @click.option(
+    "--baseline",
+    "baseline_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Compare with this baseline file (default: the config's, when it exists).",
+)
+@click.option(
     "--today",
     metavar="YYYY-MM-DD",
     help="Judge waiver expiry against this date (default: today, UTC).",
@@ -125,9 +131,11 @@ def check(
     fail_on: str | None,
     prompt_specs: tuple[str, ...],
     base_ref: str | None,
+    baseline_path: Path | None,
     today: str | None,
 ) -> int:
     """Replay the fixtures under this tree's prompts and policy, price them, judge budgets."""
+    from cprlint.baseline import load_baseline
     from cprlint.check import check_project, parse_prompt_overrides
     from cprlint.project import load_project
     from cprlint.trees import GitTree
@@ -138,12 +146,19 @@ def check(
     base = None
     if base_ref is not None:
         base = load_project(path, tree=GitTree(path, base_ref), with_fixtures=False)
+    if baseline_path is not None and not baseline_path.is_file():
+        raise CprlintError(f"--baseline {baseline_path}: no such file")
+    baseline_file = baseline_path or path / project.config.baseline
+    baseline = load_baseline(
+        baseline_file, project.config.baseline if baseline_path is None else str(baseline_path)
+    )
     report = check_project(
         project,
         today=_today(today),
         prompt_overrides=overrides,
         base=base,
         base_label=base_ref or "base",
+        baseline=baseline,
     )
     write_report(report, targets, root=path)
     return exit_code_for(report.findings, fail_on or project.config.fail_on)
@@ -203,6 +218,31 @@ def diff(
         text = render_markdown(result) if output_format == "markdown" else render_text(result)
     _emit(text, output)
     return ExitCode.FINDINGS if result.problems else ExitCode.OK
+
+
+@cli.command("baseline")
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Where to write it."
+)
+@click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    help="Judge waiver expiry against this date (default: today, UTC).",
+)
+def write_baseline_command(path: Path, output: Path | None, today: str | None) -> int:
+    """Write the baseline file from the current tree (figures, prompts, prices)."""
+    from cprlint.baseline import write_baseline
+    from cprlint.check import check_project
+    from cprlint.project import load_project
+
+    project = load_project(path)
+    report = check_project(project, today=_today(today))
+    assert report.metrics is not None
+    target = output or path / project.config.baseline
+    write_baseline(target, report.metrics)
+    sys.stdout.write(f"cprlint: wrote {target} ({report.conversations} conversations)\n")
+    return ExitCode.OK
 
 
 @cli.command("rules")

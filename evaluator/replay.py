@@ -104,8 +104,11 @@ class Replayer:
         catalog: Catalog | None,
         prompt_overrides: Mapping[str, str] | None = None,
         counter: TokenCounter | None = None,
+        price_override: Mapping[str, PriceCard] | None = None,
     ) -> None:
         self.tree = tree
+        # Prices that win over the policy's and the catalog's (the baseline's, say).
+        self.price_override = dict(price_override or {})
         self.catalog = catalog
         self.prompt_overrides = dict(prompt_overrides or {})
         self.counter = counter or TokenCounter()
@@ -335,7 +338,7 @@ class Replayer:
                 usage.cache_write_tokens,
             )
         model, rerouted = self._route(conversation, call, policy, candidate)
-        card: PriceCard | None = book.lookup(model)
+        card: PriceCard | None = self.price_override.get(model) or book.lookup(model)
         if card is None:
             self.unpriced.setdefault(model, conversation.locate("events", call.index, "model"))
             self.unpriced_calls[model] += 1

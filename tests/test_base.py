@@ -36,6 +36,7 @@ intents:
 creep:
   max_tokens_pct: 5
   max_cost_pct: 5
+  max_cumulative_pct: 15
   min_conversations: 30
 """
 PROMPT_V1 = "You answer order questions for {{ customer }}."
@@ -398,3 +399,64 @@ def test_diff_projects_the_cost_of_a_tier_move(run_cli, repo: Path) -> None:
     }
     assert report["projected_cost_per_resolution"]["order_status"]["delta_pct"] == 900
     assert report["projected_cost_per_resolution"]["refund"]["delta_pct"] == 0
+
+
+def test_baseline_catches_creep_that_adds_up(run_cli, repo: Path) -> None:
+    assert run_cli("baseline", str(repo)).exit_code == 0
+    baseline = json.loads((repo / ".cprlint" / "baseline.json").read_text())
+    assert baseline["summary"]["cost_per_resolution"] == 0.0014
+    assert baseline["prices"]["m-econ"]["input"] == 1
+    # Unchanged tree: no change against the baseline.
+    code, report = check_json_baseline(run_cli, repo)
+    assert code == 0
+    assert report["comparison"]["summary"]["delta_pct"] == 0
+    # Three pull requests of +100 tokens each (+7.1% per step against its base) add up
+    # to 1,300 + 400 = 1,700 per 1M: +21.43% > max_cumulative_pct 15.
+    release_v2(repo, " world" * 300)
+    code, report = check_json_baseline(run_cli, repo)
+    assert code == 1
+    assert report["comparison"]["summary"]["delta_pct"] == 21.428571429
+    cumulative = sorted(
+        (f["severity"], f["message"].split(" cost per resolution")[0])
+        for f in report["findings"]
+        if f["rule"] == "CPR703"
+    )
+    # The 5-ticket refund scopes are under min_conversations: warnings.
+    assert cumulative == [
+        ("error", "automation `full`"),
+        ("error", "intent `order_status`"),
+        ("error", "overall"),
+        ("error", "queue `orders`"),
+        ("warning", "intent `refund`"),
+        ("warning", "queue `refunds`"),
+    ]
+
+
+def test_price_change_since_baseline_is_not_creep(run_cli, repo: Path) -> None:
+    run_cli("baseline", str(repo))
+    # m-econ input 1.00 -> 1.10: 1,500 per 1M, +7.14% from prices alone.
+    (repo / "policies" / "shop.yaml").write_text(POLICY.replace("input: 1.00", "input: 1.10"))
+    code, report = check_json_baseline(run_cli, repo)
+    rules = [(f["rule"], f["severity"]) for f in report["findings"]]
+    assert ("CPR704", "warning") in rules
+    assert "CPR703" not in {rule for rule, _ in rules}
+    assert report["comparison"]["summary"]["delta_pct"] == 0  # at the baseline's prices
+    price = next(f for f in report["findings"] if f["rule"] == "CPR704")
+    assert "+7.1%" in price["message"]
+    assert code == 0
+
+
+def test_unreadable_baseline_is_exit_2(run_cli, repo: Path) -> None:
+    (repo / ".cprlint").mkdir()
+    (repo / ".cprlint" / "baseline.json").write_text("{not json")
+    result = run_cli("check", str(repo))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "cprlint: error: .cprlint/baseline.json: cannot read the baseline"
+    )
+
+
+def check_json_baseline(run_cli, root: Path) -> tuple[int, dict[str, Any]]:  # type: ignore[no-untyped-def]
+    result = run_cli("check", str(root), "--format", "json")
+    assert result.stderr == ""
+    return result.exit_code, json.loads(result.stdout)

@@ -133,6 +133,49 @@ documented_rule(
 )
 
 
+documented_rule(
+    "CPR703",
+    "cumulative-creep",
+    Severity.ERROR,
+    Target.REPLAY,
+    """
+    The cost per resolution of a scope, at the baseline's prices, rose since the committed
+    baseline (`.cprlint/baseline.json`) by more than `creep.max_cumulative_pct`.
+
+    Why: every pull request may stay under `max_cost_pct` while ten of them together
+    double the cost. The baseline remembers a reviewed state; replaying at its prices
+    keeps price changes out of this number. Rewrite the baseline (`cprlint baseline`)
+    when an increase is accepted.
+
+    Failing:
+        creep: {max_cumulative_pct: 15}
+        # baseline $0.0040, head at the baseline's prices $0.0049: +22.5%
+    Passing:
+        # head at the baseline's prices $0.0044: +10.0%
+    """,
+)
+
+documented_rule(
+    "CPR704",
+    "prices-changed-since-baseline",
+    Severity.WARNING,
+    Target.REPLAY,
+    """
+    Prices differ from those recorded in the baseline (a new catalog, or new prices in
+    the policy), and they alone move the cost per resolution.
+
+    Why: a provider's price change is not the team's token creep and must not be judged
+    as such; it is reported apart so that finance sees it and the baseline can be
+    rewritten on purpose.
+
+    Failing:
+        # baseline: gpt-4o-mini input 0.15; now 0.18
+    Passing:
+        # prices as in the baseline
+    """,
+)
+
+
 def version_order(version: str) -> tuple[tuple[int, int | str], ...]:
     """Natural order of version names: v2 < v10, 1.9 < 1.10."""
     return tuple(

@@ -1,0 +1,243 @@
+"""The committed baseline: `.cprlint/baseline.json`, and creep measured against it.
+
+A base branch only shows one pull request's change; many pull requests of +4% each add
+up unseen. `cprlint baseline` records the figures of a reviewed state (cost per
+resolution per scope, mean tokens per prompt) with the prices they were computed at.
+`check` then replays the head at those same prices: what moved is usage (tokens,
+routing), judged against `creep.max_cumulative_pct`; what the new prices add is
+reported apart, as a price change, never as creep.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from cprlint.aggregates import ScopeTotals, Totals
+from cprlint.errors import CprlintError
+from cprlint.findings import Location, Problem, Scope
+from cprlint.model import Policy
+from cprlint.money import DOLLAR, format_amount
+from cprlint.pricing import PriceCard, Rate
+
+BASELINE_VERSION = 1
+CUMULATIVE_CREEP = "CPR703"
+PRICE_CHANGE = "CPR704"
+SCOPES = ("intents", "queues", "automation")
+
+
+def baseline_document(metrics: Mapping[str, Any]) -> dict[str, Any]:
+    """What a baseline keeps of a check's metrics: figures per scope, prompts, prices."""
+
+    def figures(row: Mapping[str, Any]) -> dict[str, Any]:
+        keys = ("conversations", "resolved", "ai_cost", "cost_per_resolution")
+        return {key: row[key] for key in keys}
+
+    return {
+        "version": BASELINE_VERSION,
+        "catalog": {
+            key: value
+            for key, value in metrics.get("tool", {}).items()
+            if key.startswith("catalog")
+        },
+        "currency": metrics.get("currency", "USD"),
+        "summary": figures(metrics["summary"]),
+        **{scope: {name: figures(row) for name, row in metrics[scope].items()} for scope in SCOPES},
+        "prompts": metrics["prompts"],
+        "prices": {
+            name: model["price"]
+            for name, model in metrics.get("models", {}).items()
+            if model.get("price")
+        },
+    }
+
+
+def write_baseline(path: Path, metrics: Mapping[str, Any]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            json.dumps(baseline_document(metrics), indent=2, ensure_ascii=False) + "\n", "utf-8"
+        )
+    except OSError as error:
+        raise CprlintError(f"{path}: cannot write the baseline: {error.strerror}") from error
+
+
+@dataclass(frozen=True)
+class Baseline:
+    path: str
+    data: dict[str, Any]
+
+    @property
+    def catalog(self) -> dict[str, Any]:
+        catalog = self.data.get("catalog")
+        return catalog if isinstance(catalog, dict) else {}
+
+    def price_cards(self) -> dict[str, PriceCard]:
+        cards: dict[str, PriceCard] = {}
+        for model, card in (self.data.get("prices") or {}).items():
+            try:
+                cards[model] = PriceCard(
+                    model=model,
+                    matched=str(card.get("matched", model)),
+                    source="baseline",
+                    provider=card.get("provider"),
+                    input=_rate(card["input"]),
+                    cached_input=_rate(card["cached_input"]),
+                    cache_write=_rate(card["cache_write"]),
+                    output=_rate(card["output"]),
+                )
+            except (KeyError, TypeError, ValueError, ArithmeticError) as error:
+                raise CprlintError(
+                    f"{self.path}: the price of `{model}` cannot be read ({error})"
+                ) from error
+        return cards
+
+    def cost_per_resolution(self, scope: str, name: str | None = None) -> Decimal | None:
+        row = (
+            self.data.get("summary")
+            if scope == "summary"
+            else (self.data.get(scope) or {}).get(name or "")
+        )
+        if not isinstance(row, dict):
+            return None
+        # From the sum and the count, which the file keeps exactly, not the rounded ratio.
+        cost, resolved = row.get("ai_cost"), row.get("resolved")
+        if isinstance(resolved, int) and resolved > 0 and isinstance(cost, int | float):
+            return Decimal(str(cost)) / resolved
+        value = row.get("cost_per_resolution")
+        return None if value is None else Decimal(str(value))
+
+
+def _rate(value: Any) -> Rate:
+    if isinstance(value, dict):
+        tiers = tuple(
+            (int(tier["above"]), Decimal(str(tier["price"]))) for tier in value.get("tiers", [])
+        )
+        return Rate(Decimal(str(value["base"])), tiers)
+    return Rate(Decimal(str(value)))
+
+
+def load_baseline(path: Path, display: str) -> Baseline | None:
+    """The baseline at `path`, None when there is none; an unreadable one ends the run."""
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CprlintError(
+            f"{display}: cannot read the baseline ({error}); rewrite it with `cprlint baseline`"
+        ) from error
+    if (
+        not isinstance(data, dict)
+        or data.get("version") != BASELINE_VERSION
+        or "summary" not in data
+    ):
+        raise CprlintError(
+            f"{display}: not a cprlint baseline (version {BASELINE_VERSION}); rewrite it with `cprlint baseline`"
+        )
+    return Baseline(display, data)
+
+
+def _pct(old: Decimal | None, new: Decimal | None) -> Decimal | None:
+    if old is None or new is None or old == 0:
+        return None
+    return (new / old - 1) * 100
+
+
+def baseline_problems(
+    baseline: Baseline,
+    *,
+    at_baseline_prices: ScopeTotals,
+    at_current_prices: ScopeTotals,
+    policy: Policy,
+) -> list[tuple[Problem, bool]]:
+    """(problem, small_sample): cumulative creep per scope, and a price change if any."""
+    found: list[tuple[Problem, bool]] = []
+    limit = policy.creep.max_cumulative_pct
+    currency = policy.currency
+
+    def money(value: Decimal | None) -> str:
+        return format_amount(value, currency, precise_below=DOLLAR)
+
+    def judge(
+        what: str, totals: Totals, old: Decimal | None, location: Location, scope: Scope
+    ) -> None:
+        change = _pct(old, totals.cost_per_resolution)
+        if limit is None or change is None or change <= limit:
+            return
+        found.append(
+            (
+                Problem(
+                    f"{what} cost per resolution is {change:+.1f}% since the baseline at the "
+                    f"baseline's prices ({money(old)} → {money(totals.cost_per_resolution)}); over "
+                    f"`creep.max_cumulative_pct` ({limit}%)",
+                    location,
+                    scope,
+                    code=CUMULATIVE_CREEP,
+                ),
+                totals.conversations < policy.creep.min_conversations,
+            )
+        )
+
+    creep_line = policy.locate("creep", "max_cumulative_pct")
+    judge(
+        "overall",
+        at_baseline_prices.summary,
+        baseline.cost_per_resolution("summary"),
+        creep_line,
+        Scope(),
+    )
+    for name, totals in sorted(at_baseline_prices.intents.items()):
+        key = name if name in policy.intents else "default"
+        judge(
+            f"intent `{name}`",
+            totals,
+            baseline.cost_per_resolution("intents", name),
+            policy.locate("intents", key),
+            Scope(intent=name),
+        )
+    for name, totals in sorted(at_baseline_prices.queues.items()):
+        judge(
+            f"queue `{name}`",
+            totals,
+            baseline.cost_per_resolution("queues", name),
+            creep_line,
+            Scope(queue=name),
+        )
+    for name, totals in sorted(at_baseline_prices.automation.items()):
+        judge(
+            f"automation `{name}`",
+            totals,
+            baseline.cost_per_resolution("automation", name),
+            creep_line,
+            Scope(),
+        )
+
+    price_effect = _pct(
+        at_baseline_prices.summary.cost_per_resolution,
+        at_current_prices.summary.cost_per_resolution,
+    )
+    if price_effect:
+        catalog = baseline.catalog
+        since = (
+            f" (catalog {catalog.get('catalog_version', '?')} of {catalog.get('catalog_date', '?')})"
+            if catalog
+            else ""
+        )
+        found.append(
+            (
+                Problem(
+                    f"prices changed since the baseline{since}: they alone move the cost per "
+                    f"resolution {price_effect:+.1f}%; this is not token creep. Rewrite the baseline "
+                    "with `cprlint baseline` once the new prices are accepted",
+                    Location(baseline.path, 1),
+                    code=PRICE_CHANGE,
+                ),
+                False,
+            )
+        )
+    return found
