@@ -460,3 +460,25 @@ def check_json_baseline(run_cli, root: Path) -> tuple[int, dict[str, Any]]:  # t
     result = run_cli("check", str(root), "--format", "json")
     assert result.stderr == ""
     return result.exit_code, json.loads(result.stdout)
+
+
+def test_diff_markdown_says_a_lowered_risk_level_loosens(run_cli, repo: Path) -> None:
+    # On main, refund becomes high risk (a level that allows the economy tier too).
+    base = (
+        POLICY.replace("  low: [economy]", "  low: [economy]\n  high: [economy]")
+        .replace("  refund: {risk: low", "  refund: {risk: high")
+        .replace("version: 1", "version: 2")
+    )
+    (repo / "policies" / "shop.yaml").write_text(base)
+    git(repo, "commit", "-q", "-am", "refund is high risk")
+    # The pull request lowers it back to low: loosened. The value sits on line 15
+    # (apiVersion .. intents is 13 lines, order_status 14), column 18 after "  refund: {risk: ".
+    head = base.replace("  refund: {risk: high", "  refund: {risk: low").replace(
+        "version: 2", "version: 3"
+    )
+    (repo / "policies" / "shop.yaml").write_text(head)
+    result = run_cli("diff", str(repo), "--base", "main", "--format", "markdown")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "### ⚠️ Policy diff against `main`: 1 loosened, 0 tightened, 0 neutral"
+    assert "| ▲ loosened | intents.refund.risk: high → low | `policies/shop.yaml:15:18` |" in lines
