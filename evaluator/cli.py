@@ -18,7 +18,7 @@ from typing import Any
 import click
 from cprlint import __version__
 from cprlint.errors import CprlintError, ExitCode
-from cprlint.outputs import parse_targets, write_report
+from cprlint.outputs import parse_targets, publish_to_github_actions, write_report
 from cprlint.report import exit_code_for
 from cprlint.rules import RULES
 from cprlint.rules.registry import describe
@@ -161,6 +161,8 @@ def check(
         baseline=baseline,
     )
     write_report(report, targets, root=path)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        publish_to_github_actions(report, targets, root=path)
     return exit_code_for(report.findings, fail_on or project.config.fail_on)
 
 
@@ -242,6 +244,20 @@ def write_baseline_command(path: Path, output: Path | None, today: str | None) -
     target = output or path / project.config.baseline
     write_baseline(target, report.metrics)
     sys.stdout.write(f"cprlint: wrote {target} ({report.conversations} conversations)\n")
+    return ExitCode.OK
+
+
+@cli.command()
+@click.argument("path", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+def init(path: Path, force: bool) -> int:
+    """Write a small working project (policy, prompts, fixtures, workflow) to start from."""
+    from cprlint.starter import init_project
+
+    written = init_project(path, force=force)
+    for name in written:
+        sys.stdout.write(f"wrote {path / name}\n")
+    sys.stdout.write(f"cprlint: try `cprlint check {path}`\n")
     return ExitCode.OK
 
 

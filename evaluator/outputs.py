@@ -73,3 +73,30 @@ def write_report(report: Report, targets: list[OutputTarget], *, root: Path) -> 
             raise CprlintError(
                 f"{target.path}: cannot write the report: {error.strerror}"
             ) from error
+
+
+MACHINE_FORMATS = frozenset({"json", "sarif", "junit"})
+
+
+def publish_to_github_actions(report: Report, targets: list[OutputTarget], *, root: Path) -> None:
+    """Under GitHub Actions: the markdown report in the job summary, and annotations.
+
+    Annotations go to standard output, unless a machine-readable format is being written
+    there; then to standard error, which the runner reads for workflow commands too.
+    """
+    options = RenderOptions(repo_prefix=repo_prefix(root))
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        try:
+            with open(summary_path, "a", encoding="utf-8") as summary:
+                summary.write(REPORTERS["markdown"](report, options) + "\n")
+        except OSError as error:
+            raise CprlintError(
+                f"GITHUB_STEP_SUMMARY {summary_path}: cannot write: {error.strerror}"
+            ) from error
+    if any(target.format == "github" for target in targets):
+        return  # asked for explicitly: already written
+    stdout_formats = {target.format for target in targets if target.path is None}
+    stream = sys.stderr if stdout_formats & MACHINE_FORMATS else sys.stdout
+    stream.write(REPORTERS["github"](report, options))
+    stream.flush()
