@@ -11,7 +11,8 @@ def test_usage_page_is_current() -> None:
     spec = importlib.util.spec_from_file_location(
         "generate_usage", REPO / "docs" / "generate_usage.py"
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     committed = (REPO / "docs" / "usage.md").read_text()
