@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from cprlint.findings import Problem, Scope, Severity
+from cprlint.findings import Location, Problem, Scope, Severity
 from cprlint.model import EVENT_TYPES, Conversation, LlmCall, OtherEvent
 from cprlint.pii import find_personal_data
 from cprlint.rules.context import RuleContext
@@ -60,10 +60,15 @@ def duplicate_conversation_id(
         {"id": "T-1002", "intent": "billing_dispute", ...}
     """
     first = context.first_seen_conversations.get(conversation.id)
-    here = conversation.locate("id")
     if first is None:
-        context.first_seen_conversations[conversation.id] = here
+        # Only the line is kept: locating the column means re-scanning the record, which
+        # is worth it only for the duplicate.
+        document = conversation.document
+        context.first_seen_conversations[conversation.id] = Location(
+            document.path, document.start_line
+        )
         return
+    here = conversation.locate("id")
     yield Problem(
         f"conversation id `{conversation.id}` is used again (first at {first})",
         here,
