@@ -519,7 +519,8 @@ def iter_json_lines(path: str, lines: Iterator[bytes]) -> Iterator[Document | Pr
         except ValueError as error:  # e.g. an integer with more digits than Python allows
             yield _problem(SYNTAX, f"JSON value cannot be read: {error}", Location(path, number, 1))
             continue
-        if _nests_deeper_than(data, MAX_DEPTH):
+        # Nesting needs a bracket per level: a line with few brackets cannot be too deep.
+        if text.count("[") + text.count("{") > MAX_DEPTH and _nests_deeper_than(data, MAX_DEPTH):
             # Rules walk values recursively; Python 3.12+ parses far deeper than they can go.
             yield _problem(
                 UNSAFE, f"the value nests deeper than {MAX_DEPTH} levels", Location(path, number, 1)

@@ -25,6 +25,7 @@ _PHONE = re.compile(
     r"\d{2,5}(?:[ .-]\d{2,5}){1,4}"
     r"(?![\w])"
 )
+_ANY_DIGIT = re.compile(r"\d")
 _DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}$|^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$")
 
 
@@ -54,8 +55,8 @@ def _digits(text: str) -> str:
 
 def find_personal_data(text: str) -> Iterator[PersonalData]:
     """Every e-mail address, phone number and Luhn-valid card number in `text`."""
-    if not any(char.isdigit() for char in text) and "@" not in text:
-        return
+    if "@" not in text and not _ANY_DIGIT.search(text):
+        return  # the common case, decided in C
     taken: list[tuple[int, int]] = []
 
     def free(start: int, end: int) -> bool:

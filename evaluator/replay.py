@@ -174,7 +174,6 @@ class Replayer:
             if isinstance(event, LlmCall):
                 call = self._replay_call(conversation, event, policy, book, missing, render_errors)
                 calls.append(call)
-                here = conversation.locate("events", event.index)
                 call_scope = Scope(scope.intent, scope.queue, scope.conversation, event.prompt)
                 if event.attempt >= 2:
                     stage = event.stage or "unstaged"
@@ -185,7 +184,7 @@ class Replayer:
                             Problem(
                                 f"retry {retries_by_stage[stage]} of stage `{stage}` is over the cap of "
                                 f"{cap} per ticket (`retries.max_per_stage.{stage}`)",
-                                here,
+                                conversation.locate("events", event.index),
                                 call_scope,
                                 code=RETRIES_OVER_CAP,
                             )
@@ -201,7 +200,7 @@ class Replayer:
                             Problem(
                                 f"fallback call {fallbacks} is over the cap of {caps.max_fallbacks} per "
                                 "ticket (`retries.max_fallbacks`)",
-                                here,
+                                conversation.locate("events", event.index),
                                 call_scope,
                                 code=FALLBACKS_OVER_CAP,
                             )
@@ -215,7 +214,7 @@ class Replayer:
                         Problem(
                             f"call of {call.usage.input_tokens:,} input tokens after replay is over "
                             f"`budgets.max_input_tokens` ({budgets.max_input_tokens:,})",
-                            here,
+                            conversation.locate("events", event.index),
                             call_scope,
                             code=INPUT_TOKENS_OVER_BUDGET,
                         )
@@ -340,7 +339,8 @@ class Replayer:
         model, rerouted = self._route(conversation, call, policy, candidate)
         card: PriceCard | None = self.price_override.get(model) or book.lookup(model)
         if card is None:
-            self.unpriced.setdefault(model, conversation.locate("events", call.index, "model"))
+            if model not in self.unpriced:
+                self.unpriced[model] = conversation.locate("events", call.index, "model")
             self.unpriced_calls[model] += 1
         return CallResult(
             event_index=call.index,
