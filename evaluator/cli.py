@@ -62,6 +62,16 @@ def format_option(function: Callable[..., Any]) -> Callable[..., Any]:
     )(function)
 
 
+today_option = click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    help="Judge waiver expiry against this date (default: today, UTC).",
+)
+fail_on_option = click.option(
+    "--fail-on", type=click.Choice(FAIL_ON_CHOICES), help="Lowest severity that fails the run."
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cprlint", message="%(prog)s %(version)s")
 def cli() -> None:
@@ -71,14 +81,8 @@ def cli() -> None:
 @cli.command()
 @click.argument("path", default=".", type=click.Path(path_type=Path))
 @format_option
-@click.option(
-    "--fail-on", type=click.Choice(FAIL_ON_CHOICES), help="Lowest severity that fails the run."
-)
-@click.option(
-    "--today",
-    metavar="YYYY-MM-DD",
-    help="Judge waiver expiry against this date (default: today, UTC).",
-)
+@fail_on_option
+@today_option
 def lint(
     path: Path,
     formats: tuple[str, ...],
@@ -100,9 +104,7 @@ def lint(
 @cli.command()
 @click.argument("path", default=".", type=click.Path(path_type=Path))
 @format_option
-@click.option(
-    "--fail-on", type=click.Choice(FAIL_ON_CHOICES), help="Lowest severity that fails the run."
-)
+@fail_on_option
 @click.option(
     "--prompt",
     "prompt_specs",
@@ -119,11 +121,7 @@ def lint(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Compare with this baseline file (default: the config's, when it exists).",
 )
-@click.option(
-    "--today",
-    metavar="YYYY-MM-DD",
-    help="Judge waiver expiry against this date (default: today, UTC).",
-)
+@today_option
 def check(
     path: Path,
     formats: tuple[str, ...],
@@ -170,11 +168,7 @@ def check(
 @click.argument("candidate", metavar="ID@VERSION")
 @click.argument("path", default=".", type=click.Path(path_type=Path))
 @format_option
-@click.option(
-    "--today",
-    metavar="YYYY-MM-DD",
-    help="Judge waiver expiry against this date (default: today, UTC).",
-)
+@today_option
 def gate(
     candidate: str, path: Path, formats: tuple[str, ...], output: Path | None, today: str | None
 ) -> int:
@@ -198,11 +192,7 @@ def gate(
     "--format", "output_format", type=click.Choice(("text", "markdown", "json")), default="text"
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--today",
-    metavar="YYYY-MM-DD",
-    help="Judge waiver expiry against this date (default: today, UTC).",
-)
+@today_option
 def diff(
     path: Path, base_ref: str, output_format: str, output: Path | None, today: str | None
 ) -> int:
@@ -227,11 +217,7 @@ def diff(
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Where to write it."
 )
-@click.option(
-    "--today",
-    metavar="YYYY-MM-DD",
-    help="Judge waiver expiry against this date (default: today, UTC).",
-)
+@today_option
 def write_baseline_command(path: Path, output: Path | None, today: str | None) -> int:
     """Write the baseline file from the current tree (figures, prompts, prices)."""
     from cprlint.baseline import write_baseline

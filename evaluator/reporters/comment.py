@@ -16,7 +16,7 @@ from typing import Any
 from cprlint.findings import Finding, Severity
 from cprlint.money import DOLLAR, format_amount
 from cprlint.report import Report
-from cprlint.reporters.base import RenderOptions, plural
+from cprlint.reporters.base import RenderOptions, escape_cell, plural
 from cprlint.rules import RULES
 
 MARKER = "<!-- cprlint:report -->"
@@ -25,17 +25,6 @@ GITHUB_COMMENT_LIMIT = 65_536
 _BUDGET = GITHUB_COMMENT_LIMIT - 2_000
 MAX_ROWS = 30
 MAX_FINDINGS_PER_RULE = 10
-
-
-def _cell(text: str) -> str:
-    return (
-        text.replace("\\", "\\\\")
-        .replace("|", "\\|")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("\r", " ")
-        .replace("\n", " ")
-    )
 
 
 def _money(value: float | int | None, currency: str) -> str:
@@ -66,7 +55,9 @@ def verdict_line(report: Report, comparison: dict[str, Any]) -> str:
         return f"### {report.verdict}"
     errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
     change = comparison["summary"]
-    movement = f"cost per resolution {_pct(change['delta_pct'])} vs `{_cell(comparison['base'])}`"
+    movement = (
+        f"cost per resolution {_pct(change['delta_pct'])} vs `{escape_cell(comparison['base'])}`"
+    )
     if errors:
         return (
             f"### ❌ cprlint: {movement} — {plural(errors, 'error')}, {plural(warnings, 'warning')}"
@@ -123,7 +114,7 @@ def _scope_table(
         )
         ci = change["ci95"]
         rows.append(
-            f"| {_cell(name)} | {_money(change['base'], currency)} | {_money(change['head'], currency)} | "
+            f"| {escape_cell(name)} | {_money(change['base'], currency)} | {_money(change['head'], currency)} | "
             f"{_pct(change['delta_pct'])} | {'' if not ci else f'{ci[0]:+.1f}% … {ci[1]:+.1f}%'} | "
             f"{budget} | {status} |"
         )
@@ -154,7 +145,7 @@ def _prompt_table(prompts: dict[str, Any]) -> list[str]:
         head = "n/a" if change["head"] is None else f"{change['head']:,.1f}"
         ci = change["ci95"]
         rows.append(
-            f"| {_cell(name)} | {_cell(versions)} | {base} | {head} | {_pct(change['delta_pct'])} | "
+            f"| {escape_cell(name)} | {escape_cell(versions)} | {base} | {head} | {_pct(change['delta_pct'])} | "
             f"{'' if not ci else f'{ci[0]:+.1f}% … {ci[1]:+.1f}%'} |"
         )
     return [*rows, "", "</details>", ""]
@@ -186,8 +177,8 @@ def _findings(
         lines.append(f"{icon} **{code}** {name} ({len(group)})")
         lines.append("")
         for finding in group[:per_rule]:
-            where = f"`{_cell(options.repo_path(finding.path))}:{finding.line}`"
-            lines.append(f"- {where} {_cell(_short(finding.message))}")
+            where = f"`{escape_cell(options.repo_path(finding.path))}:{finding.line}`"
+            lines.append(f"- {where} {escape_cell(_short(finding.message))}")
         if len(group) > per_rule:
             lines.append(f"- …and {len(group) - per_rule} more")
         lines.append("")

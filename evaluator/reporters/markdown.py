@@ -8,24 +8,12 @@ from typing import Any
 from cprlint.findings import Finding, Severity
 from cprlint.money import format_amount, format_rate
 from cprlint.report import Report
-from cprlint.reporters.base import RenderOptions, plural
+from cprlint.reporters.base import RenderOptions, escape_cell, plural
 from cprlint.reporters.comment import render_comment
 
 # Rows of findings shown before "and N more"; keeps comments readable and small.
 MAX_FINDING_ROWS = 50
 _ICON = {Severity.ERROR: "❌", Severity.WARNING: "⚠️"}
-
-
-def escape_cell(text: str) -> str:
-    """Make text safe inside a table cell: no pipes, newlines or stray HTML."""
-    return (
-        text.replace("\\", "\\\\")
-        .replace("|", "\\|")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("\r", " ")
-        .replace("\n", " ")
-    )
 
 
 def verdict(report: Report) -> str:
