@@ -1,0 +1,355 @@
+"""The cprlint performance bench: throughput, wall time and peak memory of `check`.
+
+    python bench/run.py [--sizes 10000,100000,300000] [--workdir DIR]
+
+For each size it makes (or reuses) a corpus with bench/make_corpus.py in the work
+directory (default: <tmp>/cprlint-bench, outside the repository), then runs each of these
+as its own process under `/usr/bin/time -v`:
+
+  floor   read every fixture file and parse each line with orjson (json without it)
+  check   cprlint check DIR --format json --output /dev/null --today 2026-11-23,
+          with `.cprlint/cache` removed first (cold)
+  base    the same with --base base (cache removed first, cold)
+  warm    the plain check again, right after `check` (its cache in place)
+
+and prints, per size and command: conversations/s, llm calls/s, wall and CPU seconds,
+peak RSS and the ratio to the floor. Peak RSS is the largest single process (what
+wait4 reports); `tree MB` is the sum over the process tree sampled every 0.2 s, which
+matters once cprlint runs worker processes. Nothing is written into the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+# The corpus generator sits beside this script; leave no __pycache__ in the repository.
+sys.dont_write_bytecode = True
+import make_corpus  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+REPOSITORY = HERE.parent
+TODAY = "2026-11-23"
+GNU_TIME = Path("/usr/bin/time")
+SAMPLE_SECONDS = 0.2
+
+FLOOR_SCRIPT = """
+import sys
+from pathlib import Path
+try:
+    from orjson import loads
+except ImportError:
+    from json import loads
+count = 0
+for path in sorted(Path(sys.argv[1], "fixtures").rglob("*.jsonl")):
+    with path.open("rb") as handle:
+        for line in handle:
+            if line.strip():
+                loads(line)
+                count += 1
+print(count)
+"""
+
+
+@dataclass
+class Corpus:
+    root: Path
+    conversations: int
+    llm_calls: int
+    bytes: int
+
+
+@dataclass
+class Measurement:
+    wall_seconds: float
+    cpu_seconds: float
+    peak_rss_mb: float
+    tree_rss_mb: float
+    exit_code: int
+    stderr: str
+
+
+def generator_digest() -> str:
+    return hashlib.sha256((HERE / "make_corpus.py").read_bytes()).hexdigest()[:16]
+
+
+def corpus_for(size: int, workdir: Path) -> Corpus:
+    """The corpus of `size` conversations, made once per version of make_corpus.py."""
+    root = workdir / f"corpus-{size}"
+    stamp = workdir / f"corpus-{size}.json"
+    digest = generator_digest()
+    if stamp.is_file() and root.is_dir():
+        recorded = json.loads(stamp.read_text(encoding="utf-8"))
+        if recorded.get("generator") == digest:
+            return Corpus(root, recorded["conversations"], recorded["llm_calls"], recorded["bytes"])
+    stamp.unlink(missing_ok=True)
+    if root.exists():
+        shutil.rmtree(root)
+    print(f"making corpus of {size:,} conversations in {root} ...", flush=True)
+    started = time.perf_counter()
+    totals = make_corpus.make_corpus(root, size)
+    print(
+        f"  {totals.conversations:,} conversations, {totals.llm_calls:,} llm calls, "
+        f"{totals.bytes / 1e6:,.1f} MB in {totals.files} files "
+        f"({time.perf_counter() - started:.1f} s)",
+        flush=True,
+    )
+    corpus = Corpus(root, totals.conversations, totals.llm_calls, totals.bytes)
+    record = asdict(corpus) | {"root": str(root), "generator": digest}
+    stamp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    return corpus
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name is in brackets and may hold spaces: split after it.
+        parent = int(stat[stat.rindex(")") + 2 :].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found, stack = [], [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def _rss_bytes(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/statm").read_text().split()
+    except OSError:
+        return 0
+    return int(fields[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+class TreeSampler(threading.Thread):
+    """Samples the summed RSS of a process tree until stopped (the root itself too, unless
+    it is only /usr/bin/time)."""
+
+    def __init__(self, pid: int, *, include_root: bool) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.include_root = include_root
+        self.peak = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        if not Path("/proc/self/statm").exists():
+            return
+        while not self.done.is_set():
+            tree = _descendants(self.pid) + ([self.pid] if self.include_root else [])
+            self.peak = max(self.peak, sum(_rss_bytes(pid) for pid in tree))
+            self.done.wait(SAMPLE_SECONDS)
+
+
+def _gnu_time_value(report: str, label: str) -> str:
+    match = re.search(rf"^\s*{re.escape(label)}[^:]*(?:\([^)]*\))?: (.+)$", report, re.MULTILINE)
+    if match is None:
+        raise RuntimeError(f"/usr/bin/time -v printed no `{label}`:\n{report}")
+    return match.group(1).strip()
+
+
+def _clock_seconds(value: str) -> float:
+    """`1:02:03.45`, `2:03.45` or `3.45` as seconds."""
+    seconds = 0.0
+    for part in value.split(":"):
+        seconds = seconds * 60 + float(part)
+    return seconds
+
+
+def measure(command: list[str], *, cwd: Path) -> Measurement:
+    """Runs `command` and returns its wall time, CPU time and peak memory."""
+    with tempfile.TemporaryDirectory(prefix="cprlint-bench-") as scratch:
+        report_path = Path(scratch) / "time.txt"
+        use_gnu_time = GNU_TIME.is_file()
+        if use_gnu_time:
+            command = [str(GNU_TIME), "-v", "-o", str(report_path), *command]
+        with tempfile.TemporaryFile() as stderr:
+            process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=stderr)
+            started = time.perf_counter()
+            sampler = TreeSampler(process.pid, include_root=not use_gnu_time)
+            sampler.start()
+            _, status, usage = os.wait4(process.pid, 0)
+            elapsed = time.perf_counter() - started
+            process.returncode = os.waitstatus_to_exitcode(status)
+            sampler.done.set()
+            sampler.join()
+            stderr.seek(0)
+            error_text = stderr.read().decode("utf-8", "replace")
+        if use_gnu_time:
+            report = report_path.read_text(encoding="utf-8")
+            wall = _clock_seconds(_gnu_time_value(report, "Elapsed (wall clock) time"))
+            cpu = float(_gnu_time_value(report, "User time")) + float(
+                _gnu_time_value(report, "System time")
+            )
+            peak_kb = int(_gnu_time_value(report, "Maximum resident set size"))
+        else:
+            # Without GNU time: wait4's figures of the child, and the wait timed here.
+            wall = elapsed
+            cpu = usage.ru_utime + usage.ru_stime
+            peak_kb = usage.ru_maxrss
+    return Measurement(
+        wall_seconds=wall,
+        cpu_seconds=cpu,
+        peak_rss_mb=peak_kb / 1024,
+        tree_rss_mb=sampler.peak / 2**20,
+        exit_code=process.returncode,
+        stderr=error_text,
+    )
+
+
+def cprlint_command() -> list[str]:
+    beside = Path(sys.executable).parent / "cprlint"
+    if beside.is_file():
+        return [str(beside)]
+    found = shutil.which("cprlint")
+    return [found] if found else [sys.executable, "-m", "cprlint"]
+
+
+def clear_cache(corpus: Corpus) -> None:
+    cache = corpus.root / ".cprlint" / "cache"
+    if cache.exists():
+        shutil.rmtree(cache)
+
+
+def machine_lines() -> list[str]:
+    model = "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    try:
+        nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        nproc = str(os.cpu_count())
+    try:
+        from importlib.metadata import version
+
+        cprlint_version = version("cprlint")
+    except Exception:
+        cprlint_version = "not installed"
+    commit = subprocess.run(
+        ["git", "-C", str(REPOSITORY), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    changed = subprocess.run(
+        ["git", "-C", str(REPOSITORY), "status", "--porcelain", "--", "evaluator"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.splitlines()
+    try:
+        import orjson  # noqa: F401
+
+        floor_parser = "orjson"
+    except ImportError:
+        floor_parser = "json"
+    return [
+        f"machine: {nproc.strip()} CPUs (nproc), {model}",
+        f"python:  {platform.python_version()} ({sys.executable})",
+        f"cprlint: {cprlint_version} at {commit or '?'}"
+        + (f" + {len(changed)} uncommitted change(s) in evaluator/" if changed else ""),
+        f"floor:   {floor_parser}.loads of every fixture line",
+    ]
+
+
+def run_size(size: int, workdir: Path, cprlint: list[str]) -> list[str]:
+    corpus = corpus_for(size, workdir)
+    check = [*cprlint, "check", str(corpus.root), "--format", "json"]
+    check += ["--output", os.devnull, "--today", TODAY]
+    print(f"measuring {size:,} conversations ...", flush=True)
+    floor = measure([sys.executable, "-c", FLOOR_SCRIPT, str(corpus.root)], cwd=corpus.root)
+    clear_cache(corpus)
+    plain = measure(check, cwd=corpus.root)
+    warm = measure(check, cwd=corpus.root)
+    clear_cache(corpus)
+    base = measure([*check, "--base", "base"], cwd=corpus.root)
+
+    rows = []
+    problems = []
+    for label, result in (("floor", floor), ("check", plain), ("base", base), ("warm", warm)):
+        wall = result.wall_seconds
+        ratio = "" if label == "floor" else f"{wall / floor.wall_seconds:.1f}x"
+        rows.append(
+            f"{corpus.conversations:>9,} {label:<6}"
+            f"{corpus.conversations / wall:>10,.0f}{corpus.llm_calls / wall:>11,.0f}"
+            f"{wall:>9.2f}{result.cpu_seconds:>8.2f}"
+            f"{result.peak_rss_mb:>9.0f}{result.tree_rss_mb:>9.0f}"
+            f"{floor.wall_seconds:>9.2f}{ratio:>8}{result.exit_code:>5}"
+        )
+        if result.exit_code not in (0, 1) or (label == "floor" and result.exit_code):
+            tail = " | ".join(result.stderr.strip().splitlines()[-3:])
+            problems.append(f"  ! {label} at {size:,} exited {result.exit_code}: {tail}")
+    return rows + problems
+
+
+def parse_sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of sizes: {text!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError("sizes must be positive")
+    return sizes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=parse_sizes, default=[10_000, 100_000, 300_000])
+    parser.add_argument(
+        "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "cprlint-bench"
+    )
+    options = parser.parse_args(argv)
+    workdir = options.workdir.resolve()
+    if workdir.is_relative_to(REPOSITORY):
+        parser.error(f"--workdir {workdir} is inside the repository; choose one outside it")
+    workdir.mkdir(parents=True, exist_ok=True)
+
+    cprlint = cprlint_command()
+    lines = []
+    for size in options.sizes:
+        lines += run_size(size, workdir, cprlint)
+
+    print()
+    print("\n".join(machine_lines()))
+    print(
+        f"command: {' '.join(cprlint)} check DIR --format json --output /dev/null --today {TODAY}"
+    )
+    print()
+    print(
+        f"{'size':>9} {'run':<6}{'conv/s':>10}{'calls/s':>11}{'wall s':>9}{'CPU s':>8}"
+        f"{'peak MB':>9}{'tree MB':>9}{'floor s':>9}{'x floor':>8}{'exit':>5}"
+    )
+    print("\n".join(lines))
+    print(
+        "\ncheck: cold plain check; warm: the same right after (cache kept); "
+        "base: --base base, cold.\n"
+        "peak MB: largest single process (wait4); tree MB: sampled sum over the process tree."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
