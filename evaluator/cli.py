@@ -122,6 +122,12 @@ def lint(
     help="Compare with this baseline file (default: the config's, when it exists).",
 )
 @today_option
+@click.option(
+    "--cache/--no-cache",
+    "use_cache",
+    default=True,
+    help="Reuse the report of an identical earlier run (.cprlint/cache).",
+)
 def check(
     path: Path,
     formats: tuple[str, ...],
@@ -131,33 +137,53 @@ def check(
     base_ref: str | None,
     baseline_path: Path | None,
     today: str | None,
+    use_cache: bool,
 ) -> int:
     """Replay the fixtures under this tree's prompts and policy, price them, judge budgets."""
+    from cprlint import cache
     from cprlint.baseline import load_baseline
     from cprlint.check import check_project, parse_prompt_overrides
+    from cprlint.config import CONFIG_FILES
     from cprlint.project import load_project
     from cprlint.trees import GitTree
 
     targets = parse_targets(formats, output)
     project = load_project(path)
     overrides = parse_prompt_overrides(prompt_specs, project)
-    base = None
-    if base_ref is not None:
-        base = load_project(path, tree=GitTree(path, base_ref), with_fixtures=False)
+    base_tree = GitTree(path, base_ref) if base_ref is not None else None
     if baseline_path is not None and not baseline_path.is_file():
         raise CprlintError(f"--baseline {baseline_path}: no such file")
     baseline_file = baseline_path or path / project.config.baseline
-    baseline = load_baseline(
-        baseline_file, project.config.baseline if baseline_path is None else str(baseline_path)
+    checked_on = _today(today)
+    key = cache.run_key(
+        root=path,
+        files=[*project.files_checked, *CONFIG_FILES, "pyproject.toml"],
+        options={
+            "command": "check",
+            "prompts": overrides,
+            "today": checked_on.isoformat(),
+            "base": [base_ref, base_tree.commit if base_tree else None],
+        },
+        extra_files=[baseline_file],
     )
-    report = check_project(
-        project,
-        today=_today(today),
-        prompt_overrides=overrides,
-        base=base,
-        base_label=base_ref or "base",
-        baseline=baseline,
-    )
+    report = cache.load(path, key) if use_cache else None
+    if report is None:
+        base = None
+        if base_tree is not None:
+            base = load_project(path, tree=base_tree, with_fixtures=False)
+        baseline = load_baseline(
+            baseline_file, project.config.baseline if baseline_path is None else str(baseline_path)
+        )
+        report = check_project(
+            project,
+            today=checked_on,
+            prompt_overrides=overrides,
+            base=base,
+            base_label=base_ref or "base",
+            baseline=baseline,
+        )
+        if use_cache:
+            cache.store(path, key, report)
     write_report(report, targets, root=path)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         publish_to_github_actions(report, targets, root=path)

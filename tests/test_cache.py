@@ -1,0 +1,145 @@
+"""The run cache serves an unchanged tree, and never a stale report: every input that
+can change the report changes the key."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import cprlint.check
+import pytest
+
+TODAY = ["--today", "2026-11-23"]
+
+
+@pytest.fixture
+def starter(run_cli, tmp_path: Path) -> Path:
+    root = tmp_path / "shop"
+    assert run_cli("init", str(root)).exit_code == 0
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@e",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@e",
+    }
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "start"]):
+        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, env=env)
+    return root
+
+
+@pytest.fixture
+def replays(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts real replays: a report served from the cache adds nothing."""
+    calls: list[int] = []
+    real = cprlint.check.check_project
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cprlint.check, "check_project", counting)
+    return calls
+
+
+def _json(run_cli, root: Path, *args: str) -> str:  # type: ignore[no-untyped-def]
+    result = run_cli("check", str(root), "--format", "json", *TODAY, *args)
+    assert result.exit_code in (0, 1), result.stderr
+    return str(result.stdout)
+
+
+def test_unchanged_tree_is_served_from_the_cache(
+    run_cli, starter: Path, replays: list[int]
+) -> None:
+    first = _json(run_cli, starter)
+    second = _json(run_cli, starter)
+    assert (len(replays), first) == (1, second)
+    assert len(list((starter / ".cprlint" / "cache").glob("*.json"))) == 1
+    # The text report from the cache is the same bytes as a fresh one.
+    cached_text = run_cli("check", str(starter), *TODAY).stdout
+    fresh_text = run_cli("check", str(starter), *TODAY, "--no-cache").stdout
+    assert cached_text == fresh_text
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new))
+
+
+CHANGES = {
+    "policy budget": lambda root: _edit(
+        root / "policies" / "policy.yaml", "budget: 0.0005}", "budget: 0.0001}"
+    ),
+    "prompt front matter": lambda root: _edit(
+        root / "prompts" / "router" / "v1.md", "max_output_tokens: 8", "max_output_tokens: 2"
+    ),
+    "new released version": lambda root: (
+        (root / "prompts" / "answer" / "v2.md").write_text(
+            "Answer in full detail, step by step. {{ facts }}"
+        ),
+        _edit(root / "prompts" / "answer" / "prompt.yaml", "released: v1", "released: v2"),
+    ),
+    "fixture line": lambda root: _edit(
+        root / "fixtures" / "conversations.jsonl", '"input_tokens": 610', '"input_tokens": 6100'
+    ),
+    "config": lambda root: (root / "cprlint.yaml").write_text("rules:\n  CPR305: {level: error}\n"),
+    "new fixture file": lambda root: (root / "fixtures" / "more.jsonl").write_text(
+        (root / "fixtures" / "conversations.jsonl")
+        .read_text()
+        .splitlines()[0]
+        .replace('"S-100"', '"S-900"')
+        + "\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_every_input_changes_the_result(
+    run_cli, starter: Path, replays: list[int], change: str
+) -> None:
+    before = _json(run_cli, starter)
+    CHANGES[change](starter)
+    after = _json(run_cli, starter)
+    assert len(replays) == 2  # replayed again, not served
+    if change != "config":  # a level for a rule that does not fire changes nothing visible
+        assert json.loads(after) != json.loads(before)
+
+
+def test_options_are_part_of_the_key(run_cli, starter: Path, replays: list[int]) -> None:
+    # A waiver that expires on 2026-12-01: judged on another date, another report.
+    _edit(
+        starter / "policies" / "policy.yaml",
+        "waivers: []",
+        "waivers:\n  - {rule: CPR305, reason: r, owner: '@o', expires: 2026-12-01}",
+    )
+    on_time = run_cli("check", str(starter), "--format", "json", "--today", "2026-11-23").stdout
+    late = run_cli("check", str(starter), "--format", "json", "--today", "2026-12-02").stdout
+    assert len(replays) == 2
+    assert "CPR108" in late
+    assert "CPR108" not in on_time
+    # Another prompt version, a base ref and a baseline file are inputs too.
+    (starter / "prompts" / "answer" / "v2.md").write_text(
+        "A much longer answer prompt. " * 30 + "{{ facts }}"
+    )
+    overridden = _json(run_cli, starter, "--prompt", "answer@v2")
+    assert len(replays) == 3
+    assert json.loads(overridden)["prompts"]["answer"]["version"] == "v2"
+    _json(run_cli, starter, "--base", "main")
+    assert len(replays) == 4
+    assert run_cli("baseline", str(starter), *TODAY).exit_code == 0
+    replays.clear()
+    with_baseline = json.loads(_json(run_cli, starter))
+    assert len(replays) == 1
+    assert with_baseline["comparison"]["base"] == "baseline .cprlint/baseline.json"
+
+
+def test_a_broken_cache_entry_is_ignored(run_cli, starter: Path, replays: list[int]) -> None:
+    first = _json(run_cli, starter)
+    for entry in (starter / ".cprlint" / "cache").glob("*.json"):
+        entry.write_text("{broken")
+    assert _json(run_cli, starter) == first
+    assert len(replays) == 2
