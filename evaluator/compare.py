@@ -101,10 +101,27 @@ class PairedReplay:
         base_overrides: Mapping[str, str] | None = None,
     ) -> None:
         self.base = Replayer(base, catalog=catalog, prompt_overrides=base_overrides)
-        prompts_only = dataclasses.replace(base, prompts=head.prompts)
-        self.prompt_text = Replayer(prompts_only, catalog=catalog, prompt_overrides=head_overrides)
-        at_base_prices = dataclasses.replace(head, policies=with_prices_of(head, base))
-        self.routing = Replayer(at_base_prices, catalog=catalog, prompt_overrides=head_overrides)
+        # An in-between tree equal to one of the ends replays nothing new: a pull request
+        # that leaves prompts (or prices) alone skips that replay.
+        same_prompts = head.prompts == base.prompts and dict(head_overrides or {}) == dict(
+            base_overrides or {}
+        )
+        self.prompt_text: Replayer | None = None
+        if not same_prompts:
+            prompts_only = dataclasses.replace(base, prompts=head.prompts)
+            self.prompt_text = Replayer(
+                prompts_only, catalog=catalog, prompt_overrides=head_overrides
+            )
+        at_base_prices = with_prices_of(head, base)
+        self.routing: Replayer | None = None
+        if [policy.pricing for policy in at_base_prices] != [
+            policy.pricing for policy in head.policies
+        ]:
+            self.routing = Replayer(
+                dataclasses.replace(head, policies=at_base_prices),
+                catalog=catalog,
+                prompt_overrides=head_overrides,
+            )
         self.samples = PairedSamples()
 
     def add(self, conversation: Conversation, head: ConversationResult) -> None:
@@ -117,8 +134,10 @@ class PairedReplay:
         samples.resolved_base.append(base.resolved)
         samples.resolved_head.append(head.resolved)
         samples.costs["base"].append(base.ai_cost)
-        samples.costs["prompt_text"].append(self.prompt_text.replay(conversation).ai_cost)
-        samples.costs["routing"].append(self.routing.replay(conversation).ai_cost)
+        prompt_text = self.prompt_text.replay(conversation) if self.prompt_text else base
+        samples.costs["prompt_text"].append(prompt_text.ai_cost)
+        routing = self.routing.replay(conversation) if self.routing else head
+        samples.costs["routing"].append(routing.ai_cost)
         samples.costs["head"].append(head.ai_cost)
         base_usage, head_usage = _prompt_usage(base), _prompt_usage(head)
         for prompt in sorted(base_usage.keys() | head_usage.keys()):
