@@ -34,8 +34,8 @@ class Totals:
         self.escalated += result.escalated
         self.llm_calls += len(result.calls)
         self.retries += result.retries
-        self.input_tokens += sum(call.usage.input_tokens for call in result.calls)
-        self.output_tokens += sum(call.usage.output_tokens for call in result.calls)
+        self.input_tokens += result.input_tokens
+        self.output_tokens += result.output_tokens
         self.ai_cost += result.ai_cost
         self.human_cost += result.human_cost
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cprlint.aggregates import ScopeTotals, Totals
+from cprlint.compare import scope_place, scoped_figures
 from cprlint.errors import CprlintError
 from cprlint.findings import Location, Problem, Scope
 from cprlint.model import Policy
@@ -183,39 +184,11 @@ def baseline_problems(
             )
         )
 
-    creep_line = policy.locate("creep", "max_cumulative_pct")
-    judge(
-        "overall",
-        at_baseline_prices.summary,
-        baseline.cost_per_resolution("summary"),
-        creep_line,
-        Scope(),
-    )
-    for name, totals in sorted(at_baseline_prices.intents.items()):
-        key = name if name in policy.intents else "default"
-        judge(
-            f"intent `{name}`",
-            totals,
-            baseline.cost_per_resolution("intents", name),
-            policy.locate("intents", key),
-            Scope(intent=name),
-        )
-    for name, totals in sorted(at_baseline_prices.queues.items()):
-        judge(
-            f"queue `{name}`",
-            totals,
-            baseline.cost_per_resolution("queues", name),
-            creep_line,
-            Scope(queue=name),
-        )
-    for name, totals in sorted(at_baseline_prices.automation.items()):
-        judge(
-            f"automation `{name}`",
-            totals,
-            baseline.cost_per_resolution("automation", name),
-            creep_line,
-            Scope(),
-        )
+    scopes = {dimension: getattr(at_baseline_prices, dimension) for dimension in SCOPES}
+    for dimension, name, totals in scoped_figures(at_baseline_prices.summary, scopes):
+        what, location, scope = scope_place(policy, dimension, name, "max_cumulative_pct")
+        old = baseline.cost_per_resolution(dimension or "summary", name)
+        judge(what, totals, old, location, scope)
 
     price_effect = _pct(
         at_baseline_prices.summary.cost_per_resolution,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -393,6 +393,38 @@ def _words(change: Change, what: str, unit: str, currency: str | None = None) ->
     return f"{what} {unit} rose {pct:+.1f}% vs base ({values}{interval})"
 
 
+def scope_place(
+    policy: Policy, dimension: str | None, name: str, limit_key: str
+) -> tuple[str, Location, Scope]:
+    """How a creep finding names a scope, the policy line it points at, and its scope.
+
+    An intent points at its entry (or `default`'s), a queue at its budget when it has one;
+    the rest at the creep threshold that was crossed.
+    """
+    threshold = policy.locate("creep", limit_key)
+    if dimension is None:
+        return "overall", threshold, Scope()
+    if dimension == "intents":
+        key = name if name in policy.intents else "default"
+        return f"intent `{name}`", policy.locate("intents", key), Scope(intent=name)
+    if dimension == "queues":
+        location = (
+            policy.locate("budgets", "queues", name) if name in policy.budgets.queues else threshold
+        )
+        return f"queue `{name}`", location, Scope(queue=name)
+    return f"automation `{name}`", threshold, Scope()
+
+
+def scoped_figures(
+    summary: Any, scopes: Mapping[str, Mapping[str, Any]]
+) -> Iterator[tuple[str | None, str, Any]]:
+    """(dimension, name, figure): overall first, then every intent, queue, automation mode."""
+    yield None, "", summary
+    for dimension in DIMENSIONS:
+        for name, figure in sorted(scopes[dimension].items()):
+            yield dimension, name, figure
+
+
 def creep_problems(
     comparison: Comparison, head: Project, limits: CreepLimits, policy: Policy
 ) -> list[tuple[Problem, bool]]:
@@ -422,47 +454,10 @@ def creep_problems(
                 TOKEN_CREEP,
             )
     cost_limit = limits.max_cost_pct
-    currency = policy.currency
     suffix = f"; over `creep.max_cost_pct` ({cost_limit}%)"
-    if _over(comparison.summary, cost_limit):
-        add(
-            comparison.summary,
-            _words(comparison.summary, "overall", "cost per resolution", currency) + suffix,
-            policy.locate("creep", "max_cost_pct"),
-            Scope(),
-            COST_CREEP,
-        )
-    for name, change in sorted(comparison.scopes["intents"].items()):
+    for dimension, name, change in scoped_figures(comparison.summary, comparison.scopes):
         if _over(change, cost_limit):
-            key = name if name in policy.intents else "default"
-            add(
-                change,
-                _words(change, f"intent `{name}`", "cost per resolution", currency) + suffix,
-                policy.locate("intents", key),
-                Scope(intent=name),
-                COST_CREEP,
-            )
-    for name, change in sorted(comparison.scopes["queues"].items()):
-        if _over(change, cost_limit):
-            location = (
-                policy.locate("budgets", "queues", name)
-                if name in policy.budgets.queues
-                else policy.locate("creep", "max_cost_pct")
-            )
-            add(
-                change,
-                _words(change, f"queue `{name}`", "cost per resolution", currency) + suffix,
-                location,
-                Scope(queue=name),
-                COST_CREEP,
-            )
-    for name, change in sorted(comparison.scopes["automation"].items()):
-        if _over(change, cost_limit):
-            add(
-                change,
-                _words(change, f"automation `{name}`", "cost per resolution", currency) + suffix,
-                policy.locate("creep", "max_cost_pct"),
-                Scope(),
-                COST_CREEP,
-            )
+            what, location, scope = scope_place(policy, dimension, name, "max_cost_pct")
+            message = _words(change, what, "cost per resolution", policy.currency) + suffix
+            add(change, message, location, scope, COST_CREEP)
     return found

@@ -79,6 +79,9 @@ class ConversationResult:
     calls: tuple[CallResult, ...]
     retrieval_cost: Decimal
     tool_cost: Decimal
+    # Sums over `calls`, kept so that every aggregate adding this result need not redo them.
+    input_tokens: int = 0
+    output_tokens: int = 0
     problems: tuple[Problem, ...] = ()
     # (prompt id, version) -> variables that rendered empty in this conversation.
     missing_variables: Mapping[tuple[str, str], frozenset[str]] = field(default_factory=dict)
@@ -287,6 +290,8 @@ class Replayer:
             calls=tuple(calls),
             retrieval_cost=retrieval_cost,
             tool_cost=tool_cost,
+            input_tokens=sum(call.usage.input_tokens for call in calls),
+            output_tokens=sum(call.usage.output_tokens for call in calls),
             problems=tuple(problems),
             missing_variables=missing,
             render_errors=render_errors,

@@ -10,12 +10,13 @@ resolution.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conftest import git
 
 POLICY = """\
 apiVersion: cprlint/v1
@@ -40,20 +41,6 @@ creep:
   min_conversations: 30
 """
 PROMPT_V1 = "You answer order questions for {{ customer }}."
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "t",
-    "GIT_AUTHOR_EMAIL": "t@example.com",
-    "GIT_COMMITTER_NAME": "t",
-    "GIT_COMMITTER_EMAIL": "t@example.com",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "HOME": "/nonexistent",
-}
-
-
-def git(root: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, env={**os.environ, **GIT_ENV}
-    )
 
 
 def conversation(index: int, intent: str, queue: str) -> dict[str, Any]:

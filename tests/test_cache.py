@@ -4,13 +4,13 @@ can change the report changes the key."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import cprlint.check
 import pytest
+
+from tests.conftest import git
 
 TODAY = ["--today", "2026-11-23"]
 
@@ -19,15 +19,8 @@ TODAY = ["--today", "2026-11-23"]
 def starter(run_cli, tmp_path: Path) -> Path:
     root = tmp_path / "shop"
     assert run_cli("init", str(root)).exit_code == 0
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@e",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@e",
-    }
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "start"]):
-        subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, env=env)
+        git(root, *args)
     return root
 
 

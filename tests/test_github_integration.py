@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import GIT_ENV, REPO, git
 
 SCRIPTS = REPO / ".github" / "actions-scripts"
 WORKFLOWS = sorted(
@@ -32,26 +32,6 @@ WORKFLOWS = sorted(
     ]
 )
 MARKER = "<!-- cprlint:report -->"
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "t",
-    "GIT_AUTHOR_EMAIL": "t@example.com",
-    "GIT_COMMITTER_NAME": "t",
-    "GIT_COMMITTER_EMAIL": "t@example.com",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "HOME": "/nonexistent",
-}
-
-
-def git(root: Path, *args: str) -> str:
-    completed = subprocess.run(
-        ["git", *args],
-        cwd=root,
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **GIT_ENV},
-    )
-    return completed.stdout.strip()
 
 
 def run_module(*args: str) -> subprocess.CompletedProcess[str]:
