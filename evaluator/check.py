@@ -7,26 +7,32 @@ the findings are kept.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
+import sys
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from cprlint import tokens
 from cprlint.aggregates import Aggregates, ScopeTotals, Totals
 from cprlint.baseline import Baseline, baseline_problems
-from cprlint.compare import PairedReplay, compare, creep_problems
-from cprlint.engine import FindingCollector, lint_conversation, lint_static
+from cprlint.compare import PairedReplay, PairedSamples, compare, creep_problems
+from cprlint.deltas import TokenDeltas
+from cprlint.engine import FindingCollector, lint_conversation, lint_static, lint_stream_end
 from cprlint.errors import CprlintError
-from cprlint.findings import Location, Problem, Scope
+from cprlint.findings import Finding, Location, Problem, Scope
 from cprlint.model import Budget, LlmCall, Policy
 from cprlint.money import json_number
 from cprlint.policy_diff import changes_and_version_problems
 from cprlint.pricing import Catalog, builtin_catalog
-from cprlint.project import Project
+from cprlint.project import Project, Stretch
 from cprlint.replay import Replayer
 from cprlint.report import Report
 from cprlint.rules import Target, rules_for
-from cprlint.rules.context import RuleContext
+from cprlint.rules.context import ConversationIds, RuleContext
 from cprlint.rules.creep import versioning_problems
 
 UNKNOWN_VARIABLE = "CPR205"
@@ -53,8 +59,62 @@ def parse_prompt_overrides(specs: tuple[str, ...], project: Project) -> dict[str
     return overrides
 
 
+@dataclass
+class Tally:
+    """What a stretch of the fixture stream adds up to.
+
+    The tallies of consecutive stretches merge, in stream order, into the tally of the
+    whole stream, identical to one made in a single pass: that is what lets stretches run
+    in worker processes.
+    """
+
+    aggregates: Aggregates = field(default_factory=Aggregates)
+    findings: list[Finding] = field(default_factory=list)
+    conversations: int = 0
+    # (prompt, version) pairs that fixtures recorded: versions that must not vanish.
+    recorded_versions: set[tuple[str, str]] = field(default_factory=set)
+    # (prompt, version) -> variable -> conversations that did not provide it.
+    missing_variables: dict[tuple[str, str], Counter[str]] = field(
+        default_factory=lambda: defaultdict(Counter)
+    )
+    render_errors: dict[tuple[str, str], str] = field(default_factory=dict)
+    # Models without a price: where first seen, and how many calls.
+    unpriced: dict[str, Location] = field(default_factory=dict)
+    unpriced_calls: Counter[str] = field(default_factory=Counter)
+    conversation_ids: ConversationIds = field(default_factory=ConversationIds)
+    # The head replayed at the baseline's prices: usage change without price change.
+    at_baseline_prices: ScopeTotals | None = None
+    samples: PairedSamples | None = None
+
+    def merge(self, later: Tally) -> None:
+        self.aggregates.merge(later.aggregates)
+        self.findings.extend(later.findings)
+        self.conversations += later.conversations
+        self.recorded_versions.update(later.recorded_versions)
+        for key, names in later.missing_variables.items():
+            self.missing_variables[key].update(names)
+        for key, reason in later.render_errors.items():
+            self.render_errors.setdefault(key, reason)
+        for model, location in later.unpriced.items():
+            self.unpriced.setdefault(model, location)
+        self.unpriced_calls.update(later.unpriced_calls)
+        self.conversation_ids.merge(later.conversation_ids)
+        if self.at_baseline_prices is not None and later.at_baseline_prices is not None:
+            self.at_baseline_prices.merge(later.at_baseline_prices)
+        if self.samples is not None and later.samples is not None:
+            self.samples.extend(later.samples)
+
+
+# Stretches of about this many bytes of JSON Lines go to worker processes one at a time:
+# large enough that a stretch's result costs little to send back, small enough that the
+# workers finish together.
+STRETCH_BYTES = 4 << 20
+# Below this many bytes of fixtures, starting workers costs more than it saves.
+PARALLEL_MIN_BYTES = 8 << 20
+
+
 class CheckRun:
-    """One replay of a fixture stream under one tree, with its findings and totals."""
+    """One replay of the fixture stream under one tree, with its findings and totals."""
 
     def __init__(
         self,
@@ -65,61 +125,112 @@ class CheckRun:
         prompt_overrides: Mapping[str, str] | None = None,
         paired: PairedReplay | None = None,
         baseline: Baseline | None = None,
+        jobs: int = 1,
+        deltas: TokenDeltas | None = None,
     ) -> None:
         self.project = project
+        self.today = today
         self.paired = paired
         self.baseline = baseline
-        # The head replayed at the baseline's prices: usage change without price change.
-        self.at_baseline_prices: ScopeTotals | None = None
+        self.jobs = jobs
         self._baseline_replayer: Replayer | None = None
         if baseline is not None:
-            self.at_baseline_prices = ScopeTotals()
             self._baseline_replayer = Replayer(
                 project,
                 catalog=catalog,
                 prompt_overrides=prompt_overrides,
                 price_override=baseline.price_cards(),
+                deltas=deltas,
             )
-        # (prompt, version) pairs that fixtures recorded: versions that must not vanish.
-        self.recorded_versions: set[tuple[str, str]] = set()
         self.context = RuleContext(project=project, today=today)
         self.collector = FindingCollector(project, today=today)
-        self.replayer = Replayer(project, catalog=catalog, prompt_overrides=prompt_overrides)
-        self.aggregates = Aggregates()
-        self.conversations = 0
-        self.missing_variables: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-        self.render_errors: dict[tuple[str, str], str] = {}
+        self.replayer = Replayer(
+            project, catalog=catalog, prompt_overrides=prompt_overrides, deltas=deltas
+        )
+        self.tally = self._new_tally()
+
+    @property
+    def aggregates(self) -> Aggregates:
+        return self.tally.aggregates
+
+    @property
+    def conversations(self) -> int:
+        return self.tally.conversations
 
     def run(self) -> None:
         lint_static(self.project, self.context, self.collector)
-        for item in self.project.iter_conversations():
+        stretches = self.project.fixture_stretches(STRETCH_BYTES)
+        for tally in self._tallies(stretches):
+            self.tally.merge(tally)
+        self.collector.adopt(self.tally.findings)
+        self.context.conversation_ids = self.tally.conversation_ids
+        lint_stream_end(self.context, self.collector)
+        self._judge()
+
+    def _tallies(self, stretches: list[Stretch]) -> Iterator[Tally]:
+        jobs = min(self.jobs, len(stretches))
+        # Forking is what makes workers cheap; where it is not the default (macOS,
+        # Windows), the run stays in one process.
+        forks = sys.platform == "linux"
+        if jobs < 2 or not forks or not _worth_workers(self.project, stretches):
+            yield self.tally_of(stretches)
+            return
+        # Workers are forked: they inherit the loaded project, prices and vocabulary
+        # instead of loading them again. Results come back in stream order.
+        tokens.encoding(tokens.DEFAULT_ENCODING)
+        context = multiprocessing.get_context("fork")
+        with context.Pool(jobs, initializer=_adopt_run, initargs=(self,)) as pool:
+            yield from pool.imap(_tally_in_worker, stretches)
+
+    def _new_tally(self) -> Tally:
+        return Tally(
+            at_baseline_prices=ScopeTotals() if self._baseline_replayer else None,
+            samples=PairedSamples() if self.paired else None,
+        )
+
+    def tally_of(self, stretches: Iterable[Stretch]) -> Tally:
+        """Lint and replay the conversations of `stretches`."""
+        tally = self._new_tally()
+        collector = FindingCollector(self.project, today=self.today)
+        context = RuleContext(
+            project=self.project, today=self.today, conversation_ids=tally.conversation_ids
+        )
+        for item in self.project.iter_conversations(stretches):
             if isinstance(item, Problem):
-                self.collector.add(item)
+                collector.add(item)
                 continue
-            self.conversations += 1
-            lint_conversation(item, self.context, self.collector)
+            tally.conversations += 1
+            lint_conversation(item, context, collector)
             result = self.replayer.replay(item)
-            self.aggregates.add(result)
-            if self.paired is not None:
-                self.paired.add(item, result)
-            if self._baseline_replayer is not None and self.at_baseline_prices is not None:
-                self.at_baseline_prices.add(self._baseline_replayer.replay(item))
-            self.recorded_versions.update(
+            tally.aggregates.add(result)
+            if self.paired is not None and tally.samples is not None:
+                self.paired.add(tally.samples, item, result)
+            if self._baseline_replayer is not None and tally.at_baseline_prices is not None:
+                tally.at_baseline_prices.add(self._baseline_replayer.replay(item, judge=False))
+            for call in result.calls:
+                if not call.priced:
+                    if call.model not in tally.unpriced:
+                        tally.unpriced[call.model] = item.locate(
+                            "events", call.event_index, "model"
+                        )
+                    tally.unpriced_calls[call.model] += 1
+            tally.recorded_versions.update(
                 (event.prompt, event.prompt_version)
                 for event in item.events
                 if isinstance(event, LlmCall) and event.prompt and event.prompt_version
             )
-            self.collector.add_all(result.problems)
+            collector.add_all(result.problems)
             for key, names in result.missing_variables.items():
-                self.missing_variables[key].update(names)
+                tally.missing_variables[key].update(names)
             for key, reason in result.render_errors.items():
-                self.render_errors.setdefault(key, reason)
-        self._judge()
+                tally.render_errors.setdefault(key, reason)
+        tally.findings = collector.findings
+        return tally
 
     def _judge(self) -> None:
         add = self.collector.add
-        for model, location in sorted(self.replayer.unpriced.items()):
-            calls = self.replayer.unpriced_calls[model]
+        for model, location in sorted(self.tally.unpriced.items()):
+            calls = self.tally.unpriced_calls[model]
             add(
                 Problem(
                     f"model `{model}` has no price in the policy or the catalog: {calls} call"
@@ -128,7 +239,7 @@ class CheckRun:
                     code=MODEL_NOT_PRICED,
                 )
             )
-        for (prompt_id, version), names in sorted(self.missing_variables.items()):
+        for (prompt_id, version), names in sorted(self.tally.missing_variables.items()):
             path = self.project.prompts[prompt_id].versions[version].path
             for name, count in sorted(names.items()):
                 add(
@@ -140,7 +251,7 @@ class CheckRun:
                         code=UNKNOWN_VARIABLE,
                     )
                 )
-        for (prompt_id, version), reason in sorted(self.render_errors.items()):
+        for (prompt_id, version), reason in sorted(self.tally.render_errors.items()):
             path = self.project.prompts[prompt_id].versions[version].path
             add(
                 Problem(
@@ -151,12 +262,42 @@ class CheckRun:
                 )
             )
         for policy in self.project.policies:
-            totals = self.aggregates.by_policy.get(policy.name, ScopeTotals())
+            totals = self.tally.aggregates.by_policy.get(policy.name, ScopeTotals())
             for replay_rule in rules_for(Target.REPLAY):
                 assert replay_rule.check is not None
                 self.collector.add_all(
                     replay_rule.check(policy, totals, self.context), replay_rule.code
                 )
+
+
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _worth_workers(project: Project, stretches: list[Stretch]) -> bool:
+    sizes = (
+        stretch.end - stretch.start
+        for stretch in stretches
+        if stretch.end is not None and project.tree.is_file(stretch.path)
+    )
+    return sum(sizes) >= PARALLEL_MIN_BYTES
+
+
+# The run a forked worker process serves (set once per worker, by the pool).
+_worker_run: CheckRun | None = None
+
+
+def _adopt_run(run: CheckRun) -> None:
+    global _worker_run
+    _worker_run = run
+
+
+def _tally_in_worker(stretch: Stretch) -> Tally:
+    assert _worker_run is not None
+    return _worker_run.tally_of([stretch])
 
 
 def governing_policy(project: Project) -> Policy | None:
@@ -174,9 +315,17 @@ def check_project(
     base_label: str = "base",
     base_overrides: Mapping[str, str] | None = None,
     baseline: Baseline | None = None,
+    jobs: int | None = None,
+    fast: bool = True,
 ) -> Report:
     """Check `project`; with `base` (a tree) or `baseline` (the committed file), also
-    compare every figure with it."""
+    compare every figure with it. `jobs` worker processes (default: one per available
+    core) share large fixture sets; the report is the same for any number.
+
+    `fast=False` is the reference the fast path is held to: one process, and every
+    template rendered whole by Jinja and tokenized whole. The report is the same, byte
+    for byte (tests/test_exactness.py)."""
+    deltas = TokenDeltas(plain=not fast)
     catalog = catalog or builtin_catalog()
     paired = None
     if base is not None:
@@ -186,6 +335,7 @@ def check_project(
             catalog=catalog,
             head_overrides=prompt_overrides,
             base_overrides=base_overrides,
+            deltas=deltas,
         )
     run = CheckRun(
         project,
@@ -194,29 +344,31 @@ def check_project(
         prompt_overrides=prompt_overrides,
         paired=paired,
         baseline=baseline,
+        jobs=(jobs or available_cores()) if fast else 1,
+        deltas=deltas,
     )
     run.run()
     report_metrics = metrics(run)
     policy = governing_policy(project)
-    if baseline is not None and run.at_baseline_prices is not None:
+    if baseline is not None and run.tally.at_baseline_prices is not None:
         if policy is not None:
             found = baseline_problems(
                 baseline,
-                at_baseline_prices=run.at_baseline_prices,
+                at_baseline_prices=run.tally.at_baseline_prices,
                 at_current_prices=run.aggregates.overall,
                 policy=policy,
             )
             for problem, small_sample in found:
                 run.collector.add(problem, downgrade=small_sample)
         report_metrics["comparison"] = baseline_comparison(
-            baseline, run.at_baseline_prices, report_metrics
+            baseline, run.tally.at_baseline_prices, report_metrics
         )
-    if base is not None and paired is not None:
-        comparison = compare(paired.samples, base_label)
+    if base is not None and run.tally.samples is not None:
+        comparison = compare(run.tally.samples, base_label)
         if policy is not None:
             for problem, small_sample in creep_problems(comparison, project, policy.creep, policy):
                 run.collector.add(problem, downgrade=small_sample)
-        run.collector.add_all(versioning_problems(project, base, run.recorded_versions))
+        run.collector.add_all(versioning_problems(project, base, run.tally.recorded_versions))
         run.collector.add_all(changes_and_version_problems(project, base)[1])
         report_metrics["comparison"] = comparison.to_json()
     return Report(

@@ -12,6 +12,7 @@ fixed seed: the same inputs give the same interval.
 from __future__ import annotations
 
 import dataclasses
+from array import array
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from cprlint.deltas import TokenDeltas
 from cprlint.findings import Location, Problem, Scope
 from cprlint.model import Conversation, CreepLimits, Policy
 from cprlint.money import DOLLAR, format_amount, json_number
@@ -46,35 +48,108 @@ def with_prices_of(head: Project, base: Project) -> list[Policy]:
     ]
 
 
+VARIANTS = ("base", "prompt_text", "routing", "head")
+
+
+def _ints() -> array[int]:
+    return array("q")
+
+
 @dataclass
 class PromptSamples:
     """Per conversation that used the prompt: its calls and input tokens, base and head."""
 
-    conversations: list[int] = field(default_factory=list)
-    base_calls: list[int] = field(default_factory=list)
-    base_tokens: list[int] = field(default_factory=list)
-    head_calls: list[int] = field(default_factory=list)
-    head_tokens: list[int] = field(default_factory=list)
+    conversations: array[int] = field(default_factory=_ints)  # rows of PairedSamples
+    base_calls: array[int] = field(default_factory=_ints)
+    base_tokens: array[int] = field(default_factory=_ints)
+    head_calls: array[int] = field(default_factory=_ints)
+    head_tokens: array[int] = field(default_factory=_ints)
     base_versions: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     head_versions: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
 @dataclass
 class PairedSamples:
-    """Columns of per-conversation values, one row per conversation."""
+    """One row per conversation, in compact columns: a few dozen bytes a conversation.
 
-    groups: dict[str, list[str]] = field(default_factory=lambda: {name: [] for name in DIMENSIONS})
-    resolved_base: list[bool] = field(default_factory=list)
-    resolved_head: list[bool] = field(default_factory=list)
-    # Variant -> cost per conversation: base, prompt_text, routing (head policy at base
-    # prices) and head.
-    costs: dict[str, list[Decimal]] = field(
-        default_factory=lambda: {name: [] for name in ("base", "prompt_text", "routing", "head")}
+    The bootstrap needs each conversation's cost as a float; the point estimates are
+    exact Decimal sums, kept per group as rows are added.
+    """
+
+    # Dimension -> group name -> its code in `codes`, in order of first appearance.
+    labels: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {name: {} for name in DIMENSIONS}
     )
+    codes: dict[str, array[int]] = field(
+        default_factory=lambda: {name: array("I") for name in DIMENSIONS}
+    )
+    resolved_base: bytearray = field(default_factory=bytearray)
+    resolved_head: bytearray = field(default_factory=bytearray)
+    # Variant -> cost per conversation: base, prompt_text (the head's prompts under the
+    # base policy), routing (head policy at base prices) and head.
+    costs: dict[str, array[float]] = field(
+        default_factory=lambda: {name: array("d") for name in VARIANTS}
+    )
+    # (dimension, group) -> variant -> exact sum of costs; ("summary", "") for all.
+    cost_sums: dict[tuple[str, str], dict[str, Decimal]] = field(default_factory=dict)
     prompts: dict[str, PromptSamples] = field(default_factory=lambda: defaultdict(PromptSamples))
 
     def __len__(self) -> int:
         return len(self.resolved_head)
+
+    def add_row(
+        self, groups: Mapping[str, str], resolved: tuple[bool, bool], costs: Mapping[str, Decimal]
+    ) -> int:
+        """Append one conversation; returns its row."""
+        row = len(self)
+        for dimension, name in groups.items():
+            labels = self.labels[dimension]
+            self.codes[dimension].append(labels.setdefault(name, len(labels)))
+        self.resolved_base.append(resolved[0])
+        self.resolved_head.append(resolved[1])
+        for variant, cost in costs.items():
+            self.costs[variant].append(float(cost))
+        for key in (("summary", ""), *groups.items()):
+            sums = self.cost_sums.setdefault(key, dict.fromkeys(VARIANTS, Decimal(0)))
+            for variant, cost in costs.items():
+                sums[variant] += cost
+        return row
+
+    def group_names(self, dimension: str) -> list[str]:
+        return sorted(self.labels[dimension])
+
+    def rows_of(self, dimension: str, name: str) -> np.ndarray:
+        codes = np.frombuffer(self.codes[dimension], dtype=np.uint32)
+        return np.flatnonzero(codes == self.labels[dimension][name])
+
+    def extend(self, later: PairedSamples) -> None:
+        """Append the rows of the conversations that came after these."""
+        offset = len(self)
+        for dimension, later_labels in later.labels.items():
+            labels = self.labels[dimension]
+            recode = {
+                code: labels.setdefault(name, len(labels)) for name, code in later_labels.items()
+            }
+            self.codes[dimension].extend(recode[code] for code in later.codes[dimension])
+        self.resolved_base.extend(later.resolved_base)
+        self.resolved_head.extend(later.resolved_head)
+        for variant, costs in later.costs.items():
+            self.costs[variant].extend(costs)
+        for key, later_sums in later.cost_sums.items():
+            sums = self.cost_sums.setdefault(key, dict.fromkeys(VARIANTS, Decimal(0)))
+            for variant, amount in later_sums.items():
+                sums[variant] += amount
+        for prompt, theirs in later.prompts.items():
+            mine = self.prompts[prompt]
+            mine.conversations.extend(index + offset for index in theirs.conversations)
+            mine.base_calls.extend(theirs.base_calls)
+            mine.base_tokens.extend(theirs.base_tokens)
+            mine.head_calls.extend(theirs.head_calls)
+            mine.head_tokens.extend(theirs.head_tokens)
+            for version, calls in theirs.base_versions.items():
+                mine.base_versions[version] += calls
+            for version, calls in theirs.head_versions.items():
+                mine.head_versions[version] += calls
 
 
 def _prompt_usage(result: ConversationResult) -> dict[str, tuple[int, int, str | None]]:
@@ -99,8 +174,9 @@ class PairedReplay:
         catalog: Catalog | None,
         head_overrides: Mapping[str, str] | None = None,
         base_overrides: Mapping[str, str] | None = None,
+        deltas: TokenDeltas | None = None,
     ) -> None:
-        self.base = Replayer(base, catalog=catalog, prompt_overrides=base_overrides)
+        self.base = Replayer(base, catalog=catalog, prompt_overrides=base_overrides, deltas=deltas)
         # An in-between tree equal to one of the ends replays nothing new: a pull request
         # that leaves prompts (or prices) alone skips that replay.
         same_prompts = head.prompts == base.prompts and dict(head_overrides or {}) == dict(
@@ -110,7 +186,7 @@ class PairedReplay:
         if not same_prompts:
             prompts_only = dataclasses.replace(base, prompts=head.prompts)
             self.prompt_text = Replayer(
-                prompts_only, catalog=catalog, prompt_overrides=head_overrides
+                prompts_only, catalog=catalog, prompt_overrides=head_overrides, deltas=deltas
             )
         at_base_prices = with_prices_of(head, base)
         self.routing: Replayer | None = None
@@ -121,24 +197,28 @@ class PairedReplay:
                 dataclasses.replace(head, policies=at_base_prices),
                 catalog=catalog,
                 prompt_overrides=head_overrides,
+                deltas=deltas,
             )
-        self.samples = PairedSamples()
 
-    def add(self, conversation: Conversation, head: ConversationResult) -> None:
-        samples = self.samples
-        base = self.base.replay(conversation)
-        index = len(samples)
-        samples.groups["intents"].append(head.intent)
-        samples.groups["queues"].append(head.queue)
-        samples.groups["automation"].append(head.automation)
-        samples.resolved_base.append(base.resolved)
-        samples.resolved_head.append(head.resolved)
-        samples.costs["base"].append(base.ai_cost)
-        prompt_text = self.prompt_text.replay(conversation) if self.prompt_text else base
-        samples.costs["prompt_text"].append(prompt_text.ai_cost)
-        routing = self.routing.replay(conversation) if self.routing else head
-        samples.costs["routing"].append(routing.ai_cost)
-        samples.costs["head"].append(head.ai_cost)
+    def add(
+        self, samples: PairedSamples, conversation: Conversation, head: ConversationResult
+    ) -> None:
+        """Replay `conversation` under the base and in between; add its row to `samples`."""
+        base = self.base.replay(conversation, judge=False)
+        prompt_text = (
+            self.prompt_text.replay(conversation, judge=False) if self.prompt_text else base
+        )
+        routing = self.routing.replay(conversation, judge=False) if self.routing else head
+        index = samples.add_row(
+            {"intents": head.intent, "queues": head.queue, "automation": head.automation},
+            (base.resolved, head.resolved),
+            {
+                "base": base.ai_cost,
+                "prompt_text": prompt_text.ai_cost,
+                "routing": routing.ai_cost,
+                "head": head.ai_cost,
+            },
+        )
         base_usage, head_usage = _prompt_usage(base), _prompt_usage(head)
         for prompt in sorted(base_usage.keys() | head_usage.keys()):
             entry = samples.prompts[prompt]
@@ -288,17 +368,16 @@ class Comparison:
 
 def compare(samples: PairedSamples, base_label: str) -> Comparison:
     bootstrap = Bootstrap(len(samples))
-    resolved_base = np.array(samples.resolved_base, dtype=np.float64)
-    resolved_head = np.array(samples.resolved_head, dtype=np.float64)
+    resolved_base = np.frombuffer(samples.resolved_base, dtype=np.uint8).astype(np.float64)
+    resolved_head = np.frombuffer(samples.resolved_head, dtype=np.uint8).astype(np.float64)
     cost_float = {
-        name: np.array([float(cost) for cost in costs]) for name, costs in samples.costs.items()
+        name: np.frombuffer(costs, dtype=np.float64) for name, costs in samples.costs.items()
     }
     pending: list[tuple[Change, int]] = []
+    no_costs = dict.fromkeys(VARIANTS, Decimal(0))
 
-    def scope_change(rows: np.ndarray) -> Change:
-        sums = {
-            name: sum((samples.costs[name][i] for i in rows), Decimal(0)) for name in samples.costs
-        }
+    def scope_change(key: tuple[str, str], rows: np.ndarray) -> Change:
+        sums = samples.cost_sums.get(key, no_costs)
         resolved = {"base": int(resolved_base[rows].sum()), "head": int(resolved_head[rows].sum())}
         # The prompt-text variant runs the base policy (its resolution rule); the others the head's.
         cpr = {
@@ -323,13 +402,12 @@ def compare(samples: PairedSamples, base_label: str) -> Comparison:
         pending.append((change, handle))
         return change
 
-    summary = scope_change(np.arange(len(samples)))
+    summary = scope_change(("summary", ""), np.arange(len(samples)))
     scopes: dict[str, dict[str, Change]] = {}
     for dimension in DIMENSIONS:
-        column = np.array(samples.groups[dimension], dtype=object)
         scopes[dimension] = {
-            name: scope_change(np.flatnonzero(column == name))
-            for name in sorted(set(samples.groups[dimension]))
+            name: scope_change((dimension, name), samples.rows_of(dimension, name))
+            for name in samples.group_names(dimension)
         }
 
     prompts: dict[str, Change] = {}
@@ -344,11 +422,11 @@ def compare(samples: PairedSamples, base_label: str) -> Comparison:
             head_version=_main(entry.head_versions),
         )
         handle = bootstrap.register(
-            np.array(entry.conversations, dtype=np.int64),
-            np.array(entry.base_tokens, dtype=np.float64),
-            np.array(entry.base_calls, dtype=np.float64),
-            np.array(entry.head_tokens, dtype=np.float64),
-            np.array(entry.head_calls, dtype=np.float64),
+            np.frombuffer(entry.conversations, dtype=np.int64),
+            np.frombuffer(entry.base_tokens, dtype=np.int64).astype(np.float64),
+            np.frombuffer(entry.base_calls, dtype=np.int64).astype(np.float64),
+            np.frombuffer(entry.head_tokens, dtype=np.int64).astype(np.float64),
+            np.frombuffer(entry.head_calls, dtype=np.int64).astype(np.float64),
         )
         pending.append((change, handle))
         prompts[prompt] = change

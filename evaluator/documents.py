@@ -482,9 +482,12 @@ def locate_json(text: str) -> tuple[dict[KeyPath, int], dict[KeyPath, int]]:
     return values, keys
 
 
-def iter_json_lines(path: str, lines: Iterator[bytes]) -> Iterator[Document | Problem]:
-    """Stream a JSON Lines file: one Document per non-blank line, or a problem at it."""
-    for number, raw in enumerate(lines, start=1):
+def iter_json_lines(
+    path: str, lines: Iterator[bytes], *, first_line: int = 1
+) -> Iterator[Document | Problem]:
+    """Stream a JSON Lines file (or the part of it from line `first_line` on): one
+    Document per non-blank line, or a problem at it."""
+    for number, raw in enumerate(lines, start=first_line):
         if len(raw) > MAX_JSON_LINE_BYTES:
             yield _problem(
                 TOO_LARGE,

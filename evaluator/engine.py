@@ -18,6 +18,7 @@ from cprlint.project import Project
 from cprlint.report import Report
 from cprlint.rules import RULES, Target, rules_for
 from cprlint.rules.context import RuleContext
+from cprlint.rules.fixtures import duplicate_ids
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,10 @@ class FindingCollector:
         for problem in problems:
             self.add(problem, rule_code)
 
+    def adopt(self, findings: Iterable[Finding]) -> None:
+        """Findings another collector of the same project made (in a worker process)."""
+        self.findings.extend(findings)
+
     def sorted_findings(self) -> tuple[Finding, ...]:
         return tuple(sorted(set(self.findings)))
 
@@ -99,6 +104,11 @@ def lint_conversation(
     for fixture_rule in rules_for(Target.FIXTURE):
         assert fixture_rule.check is not None
         collector.add_all(fixture_rule.check(conversation, context), fixture_rule.code)
+
+
+def lint_stream_end(context: RuleContext, collector: FindingCollector) -> None:
+    """What fixture rules can say only once every conversation is read."""
+    collector.add_all(duplicate_ids(context))
 
 
 def lint_static(project: Project, context: RuleContext, collector: FindingCollector) -> None:
@@ -126,6 +136,7 @@ def lint_project(project: Project, *, today: dt.date) -> Report:
             continue
         conversations += 1
         lint_conversation(item, context, collector)
+    lint_stream_end(context, collector)
     return Report(
         command="lint",
         findings=collector.sorted_findings(),

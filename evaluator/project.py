@@ -7,9 +7,10 @@ other files are still read.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from cprlint.config import Config, load_config
 from cprlint.documents import (
@@ -67,10 +68,13 @@ class Project:
                 fallback = policy
         return fallback
 
-    def iter_conversations(self) -> Iterator[Conversation | Problem]:
-        """Every fixture conversation, streamed file by file, with schema problems."""
-        for path in self.fixture_files:
-            for item in self._iter_fixture_documents(path):
+    def iter_conversations(
+        self, stretches: Iterable[Stretch] | None = None
+    ) -> Iterator[Conversation | Problem]:
+        """Every fixture conversation (or those of `stretches`), streamed, with schema
+        problems."""
+        for stretch in self.fixture_stretches() if stretches is None else stretches:
+            for item in self._iter_fixture_documents(stretch):
                 if isinstance(item, Problem):
                     yield item
                     continue
@@ -81,11 +85,50 @@ class Project:
                 if conversation is not None:
                     yield conversation
 
-    def _iter_fixture_documents(self, path: str) -> Iterator[Document | Problem]:
+    def conversations_at(self, lines: Iterable[Location]) -> dict[Location, Conversation]:
+        """The conversations that start at these lines of fixture files (each file read
+        once): what a finding about one found in a worker process needs again."""
+        wanted: dict[str, set[int]] = {}
+        for line in lines:
+            wanted.setdefault(line.path, set()).add(line.line)
+        found: dict[Location, Conversation] = {}
+        for path, numbers in sorted(wanted.items()):
+            for item in self._iter_fixture_documents(Stretch(path)):
+                if isinstance(item, Document) and item.start_line in numbers:
+                    conversation = conversation_from_document(item)
+                    if conversation is not None:
+                        found[Location(path, item.start_line)] = conversation
+        return found
+
+    def fixture_stretches(self, split_bytes: int | None = None) -> list[Stretch]:
+        """The fixture files as stretches of whole lines, in stream order.
+
+        With `split_bytes`, a JSON Lines file is cut into stretches of about that size,
+        each starting at a line whose number is counted here, so that stretches can be
+        read apart (in worker processes) and still report the right lines. A YAML file
+        is always one stretch.
+        """
+        stretches = []
+        for path in self.fixture_files:
+            if split_bytes is None or not path.endswith(".jsonl"):
+                stretches.append(Stretch(path))
+                continue
+            try:
+                stretches.extend(_line_stretches(self.tree, path, split_bytes))
+            except OSError:
+                stretches.append(Stretch(path))  # reading it again reports the problem
+        return stretches
+
+    def _iter_fixture_documents(self, stretch: Stretch) -> Iterator[Document | Problem]:
+        path = stretch.path
         if path.endswith(".jsonl"):
             try:
-                with self.tree.open_binary(path) as lines:
-                    yield from iter_json_lines(path, lines)
+                with self.tree.open_binary(path) as handle:
+                    handle.seek(stretch.start)
+                    lines: Iterable[bytes] = handle
+                    if stretch.end is not None:
+                        lines = _lines_before(handle, stretch.end - stretch.start)
+                    yield from iter_json_lines(path, iter(lines), first_line=stretch.first_line)
             except OSError as error:
                 yield Problem(f"cannot read: {error.strerror}", Location(path), code=UNREADABLE)
             return
@@ -114,6 +157,37 @@ class Project:
             return [], problems
         documents, yaml_problems = load_yaml_documents(path, text)
         return documents, problems + yaml_problems
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """Lines of one fixture file: bytes [start, end) (to the end when None), starting at
+    line `first_line`."""
+
+    path: str
+    start: int = 0
+    end: int | None = None
+    first_line: int = 1
+
+
+def _line_stretches(tree: SourceTree, path: str, split_bytes: int) -> Iterator[Stretch]:
+    with tree.open_binary(path) as handle:
+        start, first_line = 0, 1
+        while block := handle.read(split_bytes):
+            block += handle.readline()  # to the end of the line
+            yield Stretch(path, start, start + len(block), first_line)
+            start += len(block)
+            first_line += block.count(b"\n")
+
+
+def _lines_before(handle: BinaryIO, size: int) -> Iterator[bytes]:
+    """The lines of `handle` that start within the next `size` bytes."""
+    while size > 0:
+        line = handle.readline()
+        if not line:
+            return
+        size -= len(line)
+        yield line
 
 
 def _files(tree: SourceTree, entries: tuple[str, ...], suffixes: tuple[str, ...]) -> list[str]:

@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from cprlint.deltas import TokenDeltas
 from cprlint.documents import canonical_json
-from cprlint.findings import Location, Problem, Scope
+from cprlint.findings import Problem, Scope
 from cprlint.model import (
     Conversation,
     Escalation,
@@ -33,8 +34,8 @@ from cprlint.model import (
 )
 from cprlint.pricing import Catalog, PriceBook, PriceCard
 from cprlint.project import Project
-from cprlint.templates import TemplateRenderError, render
-from cprlint.tokens import TokenCounter, tokenizer_for_model
+from cprlint.templates import TemplateRenderError
+from cprlint.tokens import tokenizer_for_model
 
 # Codes of the findings a replay yields (documented in cprlint.rules.replay).
 RETRIES_OVER_CAP = "CPR501"
@@ -106,7 +107,7 @@ class Replayer:
         *,
         catalog: Catalog | None,
         prompt_overrides: Mapping[str, str] | None = None,
-        counter: TokenCounter | None = None,
+        deltas: TokenDeltas | None = None,
         price_override: Mapping[str, PriceCard] | None = None,
     ) -> None:
         self.tree = tree
@@ -114,11 +115,8 @@ class Replayer:
         self.price_override = dict(price_override or {})
         self.catalog = catalog
         self.prompt_overrides = dict(prompt_overrides or {})
-        self.counter = counter or TokenCounter()
+        self.deltas = deltas or TokenDeltas()
         self._price_books: dict[int, PriceBook] = {}
-        # Models that had no price: model -> where first seen.
-        self.unpriced: dict[str, Location] = {}
-        self.unpriced_calls: Counter[str] = Counter()
 
     # --- lookups ---------------------------------------------------------------------
 
@@ -152,7 +150,9 @@ class Replayer:
 
     # --- one conversation ------------------------------------------------------------
 
-    def replay(self, conversation: Conversation) -> ConversationResult:
+    def replay(self, conversation: Conversation, *, judge: bool = True) -> ConversationResult:
+        """The conversation replayed; with `judge` False (a comparison's other trees), the
+        costs only, without routing-drift findings."""
         policy = self.tree.policy_for(conversation.project)
         book = self.price_book(policy)
         scope = Scope(
@@ -177,7 +177,6 @@ class Replayer:
             if isinstance(event, LlmCall):
                 call = self._replay_call(conversation, event, policy, book, missing, render_errors)
                 calls.append(call)
-                call_scope = Scope(scope.intent, scope.queue, scope.conversation, event.prompt)
                 if event.attempt >= 2:
                     stage = event.stage or "unstaged"
                     retries_by_stage[stage] += 1
@@ -188,7 +187,7 @@ class Replayer:
                                 f"retry {retries_by_stage[stage]} of stage `{stage}` is over the cap of "
                                 f"{cap} per ticket (`retries.max_per_stage.{stage}`)",
                                 conversation.locate("events", event.index),
-                                call_scope,
+                                _call_scope(scope, event),
                                 code=RETRIES_OVER_CAP,
                             )
                         )
@@ -204,7 +203,7 @@ class Replayer:
                                 f"fallback call {fallbacks} is over the cap of {caps.max_fallbacks} per "
                                 "ticket (`retries.max_fallbacks`)",
                                 conversation.locate("events", event.index),
-                                call_scope,
+                                _call_scope(scope, event),
                                 code=FALLBACKS_OVER_CAP,
                             )
                         )
@@ -218,17 +217,17 @@ class Replayer:
                             f"call of {call.usage.input_tokens:,} input tokens after replay is over "
                             f"`budgets.max_input_tokens` ({budgets.max_input_tokens:,})",
                             conversation.locate("events", event.index),
-                            call_scope,
+                            _call_scope(scope, event),
                             code=INPUT_TOKENS_OVER_BUDGET,
                         )
                     )
-                drift = self._routing_drift(conversation, event, policy)
+                drift = self._routing_drift(conversation, event, policy) if judge else None
                 if drift:
                     problems.append(
                         Problem(
                             drift,
                             conversation.locate("events", event.index, "model"),
-                            call_scope,
+                            _call_scope(scope, event),
                             code=ROUTING_DRIFT,
                         )
                     )
@@ -319,18 +318,16 @@ class Replayer:
         ):
             recorded = self._recorded_version(call)
             if recorded is not None:
-                variables = {**conversation.vars, **call.vars}
+                variables = {**conversation.vars, **call.vars} if call.vars else conversation.vars
                 try:
-                    recorded_text, _ = render(recorded.template, variables)
-                    candidate_text, missing_names = render(candidate.template, variables)
+                    delta, missing_names = self.deltas.delta(
+                        recorded.template, candidate.template, variables, tokenizer.encoding
+                    )
                 except TemplateRenderError as error:
                     render_errors[(candidate.prompt_id, candidate.version)] = str(error)
                 else:
                     if missing_names:
                         missing[(candidate.prompt_id, candidate.version)] = missing_names
-                    delta = self.counter.count(
-                        candidate_text, tokenizer.encoding
-                    ) - self.counter.count(recorded_text, tokenizer.encoding)
                     input_tokens = max(usage.input_tokens + delta, 0)
                     usage = _with_input_tokens(usage, input_tokens)
                     estimated = tokenizer.estimate
@@ -343,10 +340,6 @@ class Replayer:
             )
         model, rerouted = self._route(conversation, call, policy, candidate)
         card: PriceCard | None = self.price_override.get(model) or book.lookup(model)
-        if card is None:
-            if model not in self.unpriced:
-                self.unpriced[model] = conversation.locate("events", call.index, "model")
-            self.unpriced_calls[model] += 1
         return CallResult(
             event_index=call.index,
             prompt=call.prompt,
@@ -408,6 +401,10 @@ class Replayer:
                 f"but the call was served by {served}"
             )
         return None
+
+
+def _call_scope(scope: Scope, call: LlmCall) -> Scope:
+    return Scope(scope.intent, scope.queue, scope.conversation, call.prompt)
 
 
 def _with_input_tokens(usage: Usage, input_tokens: int) -> Usage:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -92,6 +93,50 @@ def template_syntax_error(source: str) -> tuple[int, str] | None:
     if _loop_nesting(tree) > MAX_LOOP_NESTING:
         return 1, f"for-loops nest deeper than {MAX_LOOP_NESTING} levels"
     return None
+
+
+@dataclass(frozen=True)
+class Printed:
+    """A variable printed as it is: `{{ name }}`, no filter, no attribute."""
+
+    name: str
+
+
+@cache
+def printed_parts(source: str) -> tuple[str | Printed, ...] | None:
+    """The template as literal text and printed variables, when that is all it is.
+
+    Such a template renders as the literal parts joined with `str()` of each variable
+    (Jinja prints a value with `str`, and nothing else runs), which lets a caller work on
+    the parts without rendering. None for anything else: conditions, loops, filters,
+    expressions; those are rendered by Jinja.
+    """
+    if template_syntax_error(source) is not None:
+        return None
+    parts: list[str | Printed] = []
+    for node in environment().parse(source).body:
+        if not isinstance(node, nodes.Output):
+            return None
+        for child in node.nodes:
+            if isinstance(child, nodes.TemplateData):
+                literal: str = child.data
+            elif isinstance(child, nodes.Const) and isinstance(child.value, str):
+                literal = child.value
+            elif isinstance(child, nodes.Name) and child.ctx == "load":
+                parts.append(Printed(child.name))
+                continue
+            else:
+                return None
+            if parts and isinstance(parts[-1], str):
+                parts[-1] += literal
+            elif literal:
+                parts.append(literal)
+    return tuple(parts)
+
+
+def is_global(name: str) -> bool:
+    """Whether an unknown variable `name` would print one of Jinja's globals (`range`, ...)."""
+    return name in environment().globals
 
 
 @cache

@@ -30,6 +30,8 @@ SUPPORTED_ENCODINGS = ("o200k_base", "cl100k_base")
 # Cache of counts by (encoding, text digest); bounded so a huge fixture set cannot grow it
 # without limit. Prompt renderings repeat heavily, so hits are the common case.
 _MAX_CACHED_COUNTS = 500_000
+# Texts up to this length are their own cache key; longer ones are keyed by a digest.
+_MAX_TEXT_KEY = 64
 
 _construct_lock = threading.Lock()
 
@@ -42,6 +44,7 @@ class Tokenizer:
     estimate: bool
 
 
+@cache
 def tokenizer_for_model(model: str) -> Tokenizer:
     try:
         encoding = tiktoken.model.encoding_name_for_model(model)
@@ -104,18 +107,52 @@ def encoding(name: str) -> tiktoken.Encoding:
     )
 
 
+def is_boundary(before: str, after: str) -> bool:
+    r"""Whether text may be cut between the characters `before` and `after` without
+    changing its token count: count(a + b) == count(a) + count(b) whenever `a` ends with
+    `before` and `b` starts with `after`, for o200k_base and cl100k_base.
+
+    tiktoken splits text with a regular expression before BPE, and BPE never merges
+    across two of those pieces, so a count is the sum over pieces. A cut is safe where
+    the split always falls, whatever surrounds the two characters, and where no piece
+    on either side looks past it. That holds in two places:
+
+    - before a space that follows a non-space: a word, number or punctuation run never
+      takes a space after it (a space only ever leads a piece), and no pattern looks
+      behind; `"is Dana"` is `"is"` + `" Dana"`.
+    - after a newline, before a character that is neither whitespace nor `/`: a run of
+      whitespace ending in a newline is one piece whatever follows (`\s*[\r\n]+`, and
+      `\s++$` at the end of the text), and no pattern continues a newline with anything
+      but more whitespace, or with `/` in o200k's punctuation.
+
+    Python's `isspace` is true for every Unicode White_Space character (and for four
+    more control characters), so "not a space" here is never wrong the risky way.
+    tests/test_tokens.py holds this to tiktoken on random and real text.
+    """
+    if after == " ":
+        return not before.isspace()
+    return before == "\n" and not after.isspace() and after != "/"
+
+
+def boundaries(text: str) -> list[int]:
+    """Every position 0 < p < len(text) where `text` may be cut (see `is_boundary`)."""
+    return [index for index in range(1, len(text)) if is_boundary(text[index - 1], text[index])]
+
+
 class TokenCounter:
-    """Counts tokens of texts, cached by (encoding, content hash)."""
+    """Counts tokens of texts, cached by (encoding, text), long texts by a hash of it."""
 
     def __init__(self) -> None:
-        self._counts: dict[tuple[str, bytes], int] = {}
+        self._counts: dict[tuple[str, str | bytes], int] = {}
 
     def count(self, text: str, encoding_name: str) -> int:
         if not text:
             return 0
         key = (
             encoding_name,
-            hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(),
+            text
+            if len(text) <= _MAX_TEXT_KEY
+            else hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(),
         )
         count = self._counts.get(key)
         if count is None:
@@ -125,3 +162,9 @@ class TokenCounter:
                 self._counts.clear()
             self._counts[key] = count
         return count
+
+
+@cache
+def shared_counter() -> TokenCounter:
+    """The process's counter: every replay of a run shares its cache."""
+    return TokenCounter()

@@ -435,6 +435,7 @@ def test_check_runs_without_network(
         socket.create_connection(("pypi.org", 443))
     # Build the token vocabularies and the price catalog inside this test.
     cprlint.tokens.encoding.cache_clear()
+    cprlint.tokens.shared_counter.cache_clear()
     cprlint.pricing.builtin_catalog.cache_clear()
 
     capsys.readouterr()

@@ -59,21 +59,38 @@ def duplicate_conversation_id(
         {"id": "T-1001", "intent": "order_status", ...}
         {"id": "T-1002", "intent": "billing_dispute", ...}
     """
-    first = context.first_seen_conversations.get(conversation.id)
-    if first is None:
+    ids = context.conversation_ids
+    if conversation.id not in ids.first:
         # Only the line is kept: locating the column means re-scanning the record, which
-        # is worth it only for the duplicate.
+        # is worth it only for a duplicate.
         document = conversation.document
-        context.first_seen_conversations[conversation.id] = Location(
-            document.path, document.start_line
+        ids.first[conversation.id] = Location(document.path, document.start_line)
+    else:
+        ids.repeats.append((conversation.id, conversation.locate("id"), _scope(conversation)))
+    # The problems are worded once the whole stream is read (`duplicate_ids`): only then
+    # is it known where each id was first seen.
+    return iter(())
+
+
+def duplicate_ids(context: RuleContext) -> Iterator[Problem]:
+    """CPR301's problems, once every conversation has been seen."""
+    ids = context.conversation_ids
+    lines = {line for _, line in ids.repeats_to_locate}
+    found = context.project.conversations_at(lines)
+    located = [
+        (conversation_id, found[line].locate("id"), _scope(found[line]))
+        if line in found
+        else (conversation_id, line, Scope(conversation=conversation_id))
+        for conversation_id, line in ids.repeats_to_locate
+    ]
+    for conversation_id, where, scope in ids.repeats + located:
+        yield Problem(
+            f"conversation id `{conversation_id}` is used again "
+            f"(first at {ids.first[conversation_id]})",
+            where,
+            scope,
+            code="CPR301",
         )
-        return
-    here = conversation.locate("id")
-    yield Problem(
-        f"conversation id `{conversation.id}` is used again (first at {first})",
-        here,
-        _scope(conversation),
-    )
 
 
 @rule("CPR302", "unknown-intent", Severity.ERROR, Target.FIXTURE)

@@ -1,0 +1,203 @@
+"""How many input tokens a call gains or loses when it is replayed with another version
+of its prompt.
+
+A call's usage was recorded under the version it was made with; under another version
+its input grows by count(candidate rendering) - count(recorded rendering).
+
+The plain way renders both templates with Jinja and counts both texts. The fast way,
+for templates that are only literal text and printed variables (most prompts), renders
+nothing whole. Each template is cut once, at the places where a cut never changes a
+token count (`tokens.is_boundary`), into runs of text. Runs without a variable are
+counted once per template; runs holding a variable ("windows", a few words around it)
+are what differs per conversation. The windows both versions share cancel out, so a new
+version that edits text away from its variables costs no tokenizing per call at all,
+and one that edits next to a variable costs a few words. The result is the same number
+as the plain way's, exactly; tests/test_deltas.py and the bench corpus hold it to that.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+from cprlint.templates import (
+    MAX_RENDERED_CHARS,
+    Printed,
+    is_global,
+    printed_parts,
+    render,
+)
+from cprlint.tokens import TokenCounter, boundaries, shared_counter
+
+Window = tuple[str | Printed, ...]
+
+
+@dataclass(frozen=True)
+class CountPlan:
+    """A template as the tokens of its fixed runs plus the windows around its variables."""
+
+    static_tokens: int
+    static_chars: int
+    windows: tuple[Window, ...]
+    # How often each variable is printed: with `static_chars`, the rendering's length.
+    printed: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class DeltaPlan:
+    """What differs between two templates' count plans."""
+
+    static_delta: int
+    added: tuple[Window, ...]  # windows of the candidate the recorded version lacks
+    removed: tuple[Window, ...]  # and the other way round
+    recorded: CountPlan
+    candidate: CountPlan
+    # Variable -> (times printed by the recorded version, by the candidate).
+    printed: tuple[tuple[str, int, int], ...]
+    # Printed variables named like a Jinja global (`range`): unknown, they print it.
+    global_names: frozenset[str]
+    printed_by_candidate: frozenset[str]
+
+
+def count_plan(parts: tuple[str | Printed, ...], count: Any) -> CountPlan:
+    """Cut the parts at every boundary inside a literal; `count(text)` counts a fixed run."""
+    static_tokens = 0
+    windows: list[Window] = []
+    run: list[str | Printed] = []
+
+    def close_run() -> None:
+        nonlocal static_tokens
+        if any(isinstance(part, Printed) for part in run):
+            windows.append(tuple(run))
+        else:
+            static_tokens += count("".join(run))  # type: ignore[arg-type]
+        run.clear()
+
+    for part in parts:
+        if isinstance(part, Printed):
+            run.append(part)
+            continue
+        cuts = boundaries(part)
+        if not cuts:
+            run.append(part)
+            continue
+        run.append(part[: cuts[0]])
+        close_run()
+        for start, end in pairwise(cuts):
+            static_tokens += count(part[start:end])
+        run.append(part[cuts[-1] :])
+    close_run()
+    return CountPlan(
+        static_tokens=static_tokens,
+        static_chars=sum(len(part) for part in parts if isinstance(part, str)),
+        windows=tuple(windows),
+        printed=Counter(part.name for part in parts if isinstance(part, Printed)),
+    )
+
+
+def _without(windows: tuple[Window, ...], others: tuple[Window, ...]) -> tuple[Window, ...]:
+    """`windows` less one match in `others` for each (a multiset difference, in order)."""
+    unmatched = Counter(others)
+    kept = []
+    for window in windows:
+        if unmatched[window] > 0:
+            unmatched[window] -= 1
+        else:
+            kept.append(window)
+    return tuple(kept)
+
+
+class TokenDeltas:
+    """Input-token differences between prompt versions, the fast way unless `plain`."""
+
+    def __init__(self, counter: TokenCounter | None = None, *, plain: bool = False) -> None:
+        self.counter = counter or shared_counter()
+        self.plain = plain
+        self._plans: dict[tuple[str, str, str], DeltaPlan | None] = {}
+
+    def delta(
+        self, recorded: str, candidate: str, variables: Mapping[str, Any], encoding: str
+    ) -> tuple[int, frozenset[str]]:
+        """(candidate tokens - recorded tokens, variables the candidate printed while unknown).
+
+        Raises TemplateRenderError when either template cannot be rendered.
+        """
+        plan = None if self.plain else self._plan(recorded, candidate, encoding)
+        if plan is None or not self._fast_path_applies(plan, variables):
+            return self._plain_delta(recorded, candidate, variables, encoding)
+        count = self.counter.count
+        delta = plan.static_delta
+        for window in plan.added:
+            delta += count(_fill(window, variables), encoding)
+        for window in plan.removed:
+            delta -= count(_fill(window, variables), encoding)
+        return delta, plan.printed_by_candidate.difference(variables)
+
+    def _plain_delta(
+        self, recorded: str, candidate: str, variables: Mapping[str, Any], encoding: str
+    ) -> tuple[int, frozenset[str]]:
+        recorded_text, _ = render(recorded, variables)
+        candidate_text, missing = render(candidate, variables)
+        count = self.counter.count
+        return count(candidate_text, encoding) - count(recorded_text, encoding), missing
+
+    @staticmethod
+    def _fast_path_applies(plan: DeltaPlan, variables: Mapping[str, Any]) -> bool:
+        """False for what only Jinja words right: an unknown variable named like one of
+        its globals (`range` prints an object), and a rendering over the size cap."""
+        if any(name not in variables for name in plan.global_names):
+            return False
+        recorded_chars, candidate_chars = plan.recorded.static_chars, plan.candidate.static_chars
+        for name, recorded_times, candidate_times in plan.printed:
+            if name in variables:
+                chars = len(_text(variables, name))
+                recorded_chars += recorded_times * chars
+                candidate_chars += candidate_times * chars
+        return max(recorded_chars, candidate_chars) <= MAX_RENDERED_CHARS
+
+    def _plan(self, recorded: str, candidate: str, encoding: str) -> DeltaPlan | None:
+        key = (recorded, candidate, encoding)
+        if key in self._plans:
+            return self._plans[key]
+        recorded_parts, candidate_parts = printed_parts(recorded), printed_parts(candidate)
+        plan = None
+        if recorded_parts is not None and candidate_parts is not None:
+
+            def count(text: str) -> int:
+                return self.counter.count(text, encoding)
+
+            old, new = count_plan(recorded_parts, count), count_plan(candidate_parts, count)
+            plan = DeltaPlan(
+                static_delta=new.static_tokens - old.static_tokens,
+                added=_without(new.windows, old.windows),
+                removed=_without(old.windows, new.windows),
+                recorded=old,
+                candidate=new,
+                printed=tuple(
+                    (name, old.printed.get(name, 0), new.printed.get(name, 0))
+                    for name in sorted(old.printed.keys() | new.printed.keys())
+                ),
+                global_names=frozenset(
+                    name for name in old.printed.keys() | new.printed.keys() if is_global(name)
+                ),
+                printed_by_candidate=frozenset(new.printed),
+            )
+        self._plans[key] = plan
+        return plan
+
+
+def _text(variables: Mapping[str, Any], name: str) -> str:
+    """A variable printed as Jinja prints it: `str` of the value, nothing when unknown."""
+    if name not in variables:
+        return ""
+    value = variables[name]
+    return value if isinstance(value, str) else str(value)
+
+
+def _fill(window: Window, variables: Mapping[str, Any]) -> str:
+    return "".join(
+        part if isinstance(part, str) else _text(variables, part.name) for part in window
+    )

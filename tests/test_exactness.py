@@ -1,0 +1,119 @@
+"""The fast path is exact: its reports are the plain path's, byte for byte.
+
+The fast path is what makes a large check quick: worker processes over stretches of the
+fixture files, and token deltas counted only around template variables. The plain path
+(`check_project(fast=False)`) runs in one process and renders and tokenizes every
+template whole. On the bench's own corpus generator (2,000 conversations, two released
+prompt versions between `base` and `head`) and on the example project made to break
+across stretches, both must write the same JSON, with and without `--base`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import cprlint.check
+import pytest
+from cprlint.check import check_project
+from cprlint.project import load_project
+from cprlint.reporters import REPORTERS, RenderOptions
+from cprlint.trees import GitTree
+
+from tests.conftest import REPO
+
+sys.path.insert(0, str(REPO / "bench"))
+sys.dont_write_bytecode = True
+import make_corpus  # noqa: E402
+
+TODAY = dt.date(2026, 11, 23)
+
+
+def report_json(root: Path, *, fast: bool, base: str | None = None) -> str:
+    project = load_project(root)
+    base_project = None
+    if base is not None:
+        base_project = load_project(root, tree=GitTree(root, base), with_fixtures=False)
+    report = check_project(
+        project, today=TODAY, base=base_project, base_label=base or "base", fast=fast, jobs=2
+    )
+    return REPORTERS["json"](report, RenderOptions())
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("bench") / "corpus"
+    make_corpus.make_corpus(root, 2000)
+    return root
+
+
+@pytest.fixture
+def small_stretches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stretches of 64 KiB, and workers for any size: many stretches, two processes."""
+    monkeypatch.setattr(cprlint.check, "STRETCH_BYTES", 64 << 10)
+    monkeypatch.setattr(cprlint.check, "PARALLEL_MIN_BYTES", 0)
+
+
+@pytest.mark.parametrize("base", [None, "base"])
+def test_fast_and_plain_reports_are_the_same_bytes(
+    corpus: Path, small_stretches: None, base: str | None
+) -> None:
+    fast = report_json(corpus, fast=True, base=base)
+    plain = report_json(corpus, fast=False, base=base)
+    assert fast == plain
+    report = json.loads(fast)
+    assert report["counts"]["conversations"] == 2000
+    # The corpus re-counts tokens under new versions: the comparison has something in it.
+    if base is not None:
+        assert report["comparison"]["prompts"]
+        assert any(change["delta"] for change in report["comparison"]["prompts"].values()), (
+            "v2 prompts change token counts"
+        )
+
+
+def test_findings_across_stretches_are_the_same(tmp_path: Path, small_stretches: None) -> None:
+    """Duplicate ids in different stretches, an unpriced model first seen in a late
+    stretch, a broken line: what a worker cannot know alone comes out the same."""
+    root = tmp_path / "project"
+    shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(".git", ".cprlint", "tests"))
+    generated = root / "fixtures" / "generated" / "conversations.jsonl"
+    lines = generated.read_text(encoding="utf-8").splitlines(keepends=True)
+    first = json.loads(lines[0])
+    unpriced = json.loads(lines[1])
+    unpriced["id"] = "T-UNPRICED"
+    for event in unpriced["events"]:
+        if event.get("type") == "llm_call":
+            # A fallback keeps the model that served it (routing would re-route it).
+            event.update(model="no-such-model-2026", fallback=True)
+    lines += [json.dumps(first) + "\n", json.dumps(unpriced) + "\n", "{not json\n", lines[5]]
+    generated.write_text("".join(lines), encoding="utf-8")
+
+    fast = report_json(root, fast=True)
+    assert fast == report_json(root, fast=False)
+    codes = [finding["rule"] for finding in json.loads(fast)["findings"]]
+    assert codes.count("CPR301") == 2  # lines[0] and lines[5] repeated at the end
+    assert "CPR507" in codes
+    assert "CPR002" in codes or "CPR001" in codes
+
+
+def test_stretches_cover_every_line_once(tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(".git", ".cprlint", "tests"))
+    project = load_project(root)
+    whole = [
+        (item.document.path, item.document.start_line, item.id)
+        for item in project.iter_conversations()
+        if not hasattr(item, "code")
+    ]
+    stretches = project.fixture_stretches(4096)
+    assert len(stretches) > len(project.fixture_files)  # the JSONL files were cut
+    pieced = [
+        (item.document.path, item.document.start_line, item.id)
+        for stretch in stretches
+        for item in project.iter_conversations([stretch])
+        if not hasattr(item, "code")
+    ]
+    assert pieced == whole
