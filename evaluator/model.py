@@ -30,6 +30,8 @@ def _mapping(value: Any) -> dict[Any, Any]:
 
 
 def _text(value: Any) -> str | None:
+    if type(value) is str:  # the common case first: a fixture has hundreds of these
+        return value
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, str | int):
@@ -60,6 +62,8 @@ def _number(value: Any) -> Decimal | None:
 
 
 def _integer(value: Any) -> int | None:
+    if type(value) is int:
+        return value
     if isinstance(value, bool):
         return None
     if isinstance(value, int):

@@ -1,7 +1,8 @@
 """The fast path is exact: its reports are the plain path's, byte for byte.
 
 The fast path is what makes a large check quick: worker processes over stretches of the
-fixture files, and token deltas counted only around template variables. The plain path
+fixture files, token deltas counted only around template variables, and a scan of each
+fixture line that skips the walk for personal data where there can be none. The plain path
 (`check_project(fast=False)`) runs in one process and renders and tokenizes every
 template whole. On the bench's own corpus generator (2,000 conversations, two released
 prompt versions between `base` and `head`) and on the example project made to break
@@ -19,9 +20,13 @@ from pathlib import Path
 import cprlint.check
 import pytest
 from cprlint.check import check_project
+from cprlint.pii import find_personal_data
 from cprlint.project import load_project
 from cprlint.reporters import REPORTERS, RenderOptions
+from cprlint.rules.fixtures import might_hold_personal_data
 from cprlint.trees import GitTree
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import REPO
 
@@ -117,3 +122,22 @@ def test_stretches_cover_every_line_once(tmp_path: Path) -> None:
         if not hasattr(item, "code")
     ]
     assert pieced == whole
+
+
+# Text that comes close to personal data: digit groups with every separator the
+# detectors know, `@`, brackets, other scripts' digits, and characters JSON escapes.
+NEAR_PERSONAL = st.lists(
+    st.sampled_from(
+        ["4111", "1111", "0132", "555", "415", "12", "7", " ", "-", ".", "(", ")", "+", "@",
+         "x", "dana", ".com", "٣", "٤٥٦", "\n", "\t", '"', "\\", "\u2028", "é"]
+    ),
+    max_size=30,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(text=NEAR_PERSONAL, ascii_only=st.booleans())
+def test_the_personal_data_prescreen_never_skips_a_finding(text: str, ascii_only: bool) -> None:
+    line = json.dumps({"events": [{"type": "message", "text": text}]}, ensure_ascii=ascii_only)
+    if any(find_personal_data(text)):
+        assert might_hold_personal_data(line)
