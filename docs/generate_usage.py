@@ -10,6 +10,7 @@ billing prompt's v4, a longer version, released. Dates are fixed with `--today`.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -82,6 +83,54 @@ def release_v4(root: Path) -> None:
     manifest.write_text(manifest.read_text().replace("released: v3", "released: v4"))
 
 
+def _attribute(key: str, value: str | int) -> dict[str, object]:
+    kind = "intValue" if isinstance(value, int) else "stringValue"
+    return {"key": key, "value": {kind: str(value)}}
+
+
+def import_example(workdir: Path) -> None:
+    """A small OTLP export (two spans of one support ticket) and a label mapping file."""
+    message = '[{"role": "user", "parts": [{"type": "text", "content": "Card not here yet. Reach me at dana@example.com"}]}]'
+    spans = [
+        ("1", "invoke_agent", {"gen_ai.operation.name": "invoke_agent",
+                               "gen_ai.conversation.id": "T-2001",
+                               "support.intent": "card_arrival", "support.queue": "cards",
+                               "ticket.status": "closed"}),
+        ("2", "chat gpt-4o-mini", {"gen_ai.operation.name": "chat",
+                                   "gen_ai.request.model": "gpt-4o-mini",
+                                   "gen_ai.usage.input_tokens": 812,
+                                   "gen_ai.usage.cache_read.input_tokens": 512,
+                                   "gen_ai.usage.output_tokens": 64,
+                                   "gen_ai.input.messages": message}),
+    ]  # fmt: skip
+    export = {
+        "resourceSpans": [
+            {
+                "resource": {"attributes": [_attribute("service.name", "acme-support")]},
+                "scopeSpans": [
+                    {
+                        "spans": [
+                            {
+                                "traceId": "5b8efff798038103d269b633813fc60c",
+                                "spanId": span_id,
+                                "name": name,
+                                "startTimeUnixNano": f"176400000000000000{span_id}",
+                                "attributes": [_attribute(k, v) for k, v in attributes.items()],
+                            }
+                            for span_id, name, attributes in spans
+                        ]
+                    }
+                ],
+            }
+        ]
+    }
+    (workdir / "spans.jsonl").write_text(json.dumps(export) + "\n")
+    (workdir / "labels.yaml").write_text(
+        "intent: support.intent\nqueue: support.queue\nproject: service.name\n"
+        "outcome: {from: ticket.status, values: {closed: resolved}}\n"
+    )
+
+
 def generate() -> str:
     sections = [
         "# Using cprlint\n",
@@ -133,6 +182,19 @@ def generate() -> str:
             cprlint(["lint", "--today", TODAY], root),
             "## `cprlint init`\n",
             cprlint(["init", "my-project"], workdir),
+            "## `cprlint import`\n",
+            "Production traces become fixture conversations: here an OpenTelemetry export of "
+            "one ticket, with labels from a mapping file. Personal data is replaced by "
+            "placeholders; the automation mode is not mapped, which is a warning.\n",
+        ]
+        import_example(workdir)
+        sections += [
+            cprlint(
+                ["import", "otel", "spans.jsonl", "--map", "labels.yaml", "-o", "imported.jsonl"],
+                workdir,
+            ),
+            "The fixture written:\n",
+            "```json\n" + (workdir / "imported.jsonl").read_text() + "```\n",
             "## `cprlint rules` and `cprlint explain`\n",
             cprlint(["rules"], root),
             cprlint(["explain", "CPR402"], root),

@@ -25,6 +25,9 @@ from cprlint.rules.registry import describe
 from cprlint.schemas import SCHEMA_NAMES, schema_text
 
 FAIL_ON_CHOICES = ("error", "warning", "never")
+# The trace formats of `cprlint import` (cprlint.importers.FORMATS, which a test keeps equal);
+# named here so that the command line starts without loading the importers.
+IMPORT_FORMATS = ("otel", "openinference", "langfuse", "openai", "anthropic", "vcr")
 
 
 def _today(value: str | None) -> dt.date:
@@ -123,6 +126,13 @@ def lint(
 )
 @today_option
 @click.option(
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Worker processes for large fixture sets; 0 is one per available core.",
+)
+@click.option(
     "--cache/--no-cache",
     "use_cache",
     default=True,
@@ -137,6 +147,7 @@ def check(
     base_ref: str | None,
     baseline_path: Path | None,
     today: str | None,
+    jobs: int,
     use_cache: bool,
 ) -> int:
     """Replay the fixtures under this tree's prompts and policy, price them, judge budgets."""
@@ -181,6 +192,7 @@ def check(
             base=base,
             base_label=base_ref or "base",
             baseline=baseline,
+            jobs=jobs or None,
         )
         if use_cache:
             cache.store(path, key, report)
@@ -273,6 +285,80 @@ def init(path: Path, force: bool) -> int:
     return ExitCode.OK
 
 
+@cli.command("import")
+@click.argument("trace_format", metavar="FORMAT", type=click.Choice(IMPORT_FORMATS))
+@click.argument(
+    "sources", metavar="SRC...", nargs=-1, required=True, type=click.Path(path_type=Path)
+)
+@click.option(
+    "--output",
+    "-o",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the fixture conversations (JSON Lines) to FILE.",
+)
+@click.option(
+    "--map",
+    "map_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="YAML file naming the attributes that give intent, queue, project, automation, outcome.",
+)
+@click.option(
+    "--names",
+    "names_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File of names to redact, one a line.",
+)
+@click.option(
+    "--redact/--no-redact",
+    default=True,
+    help="Replace personal data by placeholders (default); --no-redact keeps it.",
+)
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    metavar="FORMAT[:FILE]",
+    help="How to report findings: text, json, markdown, sarif, github or junit.",
+)
+@fail_on_option
+def import_command(
+    trace_format: str,
+    sources: tuple[Path, ...],
+    output: Path,
+    map_file: Path | None,
+    names_file: Path | None,
+    redact: bool,
+    formats: tuple[str, ...],
+    fail_on: str | None,
+) -> int:
+    """Turn production traces into fixture conversations, with personal data redacted.
+
+    FORMAT is otel, openinference, langfuse, openai, anthropic or vcr; SRC are files or
+    directories.
+    """
+    from cprlint.importers.labels import load_label_map
+    from cprlint.importers.report import import_report, read_names
+    from cprlint.importers.run import ImportRequest, import_traces
+
+    targets = parse_targets(formats, None)
+    if not redact and names_file is not None:
+        raise CprlintError("--names lists names to redact; it cannot go with --no-redact")
+    request = ImportRequest(
+        format=trace_format,
+        sources=sources,
+        output=output,
+        label_map=load_label_map(map_file),
+        redact=redact,
+        names=read_names(names_file) if names_file else (),
+    )
+    result = import_traces(request)
+    report = import_report(request, result)
+    write_report(report, targets, root=Path("."))
+    return exit_code_for(report.findings, fail_on or "error")
+
+
 @cli.command("rules")
 @click.option(
     "--format", "output_format", type=click.Choice(("text", "json", "markdown")), default="text"
@@ -361,6 +447,10 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def main() -> None:
+    # One BLAS thread: numpy's only work here is small vectors, where a pool of BLAS
+    # threads costs more than it gives, and idle threads would be forked into workers.
+    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
     code = run()
     # Flush here so that a closed pipe (`cprlint rules | head`) ends quietly, not with a
     # traceback at interpreter exit: point stdout at devnull, as the Python docs advise.

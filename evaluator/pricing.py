@@ -5,12 +5,15 @@ up once, at `pricing.as_of` (or the installed catalog's own date, never "now"), 
 into per-1M-token `Rate`s, and all arithmetic is cprlint's, in Decimal. How a recorded
 name was matched (`claude-3-5-sonnet-20241022` -> `claude-3-5-sonnet`) is kept for the
 report. A model priced nowhere gets no `PriceCard`: the caller reports it, never a
-silent zero.
+silent zero. AWS Bedrock model ids (`us.anthropic.claude-3-5-sonnet-20240620-v1:0`,
+`amazon.nova-lite-v1:0`), which fixtures imported from Bedrock traffic carry, are
+looked up among the catalog's Bedrock prices.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,6 +28,15 @@ PER_TOKENS = Decimal(1_000_000)
 # `pricing.as_of`. For another installed version (the pin overridden), the latest price
 # change the catalog records is used instead, which is still fixed by the catalog.
 CATALOG_RELEASE_DATES = {"0.2.3": dt.date(2026, 11, 1)}
+
+
+# A Bedrock model id: an optional cross-region prefix, then the vendor. Such names are
+# priced only under the catalog's `aws` provider.
+_BEDROCK_MODEL_ID = re.compile(
+    r"^(?:(?:us|eu|apac|us-gov|global|jp|au|ca)\.)?"
+    r"(?:amazon|anthropic|meta|mistral|cohere|ai21|deepseek|qwen|openai|writer|stability)\."
+)
+BEDROCK_PROVIDER = "aws"
 
 
 @dataclass(frozen=True)
@@ -146,7 +158,14 @@ class Catalog:
         try:
             provider, info = self._snapshot.find_provider_model(model, None, None, None)
         except LookupError:
-            return None
+            if not _BEDROCK_MODEL_ID.match(model):
+                return None
+            try:
+                provider, info = self._snapshot.find_provider_model(
+                    model, None, BEDROCK_PROVIDER, None
+                )
+            except LookupError:
+                return None
         moment = dt.datetime(date.year, date.month, date.day, 12, tzinfo=dt.UTC)
         prices = info.get_prices(moment)
         input_rate = _rate(getattr(prices, "input_mtok", None))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cprlint.rules import creep, fixtures, inputs, policy, prompts, replay
+from cprlint.rules import creep, fixtures, imports, inputs, policy, prompts, replay
 from cprlint.rules.registry import RULES, Rule, Target, rules_for
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "Target",
     "creep",
     "fixtures",
+    "imports",
     "inputs",
     "policy",
     "prompts",

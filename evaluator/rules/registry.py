@@ -24,6 +24,7 @@ class Target(StrEnum):
     PROMPT = "prompt"
     FIXTURE = "fixture"
     REPLAY = "replay"  # found by `check` while replaying fixtures
+    IMPORT = "import"  # found by `import` while reading production traces
 
 
 CheckFunction = Callable[..., Iterator[Problem]]

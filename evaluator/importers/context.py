@@ -1,0 +1,228 @@
+"""What an importer is given besides its input: labels, redaction, and where problems go."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from cprlint.findings import Location, Problem
+from cprlint.importers.labels import CALL_FIELDS, CONVERSATION_FIELDS, GROUPING_FIELD, LabelMap
+from cprlint.importers.providers import ParsedCall
+from cprlint.importers.records import (
+    Record,
+    llm_call_event,
+    message_event,
+    plain,
+    tool_call_event,
+)
+from cprlint.pii import Redactor
+from cprlint.rules.imports import CALL_WITHOUT_MODEL, CALL_WITHOUT_USAGE, MALFORMED_RECORD
+
+# Findings kept per input file; past this, one more says how many were left out, so a
+# broken gigabyte is a short report, not an unbounded list.
+MAX_PROBLEMS_PER_FILE = 100
+# Attribute keys remembered to suggest what to map (CPR803).
+MAX_SEEN_KEYS = 2000
+# Keys of fixture events that are never personal data, and never redacted.
+_STRUCTURAL_KEYS = frozenset({"type", "role", "model", "status", "attempt", "usage"})
+
+
+@dataclass(frozen=True)
+class Locator:
+    """Where a record is: its line at once, its exact column only when a finding needs it."""
+
+    path: str
+    line: int
+    column: int | None = None
+    exact: Callable[[], Location] | None = None
+
+    @property
+    def rough(self) -> Location:
+        return Location(self.path, self.line, self.column)
+
+    def __call__(self) -> Location:
+        return self.exact() if self.exact is not None else self.rough
+
+
+@dataclass
+class FirstAndCount:
+    location: Location
+    count: int = 0
+
+
+class ImportContext:
+    def __init__(self, *, label_map: LabelMap, redactor: Redactor | None) -> None:
+        self.label_map = label_map
+        self.redactor = redactor
+        self.problems: list[Problem] = []
+        self._problems_per_file: Counter[str] = Counter()
+        self._left_out: dict[str, FirstAndCount] = {}
+        self.seen_keys: set[str] = set()
+        self.without_usage: dict[str, FirstAndCount] = {}
+        self.without_model: dict[str, FirstAndCount] = {}
+        self._seq = 0
+        # The position of the file being read among all input files.
+        self.file_number = 0
+        self._names: Counter[str] = Counter()
+
+    # --- problems --------------------------------------------------------------------
+
+    def add(self, problem: Problem) -> None:
+        path = problem.location.path
+        if self._problems_per_file[path] < MAX_PROBLEMS_PER_FILE:
+            self._problems_per_file[path] += 1
+            self.problems.append(problem)
+            return
+        left_out = self._left_out.setdefault(path, FirstAndCount(problem.location))
+        left_out.count += 1
+
+    def problem(self, code: str, message: str, location: Location) -> None:
+        self.add(Problem(message, location, code=code))
+
+    def malformed(self, message: str, location: Location) -> None:
+        self.problem(MALFORMED_RECORD, message, location)
+
+    def all_problems(self) -> list[Problem]:
+        problems = list(self.problems)
+        for _, left_out in sorted(self._left_out.items()):
+            problems.append(
+                Problem(
+                    f"{left_out.count:,} more problems in this file are not listed",
+                    left_out.location,
+                    code=MALFORMED_RECORD,
+                )
+            )
+        for path in sorted(self.without_usage):
+            first = self.without_usage[path]
+            message = (
+                "an LLM call without token usage; it is imported and costs nothing in `check`"
+                if first.count == 1
+                else f"{first.count:,} LLM calls without token usage, the first here; they are "
+                "imported and cost nothing in `check`"
+            )
+            problems.append(Problem(message, first.location, code=CALL_WITHOUT_USAGE))
+        for path in sorted(self.without_model):
+            first = self.without_model[path]
+            message = (
+                "an LLM call without a model; it is imported with the model `unknown`"
+                if first.count == 1
+                else f"{first.count:,} LLM calls without a model, the first here; they are "
+                "imported with the model `unknown`"
+            )
+            problems.append(Problem(message, first.location, code=CALL_WITHOUT_MODEL))
+        return problems
+
+    # --- ordering and naming -------------------------------------------------------------
+
+    def next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def unique_name(self, name: str) -> str:
+        """`name`, or `name~2`, `name~3` when files of the same name were read before."""
+        self._names[name] += 1
+        count = self._names[name]
+        return name if count == 1 else f"{name}~{count}"
+
+    # --- labels ----------------------------------------------------------------------
+
+    def note_keys(self, attributes: Mapping[str, Any]) -> None:
+        if len(self.seen_keys) >= MAX_SEEN_KEYS:
+            return
+        for key, value in attributes.items():
+            if isinstance(value, str | bool | int | Decimal) and value != "":
+                self.seen_keys.add(key)
+
+    def labels(self, attributes: Mapping[str, Any]) -> dict[str, Any]:
+        self.note_keys(attributes)
+        labels: dict[str, Any] = plain(self.label_map.read(attributes, CONVERSATION_FIELDS))
+        return labels
+
+    def call_fields(self, attributes: Mapping[str, Any]) -> dict[str, str]:
+        values = self.label_map.read(attributes, CALL_FIELDS)
+        return {name: str(value) for name, value in values.items()}
+
+    def conversation_of(self, attributes: Mapping[str, Any]) -> str | None:
+        value = self.label_map.read(attributes, (GROUPING_FIELD,)).get(GROUPING_FIELD)
+        return None if value is None else str(value)
+
+    # --- events --------------------------------------------------------------------------
+
+    def redact(self, value: Any, key: str | None = None) -> Any:
+        if self.redactor is None or (key is not None and key in _STRUCTURAL_KEYS):
+            return value
+        if isinstance(value, str):
+            return self.redactor.redact(value)
+        if isinstance(value, dict):
+            return {
+                item_key: item if item_key.startswith("_") else self.redact(item, item_key)
+                for item_key, item in value.items()
+            }
+        if isinstance(value, list):
+            return [self.redact(item) for item in value]
+        return value
+
+    def count_call(self, *, model: str | None, has_usage: bool, locate: Locator) -> None:
+        """Count calls without usage or model per file; only the first is located."""
+        for missing, counts in (
+            (not has_usage, self.without_usage),
+            (not model, self.without_model),
+        ):
+            if not missing:
+                continue
+            path = locate.path
+            if path not in counts:
+                counts[path] = FirstAndCount(locate())
+            counts[path].count += 1
+
+    def call_record(
+        self,
+        call: ParsedCall,
+        *,
+        unit: str,
+        conversation: str | None,
+        time: int,
+        locate: Locator,
+        attributes: Mapping[str, Any],
+        name: str | None = None,
+    ) -> Record:
+        """The record of one provider call: user message, the call, its answer, its tools."""
+        if call.usage_problem:
+            self.malformed(
+                f"usage cannot be read: {call.usage_problem}; the call is imported without usage",
+                locate(),
+            )
+        self.count_call(model=call.model, has_usage=call.usage is not None, locate=locate)
+        llm_call = llm_call_event(
+            model=call.model,
+            usage=call.usage,
+            status=call.status,
+            error=call.error,
+            request_hash=call.request_hash,
+        )
+        llm_call.update(self.call_fields(attributes))
+        events = [
+            message_event("user", call.input_text),
+            llm_call,
+            message_event("assistant", call.output_text),
+            *(
+                tool_call_event(
+                    name=tool.name, args=tool.args, status=tool.status, call_id=tool.call_id
+                )
+                for tool in call.tool_calls
+            ),
+        ]
+        return Record(
+            unit=unit,
+            conversation=conversation,
+            time=time,
+            seq=self.next_seq(),
+            location=locate.rough,
+            events=tuple(self.redact(event) for event in events if event is not None),
+            labels=self.labels(attributes),
+            tool_results=dict(call.tool_results),
+            name=name,
+        )

@@ -1,0 +1,612 @@
+"""LLM API calls as proxies and HTTP recordings hold them: a request body and a response.
+
+One parser per API, each turning a request and its response (a JSON body, or a streamed
+one as server-sent events) into a `ParsedCall`: the model, the usage normalised to the
+fixture convention (cprlint.importers.usage), the status, the text of the last user
+message and of the answer, the tool calls the model asked for, and the results of
+earlier tool calls the request reports. Used by the `openai`, `anthropic` and `vcr`
+importers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cprlint.documents import canonical_json, parse_json_line
+from cprlint.importers.records import (
+    ERROR,
+    OK,
+    as_dict,
+    as_list,
+    as_text,
+    dig,
+    parse_arguments,
+    text_parts,
+)
+from cprlint.importers.usage import (
+    UsageError,
+    anthropic_usage,
+    bedrock_usage,
+    gemini_usage,
+    openai_chat_usage,
+    openai_responses_usage,
+    token_count,
+)
+from cprlint.model import Usage
+
+
+@dataclass(frozen=True)
+class ToolUse:
+    name: str
+    args: Any
+    call_id: str | None = None
+    status: str = OK
+
+
+@dataclass
+class ParsedCall:
+    model: str | None = None
+    usage: Usage | None = None
+    status: str = OK
+    error: str | None = None
+    input_text: str | None = None
+    output_text: str | None = None
+    tool_calls: list[ToolUse] = field(default_factory=list)
+    tool_results: dict[str, str] = field(default_factory=dict)
+    # Why the usage could not be read, when the response has a usage object that is broken.
+    usage_problem: str | None = None
+    request_hash: str | None = None
+
+    def read_usage(self, reader: Callable[[Mapping[str, Any]], Usage], raw: Any) -> None:
+        if not isinstance(raw, dict):
+            return
+        try:
+            self.usage = reader(raw)
+        except UsageError as error:
+            self.usage_problem = str(error)
+
+    def fail(self, reason: str | None) -> None:
+        """Mark the call failed; the API's own reason wins over a bare HTTP status."""
+        self.status = ERROR
+        if reason and (not self.error or self.error.startswith("HTTP ")):
+            self.error = reason
+
+
+# --- bodies ------------------------------------------------------------------------------
+
+
+def parse_body(body: Any) -> Any:
+    """A logged body: JSON text becomes its value; other text stays text (an event stream)."""
+    if isinstance(body, bytes):
+        try:
+            body = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    if isinstance(body, str):
+        stripped = body.strip()
+        if stripped[:1] in ("{", "["):
+            try:
+                return parse_json_line(stripped)
+            except (ValueError, RecursionError):
+                return body
+        return body
+    return body
+
+
+def iter_sse(text: str) -> Iterator[tuple[str | None, str]]:
+    """Server-sent events: (event name, data) per event, data lines joined."""
+    name: str | None = None
+    data: list[str] = []
+    for line in text.splitlines():
+        if not line.strip():
+            if data:
+                yield name, "\n".join(data)
+            name, data = None, []
+            continue
+        field_name, _, value = line.partition(":")
+        value = value[1:] if value.startswith(" ") else value
+        if field_name == "event":
+            name = value.strip()
+        elif field_name == "data":
+            data.append(value)
+    if data:
+        yield name, "\n".join(data)
+
+
+def stream_events(body: Any) -> list[dict[str, Any]] | None:
+    """The JSON payloads of a streamed response, or None when the body is not a stream.
+
+    A stream is logged as event-stream text, or by some proxies as a list of the parsed
+    chunks. Unreadable chunks are dropped: the usage usually comes in the last one, and a
+    stream cut short is reported as a call without usage.
+    """
+    if isinstance(body, list):
+        return [item for item in body if isinstance(item, dict)]
+    if not isinstance(body, str) or "data:" not in body:
+        return None
+    events: list[dict[str, Any]] = []
+    for name, data in iter_sse(body):
+        if data.strip() == "[DONE]":
+            continue
+        try:
+            payload = parse_json_line(data)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(payload, dict):
+            if name and "type" not in payload:
+                payload = {**payload, "type": name}
+            events.append(payload)
+    return events
+
+
+def response_id(response: Any) -> str | None:
+    """The id the API gave the response (`chatcmpl-...`, `msg_...`, `resp_...`), if any."""
+    if isinstance(response, dict):
+        return as_text(response.get("id"))
+    for event in stream_events(response) or []:
+        found = (
+            as_text(event.get("id"))
+            or as_text(dig(event, "message", "id"))
+            or as_text(dig(event, "response", "id"))
+        )
+        if found:
+            return found
+    return None
+
+
+def request_hash(request: Any) -> str | None:
+    """The same request sent again (a retry) has the same hash."""
+    if not isinstance(request, dict):
+        return None
+    return hashlib.sha256(canonical_json(request).encode("utf-8")).hexdigest()[:16]
+
+
+def _error_text(error: Any) -> str | None:
+    if isinstance(error, str):
+        return error
+    error = as_dict(error)
+    return as_text(error.get("code")) or as_text(error.get("type")) or as_text(error.get("message"))
+
+
+def _new_call(request: Any, status_code: int | None) -> ParsedCall:
+    call = ParsedCall(request_hash=request_hash(request))
+    if status_code is not None and status_code >= 400:
+        call.fail(f"HTTP {status_code}")
+    return call
+
+
+# --- OpenAI --------------------------------------------------------------------------------
+
+
+def _last_user_text(messages: Any, *, types: tuple[str, ...] = ("text",)) -> str | None:
+    for message in reversed(as_list(messages)):
+        if isinstance(message, dict) and message.get("role") == "user":
+            return text_parts(message.get("content"), types=types)
+    return None
+
+
+def is_openai_responses(request: Any, response: Any) -> bool:
+    if isinstance(response, dict):
+        if response.get("object") == "response":
+            return True
+        if response.get("object") in ("chat.completion", "list", "text_completion"):
+            return False
+    events = stream_events(response)
+    if events and str(events[0].get("type", "")).startswith("response."):
+        return True
+    request = as_dict(request)
+    return "input" in request and "messages" not in request
+
+
+def parse_openai(
+    request: Any, response: Any, status_code: int | None = None, *, served_model: bool = False
+) -> ParsedCall:
+    """OpenAI (and Azure OpenAI, and OpenAI-compatible gateways): chat or Responses.
+
+    The model is the one requested (the name routing policies use), else the one the
+    response names; with `served_model` the response's first (Azure: the request names a
+    deployment, not a model).
+    """
+    if is_openai_responses(request, response):
+        call = _openai_responses(request, response, status_code)
+    else:
+        call = _openai_chat(request, response, status_code)
+    if served_model:
+        served = as_text(as_dict(response).get("model"))
+        events = stream_events(response)
+        if served is None and events:
+            served = next(
+                (as_text(event.get("model")) for event in events if event.get("model")), None
+            )
+        call.model = served or call.model
+    return call
+
+
+def _openai_chat(request: Any, response: Any, status_code: int | None) -> ParsedCall:
+    call = _new_call(request, status_code)
+    request = as_dict(request)
+    call.model = as_text(request.get("model"))
+    call.input_text = _last_user_text(request.get("messages"))
+    if call.input_text is None and isinstance(request.get("input"), str):
+        call.input_text = request["input"]  # embeddings
+    for message in as_list(request.get("messages")):
+        if isinstance(message, dict) and message.get("role") == "tool":
+            call_id = as_text(message.get("tool_call_id"))
+            if call_id:
+                call.tool_results[call_id] = OK
+    events = stream_events(response)
+    if events is not None:
+        _openai_chat_stream(call, events)
+        return call
+    response = as_dict(response)
+    call.model = call.model or as_text(response.get("model"))
+    if response.get("error"):
+        call.fail(_error_text(response["error"]))
+    call.read_usage(openai_chat_usage, response.get("usage"))
+    texts: list[str] = []
+    for choice in as_list(response.get("choices")):
+        message = as_dict(as_dict(choice).get("message"))
+        text = text_parts(message.get("content"))
+        if text:
+            texts.append(text)
+        for tool in as_list(message.get("tool_calls")):
+            function = as_dict(as_dict(tool).get("function"))
+            name = as_text(function.get("name"))
+            if name:
+                call.tool_calls.append(
+                    ToolUse(
+                        name,
+                        parse_arguments(function.get("arguments")),
+                        as_text(as_dict(tool).get("id")),
+                    )
+                )
+        legacy = as_dict(message.get("function_call"))
+        if as_text(legacy.get("name")):
+            call.tool_calls.append(
+                ToolUse(str(legacy["name"]), parse_arguments(legacy.get("arguments")))
+            )
+    call.output_text = "\n".join(texts) or None
+    return call
+
+
+def _openai_chat_stream(call: ParsedCall, events: list[dict[str, Any]]) -> None:
+    texts: list[str] = []
+    tools: dict[int, dict[str, Any]] = {}
+    for chunk in events:
+        call.model = call.model or as_text(chunk.get("model"))
+        if chunk.get("error"):
+            call.fail(_error_text(chunk["error"]))
+        if isinstance(chunk.get("usage"), dict):
+            call.read_usage(openai_chat_usage, chunk["usage"])
+        for choice in as_list(chunk.get("choices")):
+            delta = as_dict(as_dict(choice).get("delta"))
+            if isinstance(delta.get("content"), str):
+                texts.append(delta["content"])
+            for tool in as_list(delta.get("tool_calls")):
+                tool = as_dict(tool)
+                index = tool.get("index")
+                slot = tools.setdefault(index if isinstance(index, int) else len(tools), {})
+                function = as_dict(tool.get("function"))
+                if as_text(tool.get("id")):
+                    slot["id"] = tool["id"]
+                if as_text(function.get("name")):
+                    slot["name"] = function["name"]
+                if isinstance(function.get("arguments"), str):
+                    slot["arguments"] = slot.get("arguments", "") + function["arguments"]
+    call.output_text = "".join(texts) or None
+    for index in sorted(tools):
+        slot = tools[index]
+        if slot.get("name"):
+            call.tool_calls.append(
+                ToolUse(slot["name"], parse_arguments(slot.get("arguments")), slot.get("id"))
+            )
+
+
+_RESPONSES_TOOL_ITEMS = {
+    "web_search_call": "web_search",
+    "file_search_call": "file_search",
+    "computer_call": "computer",
+    "code_interpreter_call": "code_interpreter",
+    "image_generation_call": "image_generation",
+    "local_shell_call": "local_shell",
+}
+
+
+def _openai_responses(request: Any, response: Any, status_code: int | None) -> ParsedCall:
+    call = _new_call(request, status_code)
+    request = as_dict(request)
+    call.model = as_text(request.get("model"))
+    given = request.get("input")
+    if isinstance(given, str):
+        call.input_text = given
+    else:
+        call.input_text = _last_user_text(given, types=("input_text", "text"))
+        for item in as_list(given):
+            item = as_dict(item)
+            if item.get("type") == "function_call_output" and as_text(item.get("call_id")):
+                call.tool_results[str(item["call_id"])] = OK
+    events = stream_events(response)
+    if events is not None:
+        final: dict[str, Any] | None = None
+        for event in events:
+            kind = event.get("type")
+            if isinstance(event.get("response"), dict):
+                final = event["response"]  # created, in progress, then completed or failed
+            if kind == "error":
+                call.fail(_error_text(event.get("error") or event))
+        response = final or {}
+    response = as_dict(response)
+    call.model = call.model or as_text(response.get("model"))
+    if response.get("error"):
+        call.fail(_error_text(response["error"]))
+    if response.get("status") in ("failed", "cancelled"):
+        call.fail(f"response {response['status']}")
+    call.read_usage(openai_responses_usage, response.get("usage"))
+    texts: list[str] = []
+    for item in as_list(response.get("output")):
+        item = as_dict(item)
+        kind = item.get("type")
+        status = ERROR if item.get("status") == "failed" else OK
+        if kind == "message":
+            text = text_parts(item.get("content"), types=("output_text", "text"))
+            if text:
+                texts.append(text)
+        elif kind in ("function_call", "custom_tool_call", "mcp_call") and as_text(
+            item.get("name")
+        ):
+            args = item.get("arguments", item.get("input"))
+            call.tool_calls.append(
+                ToolUse(
+                    str(item["name"]),
+                    parse_arguments(args),
+                    as_text(item.get("call_id")) or as_text(item.get("id")),
+                    ERROR if item.get("error") else status,
+                )
+            )
+        elif isinstance(kind, str) and kind in _RESPONSES_TOOL_ITEMS:
+            action = as_dict(item.get("action"))
+            args = {"query": action["query"]} if as_text(action.get("query")) else None
+            call.tool_calls.append(
+                ToolUse(_RESPONSES_TOOL_ITEMS[kind], args, as_text(item.get("id")), status)
+            )
+    call.output_text = "\n".join(texts) or None
+    return call
+
+
+# --- Anthropic -----------------------------------------------------------------------------
+
+
+def _anthropic_request(call: ParsedCall, request: Any) -> None:
+    request = as_dict(request)
+    call.model = as_text(request.get("model"))
+    for message in reversed(as_list(request.get("messages"))):
+        if isinstance(message, dict) and message.get("role") == "user":
+            call.input_text = text_parts(message.get("content"))
+            break
+    for message in as_list(request.get("messages")):
+        for block in as_list(as_dict(message).get("content")):
+            block = as_dict(block)
+            if block.get("type") == "tool_result" and as_text(block.get("tool_use_id")):
+                call.tool_results[str(block["tool_use_id"])] = (
+                    ERROR if block.get("is_error") is True else OK
+                )
+
+
+def _anthropic_blocks(call: ParsedCall, blocks: Any) -> None:
+    texts: list[str] = []
+    for block in as_list(blocks):
+        block = as_dict(block)
+        if block.get("type") == "text" and isinstance(block.get("text"), str):
+            texts.append(block["text"])
+        elif block.get("type") in ("tool_use", "server_tool_use") and as_text(block.get("name")):
+            call.tool_calls.append(
+                ToolUse(str(block["name"]), parse_arguments(block.get("input")), block.get("id"))
+            )
+    call.output_text = "\n".join(texts) or None
+
+
+def parse_anthropic(
+    request: Any, response: Any, status_code: int | None = None, *, model: str | None = None
+) -> ParsedCall:
+    """Anthropic Messages API, direct or through Bedrock InvokeModel or Vertex AI."""
+    call = _new_call(request, status_code)
+    _anthropic_request(call, request)
+    call.model = model or call.model
+    events = stream_events(response)
+    if events is not None:
+        _anthropic_stream(call, events)
+        return call
+    response = as_dict(response)
+    call.model = call.model or as_text(response.get("model"))
+    if response.get("type") == "error" or response.get("error"):
+        call.fail(_error_text(response.get("error")) or "error")
+    call.read_usage(anthropic_usage, response.get("usage"))
+    _anthropic_blocks(call, response.get("content"))
+    return call
+
+
+def _anthropic_stream(call: ParsedCall, events: list[dict[str, Any]]) -> None:
+    usage: dict[str, Any] = {}
+    blocks: dict[Any, dict[str, Any]] = {}
+    for event in events:
+        kind = event.get("type")
+        if kind == "message_start":
+            message = as_dict(event.get("message"))
+            call.model = call.model or as_text(message.get("model"))
+            usage.update(as_dict(message.get("usage")))
+        elif kind == "content_block_start":
+            blocks[event.get("index")] = dict(as_dict(event.get("content_block")))
+        elif kind == "content_block_delta":
+            block = blocks.setdefault(event.get("index"), {})
+            delta = as_dict(event.get("delta"))
+            if delta.get("type") == "text_delta" and isinstance(delta.get("text"), str):
+                block["text"] = block.get("text", "") + delta["text"]
+            elif delta.get("type") == "input_json_delta":
+                block["_json"] = block.get("_json", "") + str(delta.get("partial_json", ""))
+        elif kind == "message_delta":
+            # Counts in message_delta are cumulative: the last one is the call's usage.
+            usage.update({k: v for k, v in as_dict(event.get("usage")).items() if v is not None})
+        elif kind == "error":
+            call.fail(_error_text(event.get("error")) or "error")
+    for block in blocks.values():
+        if "_json" in block:
+            block["input"] = block.pop("_json") or "{}"
+    _anthropic_blocks(call, [blocks[key] for key in blocks])
+    if usage:
+        call.read_usage(anthropic_usage, usage)
+
+
+# --- AWS Bedrock ---------------------------------------------------------------------------
+
+
+def parse_bedrock_converse(
+    request: Any, response: Any, status_code: int | None, *, model: str | None
+) -> ParsedCall:
+    call = _new_call(request, status_code)
+    call.model = model
+    request = as_dict(request)
+    for message in reversed(as_list(request.get("messages"))):
+        if isinstance(message, dict) and message.get("role") == "user":
+            asked = [
+                block["text"]
+                for block in as_list(message.get("content"))
+                if isinstance(block, dict) and isinstance(block.get("text"), str)
+            ]
+            call.input_text = "\n".join(asked) or None
+            break
+    for message in as_list(request.get("messages")):
+        for block in as_list(as_dict(message).get("content")):
+            result = as_dict(as_dict(block).get("toolResult"))
+            if as_text(result.get("toolUseId")):
+                call.tool_results[str(result["toolUseId"])] = (
+                    ERROR if result.get("status") == "error" else OK
+                )
+    events = stream_events(response)
+    if events is not None:  # converse-stream as JSON events (the binary framing is not read)
+        usages = [dig(event, "metadata", "usage") for event in events]
+        response = {"usage": next((usage for usage in reversed(usages) if usage), None)}
+    response = as_dict(response)
+    if "message" in response and "output" not in response and call.status == ERROR:
+        call.error = as_text(response.get("message")) or call.error
+    call.read_usage(bedrock_usage, response.get("usage"))
+    texts: list[str] = []
+    for block in as_list(dig(response, "output", "message", "content")):
+        block = as_dict(block)
+        if isinstance(block.get("text"), str):
+            texts.append(block["text"])
+        tool = as_dict(block.get("toolUse"))
+        if as_text(tool.get("name")):
+            call.tool_calls.append(
+                ToolUse(
+                    str(tool["name"]), parse_arguments(tool.get("input")), tool.get("toolUseId")
+                )
+            )
+    call.output_text = "\n".join(texts) or None
+    return call
+
+
+def parse_bedrock_invoke(
+    request: Any,
+    response: Any,
+    status_code: int | None,
+    *,
+    model: str | None,
+    headers: Mapping[str, str],
+) -> ParsedCall:
+    """InvokeModel: the body is the model family's own; the token counts are also headers."""
+    body = as_dict(response)
+    if body.get("type") == "message" or "anthropic_version" in as_dict(request):
+        call = parse_anthropic(request, response, status_code, model=model)
+    else:
+        call = _new_call(request, status_code)
+        call.model = model
+        if isinstance(body.get("usage"), dict) and "inputTokens" in body["usage"]:
+            call.read_usage(bedrock_usage, body["usage"])  # Amazon Nova
+        elif "prompt_token_count" in body:  # Meta Llama
+            call.read_usage(
+                lambda raw: bedrock_usage(
+                    {
+                        "inputTokens": raw.get("prompt_token_count"),
+                        "outputTokens": raw.get("generation_token_count"),
+                    }
+                ),
+                body,
+            )
+        if call.status == ERROR and as_text(body.get("message")):
+            call.error = str(body["message"])
+    if call.usage is None and call.usage_problem is None:
+        counted = {
+            "inputTokens": headers.get("x-amzn-bedrock-input-token-count"),
+            "outputTokens": headers.get("x-amzn-bedrock-output-token-count"),
+            "cacheReadInputTokens": headers.get("x-amzn-bedrock-cache-read-input-token-count"),
+            "cacheWriteInputTokens": headers.get("x-amzn-bedrock-cache-write-input-token-count"),
+        }
+        if counted["inputTokens"] is not None and counted["outputTokens"] is not None:
+            call.read_usage(bedrock_usage, counted)
+    return call
+
+
+# --- Google Gemini -------------------------------------------------------------------------
+
+
+def parse_gemini(
+    request: Any, response: Any, status_code: int | None, *, model: str | None
+) -> ParsedCall:
+    """generateContent and streamGenerateContent, on Vertex AI or the Gemini API."""
+    call = _new_call(request, status_code)
+    call.model = model
+    request = as_dict(request)
+    for content in reversed(as_list(request.get("contents"))):
+        if isinstance(content, dict) and content.get("role", "user") == "user":
+            asked = [
+                part["text"]
+                for part in as_list(content.get("parts"))
+                if isinstance(part, dict) and isinstance(part.get("text"), str)
+            ]
+            if asked:
+                call.input_text = "\n".join(asked)
+                break
+    chunks = stream_events(response)
+    if chunks is None:
+        chunks = response if isinstance(response, list) else [as_dict(response)]
+    texts: list[str] = []
+    for chunk in chunks:
+        chunk = as_dict(chunk)
+        if chunk.get("error"):
+            call.fail(_error_text(chunk["error"]) or as_text(dig(chunk, "error", "status")))
+        call.model = call.model or as_text(chunk.get("modelVersion"))
+        if isinstance(chunk.get("usageMetadata"), dict):
+            call.read_usage(gemini_usage, chunk["usageMetadata"])
+        for part in as_list(dig(chunk, "candidates", 0, "content", "parts")):
+            part = as_dict(part)
+            if isinstance(part.get("text"), str) and part.get("thought") is not True:
+                texts.append(part["text"])
+            function = as_dict(part.get("functionCall"))
+            if as_text(function.get("name")):
+                call.tool_calls.append(
+                    ToolUse(str(function["name"]), parse_arguments(function.get("args")))
+                )
+    call.output_text = "".join(texts) or None
+    return call
+
+
+def looks_like_usage(body: Any) -> bool:
+    """Whether a response we cannot read seems to carry token usage (CPR805)."""
+    body = as_dict(body)
+    usage = body.get("usage") or body.get("usageMetadata") or body.get("meta")
+    if not isinstance(usage, dict):
+        return False
+    text = json.dumps(sorted(usage)).lower()
+    return "token" in text or "input" in text
+
+
+def http_status(value: Any) -> int | None:
+    try:
+        status = token_count(value, "status")
+    except UsageError:
+        return None
+    return status

@@ -1,0 +1,143 @@
+"""`openai` and `anthropic`: JSON Lines of request/response pairs, as API proxies log them.
+
+One line is one API call:
+
+```json
+{"request": {...request body...}, "response": {...response body...},
+ "status": 200, "timestamp": "2026-11-02T10:00:00Z", "metadata": {"session_id": "T-1001"}}
+```
+
+`request` and `response` may also be wrappers with a `body` (and `status`/`status_code`,
+`url`, `headers`); a body may be JSON text; a streamed response is the event-stream text
+(or the list of its chunks). The record's own fields (`metadata.session_id`, ...) and the
+request's `metadata` and `user` can be named in a mapping file. Calls are grouped by
+`metadata.conversation_id`, `metadata.session_id`, `conversation_id` or `session_id`
+when present; otherwise each call is its own conversation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import PurePath
+from typing import IO, Any
+
+from cprlint.findings import Problem
+from cprlint.importers.context import ImportContext, Locator
+from cprlint.importers.providers import (
+    ParsedCall,
+    http_status,
+    parse_anthropic,
+    parse_body,
+    parse_openai,
+    response_id,
+)
+from cprlint.importers.records import Record, as_dict, as_text, flatten, iso_to_nanoseconds
+from cprlint.importers.sources import JsonItem, iter_json_items
+
+CONVERSATION_ATTRIBUTES = (
+    "metadata.conversation_id",
+    "metadata.session_id",
+    "conversation_id",
+    "session_id",
+)
+_WRAPPER_KEYS = ("body", "json", "content")
+_BODY_KEYS = {
+    "request": ("request", "request_body", "requestBody"),
+    "response": ("response", "response_body", "responseBody"),
+}
+
+Parser = Callable[[Any, Any, int | None], ParsedCall]
+
+
+def _unwrap(value: Any) -> tuple[Any, dict[str, Any]]:
+    """A body, and the wrapper around it when the log wrapped it (status, headers, url)."""
+    if isinstance(value, dict):
+        for key in _WRAPPER_KEYS:
+            if key in value and any(
+                wrapper_key in value
+                for wrapper_key in ("status", "status_code", "headers", "url", "method")
+            ):
+                return parse_body(value[key]), value
+    return parse_body(value), {}
+
+
+def _body(record: dict[str, Any], side: str) -> tuple[Any, dict[str, Any]]:
+    for key in _BODY_KEYS[side]:
+        if key in record:
+            return _unwrap(record[key])
+    return None, {}
+
+
+def _time(record: dict[str, Any], response: Any) -> int:
+    for key in ("timestamp", "start_time", "startTime", "created_at", "time"):
+        value = record.get(key)
+        if isinstance(value, str):
+            return iso_to_nanoseconds(value)
+        if isinstance(value, int | Decimal) and not isinstance(value, bool) and value > 0:
+            return int(value * 1_000_000_000) if value < 10**11 else int(value) * 1_000_000
+    created = as_dict(response).get("created") or as_dict(response).get("created_at")
+    if isinstance(created, int) and not isinstance(created, bool) and 0 < created < 10**11:
+        return created * 1_000_000_000
+    return 0
+
+
+def _locator(item: JsonItem, key_path: tuple[int, ...]) -> Locator:
+    return Locator(item.path, item.line, exact=lambda: item.locate(*key_path))
+
+
+def read_proxy_log(
+    path: str, stream: IO[bytes], context: ImportContext, parse: Parser
+) -> Iterator[Record]:
+    for item in iter_json_items(path, stream):
+        if isinstance(item, Problem):
+            context.add(item)
+            continue
+        lines = item.data if isinstance(item.data, list) else [item.data]
+        for index, record in enumerate(lines):
+            key_path: tuple[int, ...] = (index,) if isinstance(item.data, list) else ()
+            locate = _locator(item, key_path)
+            if not isinstance(record, dict):
+                context.malformed("a logged call must be an object", locate())
+                continue
+            request, _ = _body(record, "request")
+            response, response_wrapper = _body(record, "response")
+            if response is None:
+                context.malformed("a logged call needs a `response` (the response body)", locate())
+                continue
+            if not isinstance(request, dict):
+                request = {}
+            status = http_status(
+                record.get("status", record.get("status_code"))
+                or response_wrapper.get("status", response_wrapper.get("status_code"))
+            )
+            call = parse(request, response, status)
+            attributes = flatten(
+                {
+                    key: value
+                    for key, value in record.items()
+                    if key not in _BODY_KEYS["request"] + _BODY_KEYS["response"]
+                }
+            )
+            flatten(as_dict(request.get("metadata")), "metadata", attributes)
+            if as_text(request.get("user")):
+                attributes.setdefault("user", request["user"])
+            conversation = context.conversation_of(attributes)
+            name = response_id(response) or f"{PurePath(path).name}:{item.line}"
+            yield context.call_record(
+                call,
+                unit=conversation or f"~{context.next_seq():012d}",
+                conversation=None,
+                time=_time(record, response),
+                locate=locate,
+                attributes=attributes,
+                name=None if conversation else name,
+            )
+
+
+def read_openai(path: str, stream: IO[bytes], context: ImportContext) -> Iterator[Record]:
+    return read_proxy_log(path, stream, context, parse_openai)
+
+
+def read_anthropic(path: str, stream: IO[bytes], context: ImportContext) -> Iterator[Record]:
+    return read_proxy_log(path, stream, context, parse_anthropic)

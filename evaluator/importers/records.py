@@ -1,0 +1,257 @@
+"""What every importer produces: `Record`s of fixture events, before they are grouped.
+
+A record is one thing a trace export holds (a span, an observation, a logged request and
+its response, a recorded HTTP interaction), already turned into fixture events (SPEC
+§2.3). Records are plain JSON underneath, so that grouping can spill them to disk.
+Event keys that start with `_` are the importer's own (a tool call's id, a request's
+hash) and are dropped when the conversation is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from cprlint.findings import Location
+from cprlint.model import Usage
+
+# Message texts are kept for reading a conversation, not for replaying it: long ones are
+# cut, so that a pasted log file does not become a fixture.
+MAX_TEXT_CHARS = 2000
+UNKNOWN = "unknown"
+OK = "ok"
+ERROR = "error"
+
+
+# --- small readers of untrusted JSON values ----------------------------------------------
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def as_text(value: Any) -> str | None:
+    """A non-empty string, or a number written as one; None for anything else."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, int | Decimal):
+        return str(value)
+    return None
+
+
+def dig(value: Any, *path: str | int) -> Any:
+    """`value[path[0]][path[1]]...`, or None where the path does not exist."""
+    for step in path:
+        if isinstance(step, int):
+            items = as_list(value)
+            value = items[step] if -len(items) <= step < len(items) else None
+        else:
+            value = as_dict(value).get(step)
+    return value
+
+
+def plain(value: Any) -> Any:
+    """A JSON value without Decimals: whole numbers become ints, others floats.
+
+    Tool arguments and label values are copied into fixtures as they were recorded;
+    they are never summed, so a float is exact enough and keeps JSON numbers numbers.
+    """
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value():
+            return int(value)
+        return float(value)
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    return value
+
+
+def cut(text: str | None) -> str | None:
+    if text is None or not text.strip():
+        return None
+    return text if len(text) <= MAX_TEXT_CHARS else text[: MAX_TEXT_CHARS - 1] + "…"
+
+
+def parse_arguments(value: Any) -> Any:
+    """Tool-call arguments: providers send a JSON string; keep the object it holds."""
+    if isinstance(value, str):
+        try:
+            return plain(json.loads(value))
+        except (ValueError, RecursionError):
+            return value
+    return plain(value)
+
+
+def flatten(value: Any, prefix: str = "", into: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`{"metadata": {"intent": "x"}}` -> `{"metadata.intent": "x"}`: the keys a map names."""
+    result: dict[str, Any] = {} if into is None else into
+    if isinstance(value, dict):
+        for key, item in value.items():
+            flatten(item, f"{prefix}.{key}" if prefix else str(key), result)
+    elif prefix and (isinstance(value, str | int | bool | Decimal) and value is not None):
+        result.setdefault(prefix, value)
+    return result
+
+
+def iso_to_nanoseconds(value: Any) -> int:
+    """An ISO 8601 timestamp as nanoseconds since the epoch; 0 when it is none."""
+    if not isinstance(value, str) or not value:
+        return 0
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return 0
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    delta = moment - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
+
+
+def nanoseconds_to_iso(value: int) -> str:
+    seconds, nanos = divmod(value, 1_000_000_000)
+    moment = dt.datetime.fromtimestamp(seconds, dt.UTC).replace(microsecond=nanos // 1000)
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+# --- events --------------------------------------------------------------------------
+
+
+def usage_json(usage: Usage) -> dict[str, int]:
+    result = {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens}
+    if usage.cached_input_tokens:
+        result["cached_input_tokens"] = usage.cached_input_tokens
+    if usage.cache_write_tokens:
+        result["cache_write_tokens"] = usage.cache_write_tokens
+    return result
+
+
+def llm_call_event(
+    *,
+    model: str | None,
+    usage: Usage | None,
+    status: str,
+    error: str | None = None,
+    request_hash: str | None = None,
+) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "type": "llm_call",
+        "model": model or UNKNOWN,
+        "attempt": 1,
+        "status": status,
+    }
+    if usage is not None:
+        event["usage"] = usage_json(usage)
+    if error:
+        event["error"] = cut(error)
+    if request_hash:
+        event["_request"] = request_hash
+    return event
+
+
+def tool_call_event(
+    *, name: str, args: Any, status: str = OK, call_id: str | None = None
+) -> dict[str, Any]:
+    event: dict[str, Any] = {"type": "tool_call", "name": name, "status": status}
+    if args is not None and args != {} and args != "":
+        event["args"] = args
+    if call_id:
+        event["_call_id"] = call_id
+    return event
+
+
+def message_event(role: str, text: str | None) -> dict[str, Any] | None:
+    text = cut(text)
+    return None if text is None else {"type": "message", "role": role, "text": text}
+
+
+def retrieval_event(query: str | None) -> dict[str, Any]:
+    event: dict[str, Any] = {"type": "retrieval"}
+    if query:
+        event["query"] = cut(query)
+    return event
+
+
+# --- records -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Record:
+    """One recorded thing, as fixture events, with what is needed to group it."""
+
+    # The trace, session or file it belongs to; records of a unit always stay together.
+    unit: str
+    # The conversation the source names (gen_ai.conversation.id, session.id), if any:
+    # every unit that names the same one is merged into that conversation.
+    conversation: str | None
+    time: int  # start, in nanoseconds since the epoch; 0 when the source has none
+    seq: int  # position in the input: the order of records that started together
+    location: Location
+    events: tuple[dict[str, Any], ...] = ()
+    # Fixture field -> the raw value of the first mapped attribute the record carries.
+    labels: Mapping[str, Any] = field(default_factory=dict)
+    # Tool-call id -> status, as a later request reports the tool's result.
+    tool_results: Mapping[str, str] = field(default_factory=dict)
+    # A readable conversation id, where the source has one (a cassette's file name).
+    name: str | None = None
+
+    def to_json(self) -> list[Any]:
+        location = self.location
+        return [
+            self.unit,
+            self.conversation,
+            self.time,
+            self.seq,
+            [location.path, location.line, location.column],
+            list(self.events),
+            dict(self.labels),
+            dict(self.tool_results),
+            self.name,
+        ]
+
+    @classmethod
+    def from_json(cls, data: list[Any]) -> Record:
+        unit, conversation, time, seq, where, events, labels, results, name = data
+        return cls(
+            unit=unit,
+            conversation=conversation,
+            time=time,
+            seq=seq,
+            location=Location(where[0], where[1], where[2]),
+            events=tuple(events),
+            labels=labels,
+            tool_results=results,
+            name=name,
+        )
+
+
+def first_present(attributes: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        value = attributes.get(key)
+        if value is not None and value != "":
+            return value
+    return None
+
+
+def text_parts(content: Any, *, types: tuple[str, ...] = ("text",)) -> str | None:
+    """The text of a message's content: a string, or the text of its typed parts."""
+    if isinstance(content, str):
+        return content
+    texts = [
+        part["text"]
+        for part in as_list(content)
+        if isinstance(part, dict)
+        and isinstance(part.get("text"), str)
+        and part.get("type", types[0]) in types
+    ]
+    return "\n".join(texts) if texts else None
