@@ -20,7 +20,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from cprlint.model import ModelPrice, Usage
+from cprlint.model import ModelPrice, Policy, Usage
 
 PER_TOKENS = Decimal(1_000_000)
 
@@ -218,3 +218,14 @@ class PriceBook:
         if self._catalog is None:
             return None
         return self._catalog.lookup(model, self._as_of)
+
+
+def price_book_for(policy: Policy | None, catalog: Catalog | None) -> PriceBook:
+    """The prices a conversation governed by `policy` (or by none) is charged at."""
+    if policy is None:
+        return PriceBook(policy_models={}, as_of=None, catalog=catalog)
+    return PriceBook(
+        policy_models=policy.pricing.models,
+        as_of=policy.pricing.as_of,
+        catalog=catalog if policy.pricing.catalog != "none" else None,
+    )

@@ -1,0 +1,204 @@
+"""Putting a scorecard together: reference tables in, the definition run, rows out.
+
+    logs + policies -> engine: events, reference tables -> models used -> prices
+    -> the scorecard query -> rows merged per group and period -> limits, previous
+
+The engine does the heavy part (every event); what happens here is on a few hundred
+rows at most.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from cprlint.model import Budget, Policy
+from cprlint.pricing import Catalog
+from cprlint.scorecard.card import Limits, Row, Scorecard, Unpriced, link_previous
+from cprlint.scorecard.definition import SCORECARD_COLUMNS, models_sql, scorecard_sql
+from cprlint.scorecard.engines import Engine
+from cprlint.scorecard.sources import LogFiles
+from cprlint.scorecard.tables import (
+    UNITS_PER_CURRENCY,
+    default_policy_key,
+    policy_keys,
+    policy_tables,
+    price_table,
+)
+
+# Steps of a run, for a progress display: (step, fraction done of that step).
+StepProgress = Callable[[str, float], None]
+
+
+def build_scorecard(
+    logs: LogFiles,
+    policies: Sequence[Policy],
+    engine: Engine,
+    *,
+    engine_name: str,
+    dimension: str = "project",
+    period: str = "week",
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    catalog: Catalog | None = None,
+    progress: StepProgress | None = None,
+) -> Scorecard:
+    keys = policy_keys(policies)
+    default = default_policy_key(keys)
+    for table in policy_tables(keys):
+        engine.register(table)
+
+    def step(name: str) -> Callable[[float], None] | None:
+        return None if progress is None else (lambda done: progress(name, done))
+
+    engine.load(logs, step("reading logs"))
+    used = engine.rows(models_sql(engine.dialect, default_policy=default))
+    prices, cards = price_table(((p or "", m or "") for p, m, _ in used), keys, catalog)
+    engine.register(prices)
+    tiers = _tier_order(keys, {row[2] for row in prices.rows})
+    raw_rows = engine.rows(
+        scorecard_sql(
+            engine.dialect,
+            dimension=dimension,
+            period=period,
+            default_policy=default,
+            tiers=tiers,
+            since=since,
+            until=until,
+        ),
+        step("computing the scorecard"),
+    )
+    rows, undated = _merge(raw_rows, tiers)
+    limited = [_with_limits(row, policies_of, keys, dimension) for row, policies_of in rows]
+    calls = {(p or "", m or ""): n for p, m, n in used}
+    return Scorecard(
+        dimension=dimension,
+        period=period,
+        since=since,
+        until=until,
+        engine=engine_name,
+        currency=next((p.currency for p in policies), "USD"),
+        logs=tuple(str(path) for path in logs.all),
+        rows=tuple(link_previous(limited, period)),
+        tiers=tuple(tiers),
+        undated_tickets=undated,
+        unpriced=tuple(
+            Unpriced(policy, model, int(calls[(policy, model)]))
+            for (policy, model), card in sorted(cards.items())
+            if card is None
+        ),
+        prices_as_of=catalog.date.isoformat() if catalog else None,
+        catalog_version=catalog.version if catalog else None,
+    )
+
+
+def _tier_order(keys: Mapping[str, Policy | None], used: set[str]) -> list[str]:
+    """The tiers the priced models fall in, cheapest first as the policies list them;
+    "" (a model in no tier) last."""
+    order: dict[str, None] = {}
+    for policy in keys.values():
+        for tier in policy.tiers if policy else ():
+            if tier in used:
+                order.setdefault(tier)
+    if "" in used:
+        order.setdefault("")
+    return list(order)
+
+
+def _money(units: Any) -> Decimal:
+    return (Decimal(units) if units is not None else Decimal(0)) / UNITS_PER_CURRENCY
+
+
+def _merge(
+    raw_rows: Sequence[tuple[Any, ...]], tiers: Sequence[str]
+) -> tuple[list[tuple[Row, set[str]]], int]:
+    """One row per (group, period) from the engine's rows per (group, period, policy),
+    with the policies each covers; and the number of tickets without a date."""
+    width = len(SCORECARD_COLUMNS)
+    merged: dict[tuple[str, dt.date], tuple[Row, set[str]]] = {}
+    undated = 0
+    for raw in raw_rows:
+        values = dict(zip(SCORECARD_COLUMNS, raw[:width], strict=True))
+        if values["period"] is None:
+            undated += int(values["tickets"])
+            continue
+        period = values["period"]
+        if isinstance(period, dt.datetime):
+            period = period.date()
+        row = Row(
+            group=str(values["grp"]),
+            period=period,
+            tickets=int(values["tickets"]),
+            resolved=int(values["resolved"] or 0),
+            escalated=int(values["escalated"] or 0),
+            auto_resolved=int(values["auto_resolved"] or 0),
+            retries=int(values["retries"] or 0),
+            llm_calls=int(values["llm_calls"] or 0),
+            ai_cost=_money(values["ai_units"]),
+            human_cost=_money(values["human_units"]),
+            tier_spend=tuple(
+                (tier, _money(units)) for tier, units in zip(tiers, raw[width:], strict=True)
+            ),
+        )
+        key = (row.group, row.period)
+        if key in merged:
+            row = _add(merged[key][0], row)
+            merged[key][1].add(str(values["policy"]))
+            merged[key] = (row, merged[key][1])
+        else:
+            merged[key] = (row, {str(values["policy"])})
+    ordered = sorted(merged.values(), key=lambda item: (item[0].group, item[0].period))
+    return ordered, undated
+
+
+def _add(mine: Row, theirs: Row) -> Row:
+    return Row(
+        group=mine.group,
+        period=mine.period,
+        tickets=mine.tickets + theirs.tickets,
+        resolved=mine.resolved + theirs.resolved,
+        escalated=mine.escalated + theirs.escalated,
+        auto_resolved=mine.auto_resolved + theirs.auto_resolved,
+        retries=mine.retries + theirs.retries,
+        llm_calls=mine.llm_calls + theirs.llm_calls,
+        ai_cost=mine.ai_cost + theirs.ai_cost,
+        human_cost=mine.human_cost + theirs.human_cost,
+        tier_spend=tuple(
+            (tier, amount + other)
+            for (tier, amount), (_, other) in zip(mine.tier_spend, theirs.tier_spend, strict=True)
+        ),
+    )
+
+
+def _budget(policy: Policy, dimension: str, group: str) -> Budget | None:
+    if dimension == "project":
+        return policy.budgets.cost_per_resolution
+    if dimension == "queue":
+        return policy.budgets.queues.get(group)
+    if dimension == "automation":
+        return policy.budgets.automation.get(group)
+    intent = policy.intent(group)
+    return intent.budget if intent else None
+
+
+def _with_limits(
+    row: Row, policies_of: set[str], keys: Mapping[str, Policy | None], dimension: str
+) -> Row:
+    """The row held to its policy's budget and quality limits. A group whose tickets
+    fall under several policies is held to none: no one budget speaks for all of it."""
+    if len(policies_of) != 1:
+        return row
+    (key,) = policies_of
+    policy = keys.get(key)
+    if policy is None:
+        return row
+    limits = Limits(
+        policy=key,
+        budget=_budget(policy, dimension, row.group),
+        min_resolution_rate=policy.quality.min_resolution_rate,
+        max_escalation_rate=policy.quality.max_escalation_rate,
+    )
+    return replace(row, limits=limits)

@@ -1,0 +1,278 @@
+"""The scorecard: one row per group and period, with its budget and quality limits.
+
+Rows hold the exact sums the engine returned (counts, and money as Decimal); every
+rate and ratio is derived here, in one place, so that every output format shows the
+same numbers. The change against the previous period (week over week, by default)
+is worked out when the rows are put together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+from cprlint.model import Budget
+from cprlint.money import json_number
+
+
+def _ratio(numerator: Decimal | int, denominator: int) -> Decimal | None:
+    return Decimal(numerator) / denominator if denominator else None
+
+
+def _change(now: Decimal | None, before: Decimal | None) -> Decimal | None:
+    """Relative change, now vs before (0.25 is +25%); None when either is unknown or
+    before is zero."""
+    if now is None or before is None or before == 0:
+        return None
+    return (now - before) / before
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one group is held to, from the policy that governs all of its tickets."""
+
+    policy: str | None = None
+    budget: Budget | None = None
+    min_resolution_rate: Decimal | None = None
+    max_escalation_rate: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    group: str
+    period: dt.date
+    tickets: int
+    resolved: int
+    escalated: int
+    auto_resolved: int
+    retries: int
+    llm_calls: int
+    ai_cost: Decimal
+    human_cost: Decimal
+    # LLM spend per model tier ("" for models in no tier), in the policy's tier order.
+    tier_spend: tuple[tuple[str, Decimal], ...]
+    limits: Limits = field(default_factory=Limits)
+    previous: Row | None = None  # the same group's row for the period before, if any
+
+    @property
+    def cost_per_ticket(self) -> Decimal | None:
+        return _ratio(self.ai_cost, self.tickets)
+
+    @property
+    def cost_per_resolution(self) -> Decimal | None:
+        return _ratio(self.ai_cost, self.resolved)
+
+    @property
+    def fully_loaded_cost_per_resolution(self) -> Decimal | None:
+        return _ratio(self.ai_cost + self.human_cost, self.resolved)
+
+    @property
+    def resolution_rate(self) -> Decimal | None:
+        return _ratio(self.resolved, self.tickets)
+
+    @property
+    def auto_resolution_rate(self) -> Decimal | None:
+        """Tickets resolved by the AI alone (`resolved_by: ai`, automation `full`)."""
+        return _ratio(self.auto_resolved, self.tickets)
+
+    @property
+    def escalation_rate(self) -> Decimal | None:
+        return _ratio(self.escalated, self.tickets)
+
+    @property
+    def retries_per_ticket(self) -> Decimal | None:
+        return _ratio(self.retries, self.tickets)
+
+    @property
+    def tier_shares(self) -> tuple[tuple[str, Decimal], ...]:
+        """Each tier's part of the LLM spend (tool calls and retrievals are in no tier)."""
+        llm_spend = sum((amount for _, amount in self.tier_spend), Decimal(0))
+        if not llm_spend:
+            return ()
+        return tuple((tier, amount / llm_spend) for tier, amount in self.tier_spend if amount)
+
+    @property
+    def budgeted_cost(self) -> Decimal | None:
+        """The cost per resolution the budget is about (fully loaded if it says so)."""
+        budget = self.limits.budget
+        if budget is not None and budget.fully_loaded:
+            return self.fully_loaded_cost_per_resolution
+        return self.cost_per_resolution
+
+    @property
+    def breaches(self) -> tuple[str, ...]:
+        """What this row breaks, in words; budgets are inclusive (SPEC §2.1)."""
+        found = []
+        budget = self.limits.budget
+        if budget is not None:
+            cost = self.budgeted_cost
+            label = (
+                "fully loaded cost per resolution" if budget.fully_loaded else "cost per resolution"
+            )
+            if cost is None:
+                found.append(f"no resolved ticket, so no {label} to hold to the budget")
+            elif cost > budget.cost_per_resolution:
+                found.append(f"{label} over budget")
+        floor = self.limits.min_resolution_rate
+        rate = self.resolution_rate
+        if floor is not None and rate is not None and rate < floor:
+            found.append("resolution rate under the minimum")
+        ceiling = self.limits.max_escalation_rate
+        rate = self.escalation_rate
+        if ceiling is not None and rate is not None and rate > ceiling:
+            found.append("escalation rate over the maximum")
+        return tuple(found)
+
+    # --- against the period before -------------------------------------------------
+
+    @property
+    def cost_per_resolution_change(self) -> Decimal | None:
+        before = self.previous.cost_per_resolution if self.previous else None
+        return _change(self.cost_per_resolution, before)
+
+    @property
+    def cost_per_ticket_change(self) -> Decimal | None:
+        before = self.previous.cost_per_ticket if self.previous else None
+        return _change(self.cost_per_ticket, before)
+
+    @property
+    def auto_resolution_rate_change(self) -> Decimal | None:
+        """In points (0.05 is five points up), not relative."""
+        if self.previous is None:
+            return None
+        now, before = self.auto_resolution_rate, self.previous.auto_resolution_rate
+        return None if now is None or before is None else now - before
+
+    @property
+    def escalation_rate_change(self) -> Decimal | None:
+        if self.previous is None:
+            return None
+        now, before = self.escalation_rate, self.previous.escalation_rate
+        return None if now is None or before is None else now - before
+
+
+@dataclass(frozen=True)
+class Unpriced:
+    policy: str
+    model: str
+    calls: int
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    dimension: str
+    period: str
+    since: dt.date | None
+    until: dt.date | None
+    engine: str
+    currency: str
+    logs: tuple[str, ...]
+    rows: tuple[Row, ...]
+    tiers: tuple[str, ...]
+    undated_tickets: int = 0
+    unpriced: tuple[Unpriced, ...] = ()
+    prices_as_of: str | None = None
+    catalog_version: str | None = None
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(row.group for row in self.rows))
+
+    @property
+    def periods(self) -> tuple[dt.date, ...]:
+        return tuple(sorted({row.period for row in self.rows}))
+
+    def rows_of(self, group: str) -> list[Row]:
+        return [row for row in self.rows if row.group == group]
+
+    @property
+    def breaches(self) -> int:
+        return sum(1 for row in self.rows if row.breaches)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "scorecard": {
+                "by": self.dimension,
+                "period": self.period,
+                "since": self.since.isoformat() if self.since else None,
+                "until": self.until.isoformat() if self.until else None,
+                "engine": self.engine,
+                "currency": self.currency,
+                "prices_as_of": self.prices_as_of,
+                "catalog_version": self.catalog_version,
+                "logs": list(self.logs),
+            },
+            "rows": [row_json(row) for row in self.rows],
+            "undated_tickets": self.undated_tickets,
+            "unpriced": [
+                {"policy": item.policy or None, "model": item.model, "calls": item.calls}
+                for item in self.unpriced
+            ],
+        }
+
+
+def _number(value: Decimal | None) -> float | int | None:
+    return None if value is None else json_number(value)
+
+
+def row_json(row: Row) -> dict[str, Any]:
+    budget = row.limits.budget
+    return {
+        "group": row.group,
+        "period": row.period.isoformat(),
+        "tickets": row.tickets,
+        "resolved": row.resolved,
+        "escalated": row.escalated,
+        "auto_resolved": row.auto_resolved,
+        "retries": row.retries,
+        "llm_calls": row.llm_calls,
+        "ai_cost": json_number(row.ai_cost),
+        "human_cost": json_number(row.human_cost),
+        "cost_per_ticket": _number(row.cost_per_ticket),
+        "cost_per_resolution": _number(row.cost_per_resolution),
+        "fully_loaded_cost_per_resolution": _number(row.fully_loaded_cost_per_resolution),
+        "resolution_rate": _number(row.resolution_rate),
+        "auto_resolution_rate": _number(row.auto_resolution_rate),
+        "escalation_rate": _number(row.escalation_rate),
+        "retries_per_ticket": _number(row.retries_per_ticket),
+        "spend_share_by_tier": {tier or "untiered": json_number(s) for tier, s in row.tier_shares},
+        "policy": row.limits.policy,
+        "budget": None
+        if budget is None
+        else {
+            "cost_per_resolution": json_number(budget.cost_per_resolution),
+            "fully_loaded": budget.fully_loaded,
+        },
+        "min_resolution_rate": _number(row.limits.min_resolution_rate),
+        "max_escalation_rate": _number(row.limits.max_escalation_rate),
+        "breaches": list(row.breaches),
+        "change": {
+            "cost_per_resolution": _number(row.cost_per_resolution_change),
+            "cost_per_ticket": _number(row.cost_per_ticket_change),
+            "auto_resolution_rate": _number(row.auto_resolution_rate_change),
+            "escalation_rate": _number(row.escalation_rate_change),
+        },
+    }
+
+
+def previous_period(period: dt.date, unit: str) -> dt.date:
+    if unit == "day":
+        return period - dt.timedelta(days=1)
+    if unit == "week":
+        return period - dt.timedelta(days=7)
+    if period.month == 1:
+        return period.replace(year=period.year - 1, month=12)
+    return period.replace(month=period.month - 1)
+
+
+def link_previous(rows: Sequence[Row], unit: str) -> list[Row]:
+    """The rows, each knowing the same group's row of the period before."""
+    by_key: Mapping[tuple[str, dt.date], Row] = {(row.group, row.period): row for row in rows}
+    linked = []
+    for row in rows:
+        before = by_key.get((row.group, previous_period(row.period, unit)))
+        linked.append(replace(row, previous=before))
+    return linked

@@ -1,0 +1,98 @@
+"""The flattened event layout: one row per event, the conversation's fields repeated.
+
+This is the shape the scorecard's one definition reads, whatever the source: JSON Lines
+logs in the fixture format are flattened into it by each engine's loader, and Parquet
+logs are stored in it (`cprlint convert` writes them). Only what the scorecard needs
+is kept: texts, arguments and variables are left out, which also keeps personal data
+out of the Parquet files.
+
+A conversation with no events is one row whose event fields are all null, so that
+every ticket is counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql_type: str  # DuckDB's spelling; the Spark schema is derived from it
+    source: str  # where it comes from in a fixture conversation (for the docs)
+
+
+EVENT_COLUMNS: tuple[Column, ...] = (
+    Column("conversation_id", "VARCHAR", "`id` (a number becomes its text)"),
+    Column("project", "VARCHAR", "`project`"),
+    Column("intent", "VARCHAR", "`intent`"),
+    Column("queue", "VARCHAR", "`queue` (null reads as `default`)"),
+    Column("automation", "VARCHAR", "`automation` (null reads as `full`)"),
+    Column("started_at", "TIMESTAMP", "`started_at`, in UTC"),
+    Column("outcome_status", "VARCHAR", "`outcome.status` (null reads as `open`)"),
+    Column("outcome_resolved_by", "VARCHAR", "`outcome.resolved_by`"),
+    Column("outcome_reopened", "BOOLEAN", "`outcome.reopened`"),
+    Column("event_index", "INTEGER", "the event's place in `events`, from 1"),
+    Column("event_type", "VARCHAR", "`type`"),
+    Column("stage", "VARCHAR", "`stage`"),
+    Column("prompt", "VARCHAR", "`prompt`"),
+    Column("prompt_version", "VARCHAR", "`prompt_version`"),
+    Column("model", "VARCHAR", "`model`"),
+    Column("attempt", "INTEGER", "`attempt`"),
+    Column("status", "VARCHAR", "`status`"),
+    Column("fallback", "BOOLEAN", "`fallback`"),
+    Column("input_tokens", "BIGINT", "`usage.input_tokens`"),
+    Column("output_tokens", "BIGINT", "`usage.output_tokens`"),
+    Column("cached_input_tokens", "BIGINT", "`usage.cached_input_tokens`"),
+    Column("cache_write_tokens", "BIGINT", "`usage.cache_write_tokens`"),
+    Column("tool_name", "VARCHAR", "`name` of a `tool_call`"),
+    Column("context_tokens", "BIGINT", "`context_tokens` of a `retrieval`"),
+    Column("handle_minutes", "DECIMAL(18,6)", "`handle_minutes` of an `escalation`"),
+)
+
+COLUMN_NAMES = tuple(column.name for column in EVENT_COLUMNS)
+
+# How a conversation's JSON reads into the layout: (column, path in the conversation or,
+# after "events.", in one event). The engines' loaders are built from this one table.
+CONVERSATION_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("conversation_id", ("id",)),
+    ("project", ("project",)),
+    ("intent", ("intent",)),
+    ("queue", ("queue",)),
+    ("automation", ("automation",)),
+    ("started_at", ("started_at",)),
+    ("outcome_status", ("outcome", "status")),
+    ("outcome_resolved_by", ("outcome", "resolved_by")),
+    ("outcome_reopened", ("outcome", "reopened")),
+)
+EVENT_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("event_type", ("type",)),
+    ("stage", ("stage",)),
+    ("prompt", ("prompt",)),
+    ("prompt_version", ("prompt_version",)),
+    ("model", ("model",)),
+    ("attempt", ("attempt",)),
+    ("status", ("status",)),
+    ("fallback", ("fallback",)),
+    ("input_tokens", ("usage", "input_tokens")),
+    ("output_tokens", ("usage", "output_tokens")),
+    ("cached_input_tokens", ("usage", "cached_input_tokens")),
+    ("cache_write_tokens", ("usage", "cache_write_tokens")),
+    ("tool_name", ("name",)),
+    ("context_tokens", ("context_tokens",)),
+    ("handle_minutes", ("handle_minutes",)),
+)
+
+
+def sql_type(name: str) -> str:
+    for column in EVENT_COLUMNS:
+        if column.name == name:
+            return column.sql_type
+    raise KeyError(name)
+
+
+def layout_markdown() -> str:
+    """The layout as a Markdown table, for the docs."""
+    lines = ["| column | type | from |", "|---|---|---|"]
+    lines += [f"| `{c.name}` | {c.sql_type} | {c.source} |" for c in EVENT_COLUMNS]
+    return "\n".join(lines)

@@ -1,0 +1,118 @@
+"""Which log files a scorecard reads, and where a log that an engine refused goes wrong.
+
+Engines read the logs natively, which is what makes them fast, but their errors name a
+byte offset or a Java stack, not a line a person can open. So when an engine refuses a
+log, the logs are read again here, with the same parser and schema `check` uses on
+fixtures, to name the first file, line and column that do not fit the format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from cprlint.documents import iter_json_lines
+from cprlint.errors import CprlintError
+from cprlint.findings import Problem
+from cprlint.fixture_shape import conforms
+from cprlint.schemas import validate
+
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
+PARQUET_SUFFIXES = (".parquet",)
+
+
+@dataclass(frozen=True)
+class LogFiles:
+    jsonl: tuple[Path, ...]
+    parquet: tuple[Path, ...]
+
+    @property
+    def all(self) -> tuple[Path, ...]:
+        return (*self.jsonl, *self.parquet)
+
+
+def _kind(path: Path) -> str | None:
+    name = path.name.lower()
+    if name.endswith(JSONL_SUFFIXES):
+        return "jsonl"
+    if name.endswith(PARQUET_SUFFIXES):
+        return "parquet"
+    return None
+
+
+def find_logs(arguments: Sequence[str]) -> LogFiles:
+    """The log files named, or found under the folders named, in a stable order."""
+    jsonl: list[Path] = []
+    parquet: list[Path] = []
+    for argument in arguments:
+        path = Path(argument)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and _kind(p))
+            if not found:
+                raise CprlintError(f"{argument}: no .jsonl, .jsonl.gz or .parquet logs in it")
+        elif path.is_file():
+            if _kind(path) is None:
+                raise CprlintError(
+                    f"{argument}: not a log (expected .jsonl, .jsonl.gz or .parquet)"
+                )
+            found = [path]
+        else:
+            raise CprlintError(f"{argument}: no such file or directory")
+        for file in found:
+            (jsonl if _kind(file) == "jsonl" else parquet).append(file)
+    if not jsonl and not parquet:
+        raise CprlintError("no logs given")
+    return LogFiles(tuple(dict.fromkeys(jsonl)), tuple(dict.fromkeys(parquet)))
+
+
+def _open(path: Path) -> IO[bytes]:
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rb")
+    return path.open("rb")
+
+
+def started_at_problem(value: object) -> str | None:
+    """Why a `started_at` value cannot be a ticket's timestamp, or None when it can."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        return "`started_at` must be an ISO 8601 date-time text"
+    try:
+        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return f"`started_at` {value!r} is not an ISO 8601 date-time"
+    return None
+
+
+def jsonl_problems(path: Path) -> Iterator[Problem]:
+    """The problems of one JSON Lines log, in line order: lines that are not JSON, and
+    conversations that do not match the fixture format."""
+    try:
+        with _open(path) as handle:
+            for item in iter_json_lines(str(path), iter(handle)):
+                if isinstance(item, Problem):
+                    yield item
+                    continue
+                if not conforms(item.data):
+                    yield from validate(item, "fixture")
+                    continue
+                problem = started_at_problem(item.data.get("started_at"))
+                if problem is not None:
+                    yield Problem(problem, item.locate("started_at"))
+    except (OSError, EOFError, gzip.BadGzipFile) as error:
+        raise CprlintError(f"{path}: cannot be read: {error}") from error
+
+
+def first_problem(files: Sequence[Path]) -> Problem | None:
+    for path in files:
+        for problem in jsonl_problems(path):
+            return problem
+    return None
+
+
+def describe(problem: Problem) -> str:
+    return f"{problem.location}: {problem.message}"

@@ -1,0 +1,197 @@
+"""The small reference tables the scorecard's definition joins to the events.
+
+Everything the definition needs from the policies, and every price, is turned here
+into rows, which each engine registers as tables. Prices come from the very code
+`check` prices with (`pricing.price_book_for`, the same `PriceCard`s), so there is no
+second price list; the engines only multiply and add.
+
+Money in the tables is in integer units of 10^-18 of the currency: a price per 1M
+tokens of 0.15 is 150,000,000,000 units per token. Integer units make the sums exact
+and identical on every engine (DECIMAL(38, 0) on DuckDB and Spark alike); a price finer
+than that is refused rather than rounded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from cprlint.errors import CprlintError
+from cprlint.model import Policy
+from cprlint.pricing import Catalog, PriceCard, Rate, price_book_for
+
+UNITS_PER_CURRENCY = 10**18
+UNITS_PER_TOKEN_RATE = 10**12  # a rate per 1M tokens, in units per token
+NO_POLICY = ""  # the policy key of conversations no policy governs
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[tuple[str, str], ...]  # (name, DuckDB type)
+    rows: list[tuple[Any, ...]]
+
+
+@dataclass
+class ReferenceTables:
+    """The rows to register, and what pricing them found out."""
+
+    tables: list[Table]
+    # (policy, model) -> priced how: the card, or None when no price was found.
+    cards: dict[tuple[str, str], PriceCard | None] = field(default_factory=dict)
+
+    def unpriced(self) -> list[tuple[str, str]]:
+        return sorted(key for key, card in self.cards.items() if card is None)
+
+
+def units(amount: Decimal, scale: int, what: str) -> int:
+    scaled = amount * scale
+    if scaled != scaled.to_integral_value():
+        raise CprlintError(f"{what}: {amount} has more decimals than the scorecard can sum")
+    return int(scaled)
+
+
+def policy_keys(policies: Sequence[Policy]) -> dict[str, Policy | None]:
+    """Each policy under a key of its own (its name; a name used twice gets its path
+    too), and NO_POLICY for conversations none governs."""
+    keys: dict[str, Policy | None] = {NO_POLICY: None}
+    for policy in policies:
+        key = policy.name if policy.name not in keys else f"{policy.name} ({policy.path})"
+        keys[key] = policy
+    return keys
+
+
+def default_policy_key(keys: Mapping[str, Policy | None]) -> str:
+    """The policy of conversations whose project no policy names (SPEC §3.1)."""
+    for key, policy in keys.items():
+        if policy is not None and policy.project is None:
+            return key
+    return NO_POLICY
+
+
+def policy_tables(keys: Mapping[str, Policy | None]) -> list[Table]:
+    """Which policy governs which project, and each policy's flat prices and resolution
+    rule."""
+    projects = Table("policy_of", (("project", "VARCHAR"), ("policy", "VARCHAR")), [])
+    settings = Table(
+        "policies",
+        (
+            ("policy", "VARCHAR"),
+            ("retrieval_units", "DECIMAL(20,0)"),
+            ("tool_default_units", "DECIMAL(20,0)"),
+            ("human_units", "DECIMAL(20,0)"),
+            ("exclude_reopened", "BOOLEAN"),
+        ),
+        [],
+    )
+    tools = Table(
+        "tool_prices",
+        (("policy", "VARCHAR"), ("tool_name", "VARCHAR"), ("units", "DECIMAL(20,0)")),
+        [],
+    )
+    resolving = Table(
+        "resolving",
+        (("policy", "VARCHAR"), ("status", "VARCHAR"), ("resolved_by", "VARCHAR")),
+        [],
+    )
+    claimed: set[str] = set()
+    for key, policy in keys.items():
+        if policy is not None and policy.project is not None and policy.project not in claimed:
+            claimed.add(policy.project)  # the first policy naming a project governs it
+            projects.rows.append((policy.project, key))
+    for key, policy in keys.items():
+        name = f"policy {key}" if key else "no policy"
+        pricing = policy.pricing if policy else None
+        rule = policy.resolution if policy else None
+        settings.rows.append(
+            (
+                key,
+                units(pricing.retrieval_per_query, UNITS_PER_CURRENCY, name) if pricing else 0,
+                units(pricing.tool_price(""), UNITS_PER_CURRENCY, name) if pricing else 0,
+                units(pricing.human_per_minute, UNITS_PER_CURRENCY, name) if pricing else 0,
+                rule.exclude_reopened if rule else True,
+            )
+        )
+        for tool, price in sorted((pricing.tools if pricing else {}).items()):
+            if tool != "default":
+                tools.rows.append((key, tool, units(price, UNITS_PER_CURRENCY, name)))
+        statuses = rule.statuses if rule else ("resolved",)
+        resolvers = rule.resolved_by if rule else ("ai", "human")
+        for status in statuses:
+            # An outcome that does not say who resolved it counts (as in `check`): ''
+            # stands for "not said" in the join.
+            for resolver in ("", *resolvers):
+                resolving.rows.append((key, status, resolver))
+    return [projects, settings, tools, resolving]
+
+
+def price_bands(card: PriceCard) -> list[tuple[int, int | None, Rate, Rate, Rate, Rate]]:
+    """The card cut into bands of input tokens within which every rate is constant:
+    (above, up to, rates...). A rate's tiers apply to a call whose input tokens exceed
+    the tier's threshold, so the band (above, up_to] prices like `rate.at(above + 1)`."""
+    thresholds = sorted(
+        {
+            start
+            for rate in (card.input, card.cached_input, card.cache_write, card.output)
+            for start, _ in rate.tiers
+        }
+    )
+    lows = [-1, *thresholds]
+    highs: list[int | None] = [*thresholds, None]
+    return [
+        (low, high, card.input, card.cached_input, card.cache_write, card.output)
+        for low, high in zip(lows, highs, strict=True)
+    ]
+
+
+def price_table(
+    models_by_policy: Iterable[tuple[str, str]],
+    policies: Mapping[str, Policy | None],
+    catalog: Catalog | None,
+) -> tuple[Table, dict[tuple[str, str], PriceCard | None]]:
+    """The per-token price of every (policy, model) the log uses, banded by input tokens.
+
+    A model priced nowhere gets no row: its calls cost nothing in the sums and are
+    reported as unpriced, never a silent zero."""
+    table = Table(
+        "prices",
+        (
+            ("policy", "VARCHAR"),
+            ("model", "VARCHAR"),
+            ("tier", "VARCHAR"),
+            ("above_tokens", "BIGINT"),
+            ("up_to_tokens", "BIGINT"),
+            ("input_units", "DECIMAL(20,0)"),
+            ("cached_input_units", "DECIMAL(20,0)"),
+            ("cache_write_units", "DECIMAL(20,0)"),
+            ("output_units", "DECIMAL(20,0)"),
+        ),
+        [],
+    )
+    cards: dict[tuple[str, str], PriceCard | None] = {}
+    books = {key: price_book_for(policy, catalog) for key, policy in policies.items()}
+    for key, model in sorted(set(models_by_policy)):
+        policy = policies.get(key)
+        card = books[key].lookup(model) if key in books else None
+        cards[(key, model)] = card
+        if card is None:
+            continue
+        tier = (policy.tier_of_model(model) if policy else None) or ""
+        for low, high, *rates in price_bands(card):
+            at = low + 1
+            table.rows.append(
+                (
+                    key,
+                    model,
+                    tier,
+                    low,
+                    high,
+                    *(
+                        units(rate.at(at), UNITS_PER_TOKEN_RATE, f"price of {model}")
+                        for rate in rates
+                    ),
+                )
+            )
+    return table, cards
