@@ -23,6 +23,10 @@ from cprlint.report import exit_code_for
 from cprlint.rules import RULES
 from cprlint.rules.registry import describe
 from cprlint.schemas import SCHEMA_NAMES, schema_text
+from cprlint.scorecard import DIMENSIONS as SCORECARD_DIMENSIONS
+from cprlint.scorecard import ENGINES as SCORECARD_ENGINES
+from cprlint.scorecard import FORMATS as SCORECARD_FORMATS
+from cprlint.scorecard import PERIODS as SCORECARD_PERIODS
 
 FAIL_ON_CHOICES = ("error", "warning", "never")
 # The trace formats of `cprlint import` (cprlint.importers.FORMATS, which a test keeps equal);
@@ -357,6 +361,94 @@ def import_command(
     report = import_report(request, result)
     write_report(report, targets, root=Path("."))
     return exit_code_for(report.findings, fail_on or "error")
+
+
+@cli.command()
+@click.argument("logs", metavar="LOGS...", nargs=-1, required=True)
+@click.option(
+    "--policy",
+    "policy_paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Policy file or folder (repeatable); default: the project's in this directory.",
+)
+@click.option("--by", "dimension", type=click.Choice(SCORECARD_DIMENSIONS), default="project")
+@click.option("--period", type=click.Choice(SCORECARD_PERIODS), default="week")
+@click.option("--since", metavar="YYYY-MM-DD", help="First day (UTC) of tickets to count.")
+@click.option("--until", metavar="YYYY-MM-DD", help="Last day (UTC) of tickets to count.")
+@click.option(
+    "--engine",
+    type=click.Choice(SCORECARD_ENGINES),
+    default="duckdb",
+    help="duckdb (embedded, default) or spark (needs cprlint[spark]).",
+)
+@click.option(
+    "--memory-limit",
+    default="2GB",
+    show_default=True,
+    help="DuckDB's memory limit; beyond it, work spills to a temporary folder.",
+)
+@click.option("--format", "output_format", type=click.Choice(SCORECARD_FORMATS), default="text")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show progress (default: on a terminal, outside CI).",
+)
+def scorecard(
+    logs: tuple[str, ...],
+    policy_paths: tuple[Path, ...],
+    dimension: str,
+    period: str,
+    since: str | None,
+    until: str | None,
+    engine: str,
+    memory_limit: str,
+    output_format: str,
+    output: Path | None,
+    progress: bool | None,
+) -> int:
+    """Cost per ticket, cost per resolution, auto-resolution and escalation per group and
+    period, over request logs (JSON Lines, gzipped or not, or Parquet), against the
+    policy's budgets and quality limits.
+    """
+    from cprlint.scorecard.progress import wanted
+    from cprlint.scorecard.render import render
+    from cprlint.scorecard.run import ScorecardRequest, parse_date
+    from cprlint.scorecard.run import scorecard as build
+
+    request = ScorecardRequest(
+        logs=logs,
+        policies=policy_paths,
+        dimension=dimension,
+        period=period,
+        since=parse_date("--since", since),
+        until=parse_date("--until", until),
+        engine=engine,
+        memory_limit=memory_limit,
+        progress=wanted(progress),
+    )
+    _emit(render(build(request), output_format), output)
+    return ExitCode.OK
+
+
+@cli.command()
+@click.argument("logs", metavar="LOGS...", nargs=-1, required=True)
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The Parquet file to write.",
+)
+def convert(logs: tuple[str, ...], output: Path) -> int:
+    """Write JSON Lines conversation logs as Parquet, one row per event (the scorecard's
+    layout; texts and arguments are left out)."""
+    from cprlint.scorecard.run import convert as write
+
+    rows = write(logs, output)
+    sys.stderr.write(f"cprlint: wrote {rows:,} event rows to {output}\n")
+    return ExitCode.OK
 
 
 @cli.command("rules")

@@ -18,10 +18,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlglot
+from cprlint.scorecard import DIMENSIONS, PERIODS
 from sqlglot import exp
-
-DIMENSIONS = ("project", "queue", "intent", "automation")
-PERIODS = ("day", "week", "month")
 
 # How `check` reads a conversation's fields (model.conversation_from_document), in SQL.
 _TICKET_FIELDS = """

@@ -19,7 +19,6 @@ from cprlint.scorecard.layout import CONVERSATION_FIELDS, EVENT_COLUMNS, EVENT_F
 from cprlint.scorecard.sources import LogFiles, describe, first_problem
 from cprlint.scorecard.tables import Table
 
-ENGINES = ("duckdb", "spark")
 DEFAULT_MEMORY_LIMIT = "2GB"
 PROGRESS_SECONDS = 0.2
 
@@ -198,6 +197,20 @@ class DuckDBEngine:
             raise CprlintError(
                 f"the scorecard query failed on DuckDB: {_first_line(error)}"
             ) from None
+
+    def write_parquet(self, output: Any) -> int:
+        """Copy the events table into one Parquet file; the number of rows written."""
+        target = "'" + str(output).replace("'", "''") + "'"
+        try:
+            self.connection.execute(
+                f"COPY (SELECT * FROM events) TO {target} (FORMAT parquet, COMPRESSION zstd)"
+            )
+            counted = self.connection.execute(
+                f"SELECT count(*) FROM read_parquet({target})"
+            ).fetchone()
+        except self._duckdb.Error as error:
+            raise CprlintError(f"{output}: cannot write: {_first_line(error)}") from None
+        return int(counted[0]) if counted else 0
 
     def close(self) -> None:
         self.connection.close()

@@ -1,0 +1,273 @@
+"""The scorecard's output formats: a registry of renderers, Scorecard -> text.
+
+text and markdown are for people (a table per group, rounded as the SPEC rounds money),
+json and csv for programs (9 decimals, nothing rounded away that matters), html is one
+self-contained page with the trend charts (`html.py`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from cprlint.money import NINE_PLACES, format_amount, format_rate
+from cprlint.scorecard.card import Row, Scorecard
+
+Renderer = Callable[[Scorecard], str]
+RENDERERS: dict[str, Renderer] = {}
+
+_DIMENSION_WORDS = {
+    "project": "project",
+    "queue": "queue",
+    "intent": "intent",
+    "automation": "automation mode",
+}
+_PERIOD_WORDS = {"day": "daily", "week": "weekly", "month": "monthly"}
+_CHANGE_WORDS = {"day": "vs day before", "week": "vs week before", "month": "vs month before"}
+
+
+def renderer(name: str) -> Callable[[Renderer], Renderer]:
+    def register(function: Renderer) -> Renderer:
+        RENDERERS[name] = function
+        return function
+
+    return register
+
+
+def render(card: Scorecard, output_format: str) -> str:
+    if output_format == "html" and "html" not in RENDERERS:
+        from cprlint.scorecard import html  # noqa: F401  (registers itself)
+    return RENDERERS[output_format](card)
+
+
+# --- shared wording ----------------------------------------------------------------
+
+
+def title(card: Scorecard) -> str:
+    periods = card.periods
+    span = f", {periods[0]} to {periods[-1]}" if periods else ""
+    return f"Scorecard by {_DIMENSION_WORDS[card.dimension]}, {_PERIOD_WORDS[card.period]}{span}"
+
+
+def _money(card: Scorecard, amount: Decimal | None) -> str:
+    return format_amount(amount, card.currency, precise_below=Decimal(1))
+
+
+def _signed_pct(change: Decimal | None) -> str:
+    if change is None:
+        return ""
+    percent = (change * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
+    return f"{'+' if percent > 0 else ''}{percent}%"
+
+
+def _signed_points(change: Decimal | None) -> str:
+    if change is None:
+        return ""
+    points = (change * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
+    return f"{'+' if points > 0 else ''}{points} pt"
+
+
+def _shares(row: Row) -> str:
+    return ", ".join(
+        f"{tier or 'untiered'} {format_rate(share)}" for tier, share in row.tier_shares
+    )
+
+
+def _budget(card: Scorecard, row: Row) -> str:
+    budget = row.limits.budget
+    if budget is None:
+        return ""
+    suffix = " (fully loaded)" if budget.fully_loaded else ""
+    return _money(card, budget.cost_per_resolution) + suffix
+
+
+def _status(row: Row) -> str:
+    return "; ".join(row.breaches) if row.breaches else "ok"
+
+
+HEADERS = (
+    "period",
+    "tickets",
+    "resolved",
+    "cost/ticket",
+    "CPR",
+    "fully loaded CPR",
+    "auto-resolved",
+    "escalated",
+    "retries/ticket",
+    "CPR change",
+    "budget",
+    "spend by tier",
+    "status",
+)
+
+
+def _cells(card: Scorecard, row: Row) -> list[str]:
+    return [
+        row.period.isoformat(),
+        f"{row.tickets:,}",
+        f"{row.resolved:,}",
+        _money(card, row.cost_per_ticket),
+        _money(card, row.cost_per_resolution),
+        _money(card, row.fully_loaded_cost_per_resolution),
+        format_rate(row.auto_resolution_rate),
+        format_rate(row.escalation_rate),
+        "n/a" if row.retries_per_ticket is None else f"{row.retries_per_ticket:.2f}",
+        _signed_pct(row.cost_per_resolution_change),
+        _budget(card, row),
+        _shares(row),
+        _status(row),
+    ]
+
+
+def _notes(card: Scorecard) -> list[str]:
+    notes = []
+    if card.undated_tickets:
+        notes.append(f"{card.undated_tickets:,} tickets have no `started_at` and are in no period.")
+    for item in card.unpriced:
+        where = f" (policy {item.policy})" if item.policy else ""
+        notes.append(
+            f"{item.calls:,} calls to `{item.model or '(no model)'}`{where} have no price "
+            "and count as zero: add the model to the policy's pricing.models."
+        )
+    if card.catalog_version:
+        notes.append(
+            f"Prices: the policy's, else genai-prices {card.catalog_version} "
+            f"as of {card.prices_as_of}."
+        )
+    return notes
+
+
+# --- text and markdown --------------------------------------------------------------
+
+
+@renderer("text")
+def render_text(card: Scorecard) -> str:
+    lines = [title(card), ""]
+    if not card.rows:
+        lines.append("No tickets in the logs for this range.")
+    for group in card.groups:
+        rows = card.rows_of(group)
+        breaches = sum(1 for row in rows if row.breaches)
+        mark = f"  ({breaches} period{'s' if breaches != 1 else ''} off limits)" if breaches else ""
+        lines.append(f"{_DIMENSION_WORDS[card.dimension]} {group}{mark}")
+        table = [list(HEADERS), *(_cells(card, row) for row in rows)]
+        widths = [max(len(line[i]) for line in table) for i in range(len(HEADERS))]
+        for cells in table:
+            padded = [
+                cell.ljust(width) if i in (0, 11, 12) else cell.rjust(width)
+                for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+            ]
+            lines.append("  " + "  ".join(padded).rstrip())
+        lines.append("")
+    lines += _notes(card)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _markdown_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+@renderer("markdown")
+def render_markdown(card: Scorecard) -> str:
+    lines = [f"### {title(card)}", ""]
+    if not card.rows:
+        lines.append("No tickets in the logs for this range.")
+    header = (_DIMENSION_WORDS[card.dimension], *HEADERS)
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append(
+        "|" + "|".join("---" if i in (0, 1, 12, 13) else "---:" for i in range(len(header))) + "|"
+    )
+    for row in card.rows:
+        cells = [row.group, *_cells(card, row)]
+        if row.breaches:
+            cells[-1] = f"**{cells[-1]}**"
+        lines.append("| " + " | ".join(_markdown_cell(cell) for cell in cells) + " |")
+    notes = _notes(card)
+    if notes:
+        lines += ["", *(f"- {note}" for note in notes)]
+    return "\n".join(lines) + "\n"
+
+
+# --- json and csv --------------------------------------------------------------------
+
+
+@renderer("json")
+def render_json(card: Scorecard) -> str:
+    return json.dumps(card.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+
+def _exact(value: Decimal | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.quantize(NINE_PLACES, rounding=ROUND_HALF_EVEN):f}"
+
+
+CSV_COLUMNS = (
+    "group",
+    "period",
+    "tickets",
+    "resolved",
+    "escalated",
+    "auto_resolved",
+    "retries",
+    "llm_calls",
+    "ai_cost",
+    "human_cost",
+    "cost_per_ticket",
+    "cost_per_resolution",
+    "fully_loaded_cost_per_resolution",
+    "resolution_rate",
+    "auto_resolution_rate",
+    "escalation_rate",
+    "retries_per_ticket",
+    "budget",
+    "budget_fully_loaded",
+    "cost_per_resolution_change",
+    "auto_resolution_rate_change",
+    "escalation_rate_change",
+    "breaches",
+)
+
+
+@renderer("csv")
+def render_csv(card: Scorecard) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    tiers = [f"share_{tier or 'untiered'}" for tier in card.tiers]
+    writer.writerow([card.dimension if c == "group" else c for c in CSV_COLUMNS] + tiers)
+    for row in card.rows:
+        budget = row.limits.budget
+        shares = dict(row.tier_shares)
+        writer.writerow(
+            [
+                row.group,
+                row.period.isoformat(),
+                row.tickets,
+                row.resolved,
+                row.escalated,
+                row.auto_resolved,
+                row.retries,
+                row.llm_calls,
+                _exact(row.ai_cost),
+                _exact(row.human_cost),
+                _exact(row.cost_per_ticket),
+                _exact(row.cost_per_resolution),
+                _exact(row.fully_loaded_cost_per_resolution),
+                _exact(row.resolution_rate),
+                _exact(row.auto_resolution_rate),
+                _exact(row.escalation_rate),
+                _exact(row.retries_per_ticket),
+                _exact(budget.cost_per_resolution) if budget else "",
+                ("true" if budget.fully_loaded else "false") if budget else "",
+                _exact(row.cost_per_resolution_change),
+                _exact(row.auto_resolution_rate_change),
+                _exact(row.escalation_rate_change),
+                "; ".join(row.breaches),
+                *(_exact(shares.get(tier)) for tier in card.tiers),
+            ]
+        )
+    return buffer.getvalue()
