@@ -192,11 +192,12 @@ class DuckDBEngine:
 
     def rows(self, sql: str, progress: Progress | None = None) -> list[tuple[Any, ...]]:
         try:
-            return self._execute(sql, [], progress).fetchall()
+            found: list[tuple[Any, ...]] = self._execute(sql, [], progress).fetchall()
         except self._duckdb.Error as error:
             raise CprlintError(
                 f"the scorecard query failed on DuckDB: {_first_line(error)}"
             ) from None
+        return found
 
     def write_parquet(self, output: Any) -> int:
         """Copy the events table into one Parquet file; the number of rows written."""

@@ -69,9 +69,9 @@ def find_logs(arguments: Sequence[str]) -> LogFiles:
     return LogFiles(tuple(dict.fromkeys(jsonl)), tuple(dict.fromkeys(parquet)))
 
 
-def _open(path: Path) -> IO[bytes]:
+def _open(path: Path) -> IO[bytes] | gzip.GzipFile:
     if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rb")
+        return gzip.GzipFile(path, "rb")
     return path.open("rb")
 
 

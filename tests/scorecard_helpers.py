@@ -1,0 +1,141 @@
+"""A small log and policy whose scorecard is worked out by hand in test_scorecard.py."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+POLICY = """\
+apiVersion: cprlint/v1
+kind: Policy
+metadata: {name: acme, version: 1, project: acme}
+currency: USD
+pricing:
+  catalog: none
+  models:
+    small-1: {input: 1.00, cached_input: 0.50, output: 4.00}
+    big-1: {input: 10.00, output: 30.00}
+  retrieval: {per_query: 0.001}
+  tools: {lookup: 0.002, default: 0.0005}
+  human: {per_minute: 0.50}
+tiers:
+  economy: [small-1]
+  premium: [big-1]
+risk: {low: [economy], high: [premium]}
+intents:
+  refund: {risk: high, tier: premium, budget: 0.05}
+  default: {risk: low, tier: economy}
+budgets:
+  cost_per_resolution: 0.02
+  queues: {billing: 0.03}
+quality:
+  min_resolution_rate: 0.6
+  max_escalation_rate: 0.3
+"""
+
+
+def call(model: str, attempt: int = 1, **usage: int) -> dict[str, Any]:
+    return {
+        "type": "llm_call",
+        "stage": "generate",
+        "model": model,
+        "attempt": attempt,
+        "status": "ok",
+        "usage": usage,
+    }
+
+
+def conversation(
+    identifier: str,
+    started_at: str | None,
+    *,
+    intent: str = "password",
+    queue: str = "account",
+    automation: str = "full",
+    status: str = "resolved",
+    resolved_by: str | None = "ai",
+    reopened: bool = False,
+    project: str = "acme",
+    events: list[dict[str, Any]],
+) -> dict[str, Any]:
+    outcome: dict[str, Any] = {"status": status, "reopened": reopened}
+    if resolved_by is not None:
+        outcome["resolved_by"] = resolved_by
+    found: dict[str, Any] = {
+        "id": identifier,
+        "intent": intent,
+        "queue": queue,
+        "project": project,
+        "automation": automation,
+        "outcome": outcome,
+        "events": events,
+    }
+    if started_at is not None:
+        found["started_at"] = started_at
+    return found
+
+
+# Week of Monday 2026-11-02 and week of 2026-11-09; the costs are worked out in the tests.
+CONVERSATIONS = [
+    conversation(
+        "T1",
+        "2026-11-02T09:00:00Z",
+        intent="refund",
+        queue="billing",
+        events=[
+            {"type": "message", "role": "user", "text": "refund please"},
+            call("big-1", input_tokens=1000, output_tokens=200),
+            {"type": "tool_call", "stage": "tool", "name": "lookup", "args": {"id": 1}},
+            {"type": "retrieval", "stage": "retrieve", "query": "refunds", "context_tokens": 900},
+        ],
+    ),
+    conversation(
+        "T2",
+        "2026-11-04T23:59:59+02:00",
+        automation="partial",
+        status="escalated",
+        resolved_by=None,
+        events=[
+            call("small-1", input_tokens=2000, cached_input_tokens=1000, output_tokens=100),
+            call("small-1", attempt=2, input_tokens=2000, output_tokens=100),
+            {"type": "tool_call", "stage": "tool", "name": "reset", "args": {}},
+            {"type": "escalation", "reason": "locked out", "handle_minutes": 6},
+        ],
+    ),
+    conversation(
+        "T3",
+        "2026-11-08T23:00:00Z",
+        reopened=True,
+        events=[call("small-1", input_tokens=500, output_tokens=50)],
+    ),
+    conversation(
+        "T4",
+        "2026-11-09T00:00:00Z",
+        intent="refund",
+        queue="billing",
+        events=[call("big-1", input_tokens=500, output_tokens=100)],
+    ),
+    conversation(
+        "T5",
+        "2026-11-10",
+        automation="assisted",
+        resolved_by="human",
+        events=[
+            call("mystery-model", input_tokens=100, output_tokens=10),
+            {"type": "escalation", "reason": "asked for a human", "handle_minutes": 2.5},
+        ],
+    ),
+    conversation("T6", None, events=[call("small-1", input_tokens=100, output_tokens=10)]),
+]
+
+
+def write_project(root: Path, conversations: list[dict[str, Any]] | None = None) -> Path:
+    """A policy folder and one log; returns the log's path."""
+    (root / "policies").mkdir(parents=True, exist_ok=True)
+    (root / "policies" / "acme.yaml").write_text(POLICY, encoding="utf-8")
+    log = root / "logs" / "requests.jsonl"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    lines = [json.dumps(item) for item in (conversations or CONVERSATIONS)]
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return log

@@ -1,0 +1,478 @@
+"""`cprlint scorecard` on DuckDB: numbers worked out by hand, the same pricing as
+`check`, filters, formats, and clear errors for logs that do not fit."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from cprlint.cli import run
+from cprlint.errors import CprlintError
+from cprlint.pricing import PriceCard, Rate, builtin_catalog
+from cprlint.scorecard.build import build_scorecard
+from cprlint.scorecard.card import Row, Scorecard
+from cprlint.scorecard.engines import DuckDBEngine
+from cprlint.scorecard.policies import load_policies
+from cprlint.scorecard.render import render
+from cprlint.scorecard.sources import find_logs
+from cprlint.scorecard.tables import price_bands
+
+from tests.scorecard_helpers import CONVERSATIONS, call, conversation, write_project
+
+WEEK_1 = dt.date(2026, 11, 2)
+WEEK_2 = dt.date(2026, 11, 9)
+
+
+def scorecard_of(root: Path, log: Path | list[Path], **options: object) -> Scorecard:
+    logs = find_logs([str(p) for p in (log if isinstance(log, list) else [log])])
+    engine = DuckDBEngine()
+    try:
+        return build_scorecard(
+            logs,
+            load_policies([root / "policies"]),
+            engine,
+            engine_name="duckdb",
+            catalog=builtin_catalog(),
+            **options,  # type: ignore[arg-type]
+        )
+    finally:
+        engine.close()
+
+
+def row(card: Scorecard, group: str, period: dt.date) -> Row:
+    (found,) = [r for r in card.rows if r.group == group and r.period == period]
+    return found
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> tuple[Path, Path]:
+    return tmp_path, write_project(tmp_path)
+
+
+def test_weekly_by_project_worked_by_hand(project: tuple[Path, Path]) -> None:
+    root, log = project
+    card = scorecard_of(root, log)
+    first = row(card, "acme", WEEK_1)
+    # T1 (refund, billing, full, resolved by ai):
+    #   big-1: 1000 in x $10/1M + 200 out x $30/1M = 0.010 + 0.006 = 0.016
+    #   tool lookup 0.002 + retrieval 0.001                          -> ai 0.019
+    # T2 (escalated; T2 started 23:59:59+02:00 on Wed 4 Nov = 21:59:59Z, same week):
+    #   small-1: (2000-1000) x $1 + 1000 cached x $0.50 + 100 x $4 = 1900 / 1M = 0.0019
+    #   small-1 retry: 2000 x $1 + 100 x $4 = 2400 / 1M                       = 0.0024
+    #   tool `reset` at the default tool price                               = 0.0005
+    #   escalation 6 min x $0.50 = 3.00 human                      -> ai 0.0048
+    # T3 (resolved but reopened: not a resolution): 500 x $1 + 50 x $4 = 0.0007
+    assert first.tickets == 3
+    assert first.resolved == 1  # T1 only
+    assert first.escalated == 1  # T2
+    assert first.auto_resolved == 1  # T1: resolved by ai with automation full
+    assert first.retries == 1  # T2's attempt 2
+    assert first.llm_calls == 4
+    assert first.ai_cost == Decimal("0.0245")  # 0.019 + 0.0048 + 0.0007
+    assert first.human_cost == Decimal("3")
+    assert first.cost_per_resolution == Decimal("0.0245")  # 0.0245 / 1 resolved
+    assert first.cost_per_ticket == Decimal("0.0245") / 3
+    assert first.fully_loaded_cost_per_resolution == Decimal("3.0245")
+    # LLM spend: premium 0.016, economy 0.0019 + 0.0024 + 0.0007 = 0.005; of 0.021
+    assert dict(first.tier_shares) == {
+        "premium": Decimal("0.016") / Decimal("0.021"),
+        "economy": Decimal("0.005") / Decimal("0.021"),
+    }
+    # The project budget is 0.02 < 0.0245; 1/3 resolved < 60%; 1/3 escalated > 30%.
+    assert first.breaches == (
+        "cost per resolution over budget",
+        "resolution rate under the minimum",
+        "escalation rate over the maximum",
+    )
+
+    second = row(card, "acme", WEEK_2)
+    # T4: big-1 500 x $10 + 100 x $30 = 8000 / 1M = 0.008, resolved by ai, full.
+    # T5: a model priced nowhere (costs 0, reported); 2.5 min x $0.50 = 1.25 human;
+    #     resolved by a human after an escalation event.
+    assert (second.tickets, second.resolved, second.escalated, second.auto_resolved) == (
+        2,
+        2,
+        1,
+        1,
+    )
+    assert second.ai_cost == Decimal("0.008")
+    assert second.human_cost == Decimal("1.25")
+    assert second.cost_per_resolution == Decimal("0.004")
+    assert second.breaches == ("escalation rate over the maximum",)  # 1/2 > 30%
+    # Week over week: (0.004 - 0.0245) / 0.0245
+    assert second.cost_per_resolution_change == (Decimal("0.004") - Decimal("0.0245")) / Decimal(
+        "0.0245"
+    )
+    # auto-resolution 1/2 - 1/3 = 1/6 points up; escalation 1/2 - 1/3 = 1/6 up
+    assert second.auto_resolution_rate_change == Decimal(1) / 2 - Decimal(1) / 3
+    assert first.cost_per_resolution_change is None  # no week before
+
+    assert card.undated_tickets == 1  # T6 has no started_at
+    assert [(u.policy, u.model, u.calls) for u in card.unpriced] == [("acme", "mystery-model", 1)]
+
+
+def test_by_queue_and_intent_take_their_budgets(project: tuple[Path, Path]) -> None:
+    root, log = project
+    by_queue = scorecard_of(root, log, dimension="queue")
+    billing = row(by_queue, "billing", WEEK_1)
+    assert billing.limits.budget is not None
+    assert billing.limits.budget.cost_per_resolution == Decimal("0.03")  # budgets.queues
+    assert billing.cost_per_resolution == Decimal("0.019")  # T1 alone, under 0.03
+    assert "cost per resolution over budget" not in billing.breaches
+    account = row(by_queue, "account", WEEK_1)
+    assert account.limits.budget is None  # no budget for the account queue
+    assert account.resolved == 0  # T2 escalated, T3 reopened
+    assert account.cost_per_resolution is None
+
+    by_intent = scorecard_of(root, log, dimension="intent")
+    refund = row(by_intent, "refund", WEEK_2)
+    assert refund.limits.budget is not None
+    assert refund.limits.budget.cost_per_resolution == Decimal("0.05")
+
+    by_mode = scorecard_of(root, log, dimension="automation")
+    assert {r.group for r in by_mode.rows} == {"full", "partial", "assisted"}
+
+
+def test_since_and_until_pick_whole_days(project: tuple[Path, Path]) -> None:
+    root, log = project
+    card = scorecard_of(root, log, since=dt.date(2026, 11, 9))
+    assert [(r.group, r.period, r.tickets) for r in card.rows] == [("acme", WEEK_2, 2)]
+    # Until the Sunday 8 Nov includes T3 at 23:00Z that day: the bound is inclusive.
+    card = scorecard_of(root, log, until=dt.date(2026, 11, 8))
+    assert [(r.period, r.tickets) for r in card.rows] == [(WEEK_1, 3)]
+    card = scorecard_of(root, log, since=dt.date(2026, 11, 3), until=dt.date(2026, 11, 4))
+    assert [(r.period, r.tickets) for r in card.rows] == [(WEEK_1, 1)]  # T2 only
+
+
+def test_daily_and_monthly_periods(project: tuple[Path, Path]) -> None:
+    root, log = project
+    daily = scorecard_of(root, log, period="day")
+    assert [r.period.day for r in daily.rows] == [2, 4, 8, 9, 10]
+    monthly = scorecard_of(root, log, period="month")
+    assert [(r.period, r.tickets) for r in monthly.rows] == [(dt.date(2026, 11, 1), 5)]
+
+
+def test_conversations_without_a_policy_are_priced_by_the_catalog(tmp_path: Path) -> None:
+    conversations = [
+        conversation(
+            "X1",
+            "2026-11-03T10:00:00Z",
+            project="elsewhere",
+            events=[call("gpt-4o-mini", input_tokens=10_000, output_tokens=1_000)],
+        )
+    ]
+    log = write_project(tmp_path, conversations)
+    card = scorecard_of(tmp_path, log)
+    (only,) = card.rows
+    assert only.group == "elsewhere"
+    assert only.limits.policy is None  # the acme policy governs project acme only
+    catalog_card = builtin_catalog().lookup("gpt-4o-mini", None)
+    assert catalog_card is not None
+    # gpt-4o-mini: $0.15 in, $0.60 out per 1M in the pinned catalog:
+    # 10,000 x 0.15 / 1M + 1,000 x 0.60 / 1M = 0.0015 + 0.0006 = 0.0021
+    assert (catalog_card.input.base, catalog_card.output.base) == (Decimal("0.15"), Decimal("0.6"))
+    assert only.ai_cost == Decimal("0.0021")
+
+
+def test_tiered_prices_apply_above_their_threshold() -> None:
+    # A rate of $1/1M, $2/1M above 200,000 input tokens; output $5, $10 above the same.
+    card = PriceCard(
+        model="m",
+        matched="m",
+        source="catalog",
+        provider=None,
+        input=Rate(Decimal(1), ((200_000, Decimal(2)),)),
+        cached_input=Rate(Decimal("0.5")),
+        cache_write=Rate(Decimal(1)),
+        output=Rate(Decimal(5), ((200_000, Decimal(10)),)),
+    )
+    bands = price_bands(card)
+    assert [(low, high) for low, high, *_ in bands] == [(-1, 200_000), (200_000, None)]
+    (_, _, low_in, _, _, low_out), (_, _, high_in, _, _, high_out) = bands
+    assert (low_in.at(200_000), low_out.at(200_000)) == (Decimal(1), Decimal(5))
+    assert (high_in.at(200_001), high_out.at(200_001)) == (Decimal(2), Decimal(10))
+
+
+def test_tiered_catalog_prices_on_the_engine_match_check(tmp_path: Path) -> None:
+    """A catalog model with a long-context tier, on both sides of the threshold: the
+    engine's sums equal `check`'s own PriceCard.cost, call by call."""
+    from cprlint.model import Usage
+
+    catalog_card = builtin_catalog().lookup("gemini-2.5-pro", None)
+    assert catalog_card is not None
+    assert catalog_card.input.tiers, "the pinned catalog prices gemini-2.5-pro in tiers"
+    threshold = catalog_card.input.tiers[0][0]
+    usages = [(threshold, 1000), (threshold + 1, 1000)]
+    conversations = [
+        conversation(
+            f"G{i}",
+            "2026-11-03T10:00:00Z",
+            project="elsewhere",
+            events=[call("gemini-2.5-pro", input_tokens=n, output_tokens=out)],
+        )
+        for i, (n, out) in enumerate(usages)
+    ]
+    card = scorecard_of(tmp_path, write_project(tmp_path, conversations))
+    expected = sum(
+        (catalog_card.cost(Usage(input_tokens=n, output_tokens=out)) for n, out in usages),
+        Decimal(0),
+    )
+    assert card.rows[0].ai_cost == expected
+    # and the tier mattered: the call above the threshold costs more per token
+    below = catalog_card.cost(Usage(input_tokens=threshold, output_tokens=0)) / threshold
+    above = catalog_card.cost(Usage(input_tokens=threshold + 1, output_tokens=0)) / (threshold + 1)
+    assert above > below
+
+
+def test_sums_equal_checks_pricing_on_a_realistic_log(tmp_path: Path) -> None:
+    """The repository's generated fixtures as a log: the engine's AI and human cost per
+    intent equal what cprlint's own model and price books give, conversation by
+    conversation (no replay: a scorecard prices what was recorded)."""
+    from cprlint.documents import Document
+    from cprlint.model import Escalation, LlmCall, Retrieval, ToolCall, conversation_from_document
+    from cprlint.pricing import price_book_for
+
+    source = (
+        Path(__file__).resolve().parent.parent / "fixtures" / "generated" / "conversations.jsonl"
+    )
+    log = tmp_path / "log.jsonl"
+    lines = []
+    for number, text in enumerate(source.read_text(encoding="utf-8").splitlines()):
+        data = json.loads(text)
+        data["started_at"] = f"2026-11-{2 + number % 14:02d}T12:00:00Z"
+        lines.append(json.dumps(data))
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    policies = load_policies([root / "policies"])
+    (policy,) = policies
+    book = price_book_for(policy, builtin_catalog())
+    expected_ai: dict[str, Decimal] = {}
+    expected_human: dict[str, Decimal] = {}
+    for text in lines:
+        conv = conversation_from_document(Document(path="log", data=json.loads(text)))
+        assert conv is not None
+        ai = Decimal(0)
+        human = Decimal(0)
+        for event in conv.events:
+            if isinstance(event, LlmCall) and event.usage is not None:
+                price = book.lookup(event.model)
+                ai += price.cost(event.usage) if price else Decimal(0)
+            elif isinstance(event, ToolCall):
+                ai += policy.pricing.tool_price(event.name)
+            elif isinstance(event, Retrieval):
+                ai += policy.pricing.retrieval_per_query
+            elif isinstance(event, Escalation):
+                human += event.handle_minutes * policy.pricing.human_per_minute
+        expected_ai[conv.intent] = expected_ai.get(conv.intent, Decimal(0)) + ai
+        expected_human[conv.intent] = expected_human.get(conv.intent, Decimal(0)) + human
+
+    engine = DuckDBEngine()
+    try:
+        card = build_scorecard(
+            find_logs([str(log)]),
+            policies,
+            engine,
+            engine_name="duckdb",
+            catalog=builtin_catalog(),
+            dimension="intent",
+            period="month",
+        )
+    finally:
+        engine.close()
+    assert {r.group: r.ai_cost for r in card.rows} == expected_ai
+    assert {r.group: r.human_cost for r in card.rows} == expected_human
+    assert sum(r.tickets for r in card.rows) == len(lines)
+
+
+def test_gzip_and_parquet_give_the_same_scorecard(project: tuple[Path, Path]) -> None:
+    root, log = project
+    plain = render(scorecard_of(root, log), "json")
+    zipped = root / "logs-gz" / "requests.jsonl.gz"
+    zipped.parent.mkdir()
+    zipped.write_bytes(gzip.compress(log.read_bytes()))
+    parquet = root / "events.parquet"
+    assert run(["convert", str(log), "-o", str(parquet)]) == 0
+    for other in (zipped, parquet):
+        again = json.loads(render(scorecard_of(root, other), "json"))
+        again["scorecard"]["logs"] = json.loads(plain)["scorecard"]["logs"]
+        assert again == json.loads(plain)
+
+
+def test_parquet_layout_holds_one_row_per_event(project: tuple[Path, Path]) -> None:
+    import duckdb
+
+    root, log = project
+    parquet = root / "events.parquet"
+    assert run(["convert", str(log), "-o", str(parquet)]) == 0
+    rows = duckdb.sql(
+        f"SELECT conversation_id, count(*) FROM read_parquet('{parquet}') GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    # T1 has 4 events, T2 4, T3 1, T4 1, T5 2, T6 1
+    assert rows == [("T1", 4), ("T2", 4), ("T3", 1), ("T4", 1), ("T5", 2), ("T6", 1)]
+
+
+def test_a_conversation_without_events_is_still_a_ticket(tmp_path: Path) -> None:
+    conversations = [conversation("E1", "2026-11-03T10:00:00Z", events=[])]
+    card = scorecard_of(tmp_path, write_project(tmp_path, conversations))
+    assert [(r.tickets, r.resolved, r.ai_cost) for r in card.rows] == [(1, 1, Decimal(0))]
+
+
+def test_outputs(project: tuple[Path, Path]) -> None:
+    root, log = project
+    card = scorecard_of(root, log)
+    text = render(card, "text")
+    assert "Scorecard by project, weekly, 2026-11-02 to 2026-11-09" in text
+    assert "$0.02450" in text  # week 1 CPR, 4 significant digits under a dollar
+    assert "1 tickets have no `started_at`" in text
+    assert "`mystery-model`" in text
+    markdown = render(card, "markdown")
+    assert markdown.startswith("### Scorecard by project")
+    assert "| acme | 2026-11-02 | 3 | 1 |" in markdown
+    rows = list(csv.DictReader(io.StringIO(render(card, "csv"))))
+    assert [r["period"] for r in rows] == ["2026-11-02", "2026-11-09"]
+    assert rows[0]["ai_cost"] == "0.024500000"
+    assert rows[0]["cost_per_ticket"] == "0.008166667"  # 0.0245 / 3, half-even at 9 places
+    assert rows[0]["share_premium"] == "0.761904762"  # 0.016 / 0.021
+    document = json.loads(render(card, "json"))
+    assert document["rows"][1]["change"]["cost_per_resolution"] == -0.836734694
+    assert document["undated_tickets"] == 1
+
+
+def test_cli_writes_the_scorecard(
+    project: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, log = project
+    output = root / "card.json"
+    code = run(
+        [
+            "scorecard",
+            str(log),
+            "--policy",
+            str(root / "policies"),
+            "--format",
+            "json",
+            "-o",
+            str(output),
+        ]
+    )
+    assert code == 0
+    assert json.loads(output.read_text())["rows"][0]["tickets"] == 3
+    assert capsys.readouterr().err == ""  # no progress bar outside a terminal
+
+
+# --- logs that do not fit -----------------------------------------------------------
+
+
+def failure(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    assert run(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    return err
+
+
+def test_a_broken_line_is_named_with_file_line_and_column(
+    project: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, log = project
+    lines = log.read_text().splitlines()
+    lines.insert(2, '{"id": "B1", "intent": "x", "outcome": {"status": "resolved"}, "events": [}')
+    log.write_text("\n".join(lines) + "\n")
+    err = failure(["scorecard", str(log), "--policy", str(root / "policies")], capsys)
+    assert f"{log}:3:" in err
+    assert "JSON syntax error" in err
+
+
+def test_a_wrong_type_is_named(
+    project: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, log = project
+    lines = log.read_text().splitlines()
+    bad = json.loads(lines[3])
+    bad["events"][0]["usage"]["input_tokens"] = "lots"
+    lines[3] = json.dumps(bad)
+    log.write_text("\n".join(lines) + "\n")
+    err = failure(["scorecard", str(log), "--policy", str(root / "policies")], capsys)
+    assert f"{log}:4:" in err
+    assert "input_tokens" in err
+
+
+def test_a_bad_started_at_is_named(
+    project: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, log = project
+    lines = log.read_text().splitlines()
+    bad = json.loads(lines[1])
+    bad["started_at"] = "last tuesday"
+    lines[1] = json.dumps(bad)
+    log.write_text("\n".join(lines) + "\n")
+    err = failure(["scorecard", str(log), "--policy", str(root / "policies")], capsys)
+    assert f"{log}:2:" in err
+    assert "last tuesday" in err
+
+
+def test_a_parquet_file_in_another_layout_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import duckdb
+
+    parquet = tmp_path / "other.parquet"
+    duckdb.sql(f"COPY (SELECT 1 AS id, 'x' AS intent) TO '{parquet}' (FORMAT parquet)")
+    err = failure(["scorecard", str(parquet)], capsys)
+    assert str(parquet) in err
+    assert "`conversation_id`" in err
+
+
+def test_bad_invocations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert "no such file" in failure(["scorecard", str(tmp_path / "nope.jsonl")], capsys)
+    (tmp_path / "notes.txt").write_text("hi")
+    assert "not a log" in failure(["scorecard", str(tmp_path / "notes.txt")], capsys)
+    log = write_project(tmp_path)
+    assert "not a date" in failure(["scorecard", str(log), "--since", "yesterday"], capsys)
+    err = failure(["scorecard", str(log), "--since", "2026-11-09", "--until", "2026-11-01"], capsys)
+    assert "after --until" in err
+
+
+def test_a_broken_policy_stops_the_run(
+    project: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, log = project
+    (root / "policies" / "acme.yaml").write_text("apiVersion: cprlint/v1\nkind: [\n")
+    err = failure(["scorecard", str(log), "--policy", str(root / "policies")], capsys)
+    assert "acme.yaml:3:1: YAML syntax error" in err  # the stream ends inside `[`
+
+
+def test_text_from_the_log_is_never_sql(tmp_path: Path) -> None:
+    """Group and model names come from logs, tier and policy names from pull requests:
+    they travel as values, so quotes in them are just characters."""
+    conversations = [
+        conversation(
+            "Q1",
+            "2026-11-03T10:00:00Z",
+            project="x'); DROP TABLE events; --",
+            events=[call("o'brien", input_tokens=1, output_tokens=1)],
+        )
+    ]
+    log = write_project(tmp_path, conversations)
+    card = scorecard_of(tmp_path, log)
+    assert [r.group for r in card.rows] == ["x'); DROP TABLE events; --"]
+    assert [u.model for u in card.unpriced] == ["o'brien"]
+
+
+def test_every_row_is_one_ticket_once(project: tuple[Path, Path]) -> None:
+    """Tickets over all groups and periods, plus the undated ones, are the log's."""
+    root, log = project
+    for dimension in ("project", "queue", "intent", "automation"):
+        card = scorecard_of(root, log, dimension=dimension)
+        assert sum(r.tickets for r in card.rows) + card.undated_tickets == len(CONVERSATIONS)
+
+
+def test_a_folder_without_logs_is_refused(project: tuple[Path, Path]) -> None:
+    root, _ = project
+    with pytest.raises(CprlintError, match=r"no \.jsonl"):
+        find_logs([str(root / "policies")])

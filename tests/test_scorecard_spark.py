@@ -1,0 +1,116 @@
+"""The one definition on both engines: the same log gives the same scorecard on DuckDB
+and on Spark (local mode), to the last unit of money.
+
+Spark needs Java and `cprlint[spark]`; without them these tests are skipped, unless
+CPRLINT_REQUIRE_SPARK=1 (as CI sets it), where a missing engine is a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cprlint.pricing import builtin_catalog
+from cprlint.scorecard.build import build_scorecard
+from cprlint.scorecard.engines import DuckDBEngine, Engine, SparkEngine
+from cprlint.scorecard.policies import load_policies
+from cprlint.scorecard.render import render
+from cprlint.scorecard.sources import find_logs
+
+from tests.scorecard_helpers import write_project
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
+def _spark_missing() -> str | None:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return "PySpark is not installed (pip install 'cprlint[spark]')"
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        return "no Java runtime for Spark"
+    return None
+
+
+MISSING = _spark_missing()
+if MISSING and os.environ.get("CPRLINT_REQUIRE_SPARK") == "1":
+    raise RuntimeError(f"CPRLINT_REQUIRE_SPARK=1 but {MISSING}")
+pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
+
+
+@pytest.fixture(scope="module")
+def spark() -> Engine:
+    return SparkEngine(master="local[2]")
+
+
+def scorecard_json(
+    engine: Engine, name: str, logs: list[Path], policies: Path, **options: Any
+) -> Any:
+    card = build_scorecard(
+        find_logs([str(p) for p in logs]),
+        load_policies([policies]),
+        engine,
+        engine_name=name,
+        catalog=builtin_catalog(),
+        **options,
+    )
+    document = json.loads(render(card, "json"))
+    document["scorecard"].pop("engine")
+    return document
+
+
+def both(spark: Engine, logs: list[Path], policies: Path, **options: Any) -> tuple[Any, Any]:
+    duckdb = DuckDBEngine()
+    try:
+        on_duckdb = scorecard_json(duckdb, "duckdb", logs, policies, **options)
+    finally:
+        duckdb.close()
+    return on_duckdb, scorecard_json(spark, "spark", logs, policies, **options)
+
+
+def test_the_hand_worked_log_is_the_same_on_spark(spark: Engine, tmp_path: Path) -> None:
+    log = write_project(tmp_path)
+    for dimension in ("project", "intent"):
+        on_duckdb, on_spark = both(spark, [log], tmp_path / "policies", dimension=dimension)
+        assert on_spark == on_duckdb
+    # and the numbers are the hand-worked ones (tests/test_scorecard.py): week 1 AI cost
+    assert on_duckdb["rows"][0]["group"] == "password"
+
+
+def test_a_realistic_log_in_jsonl_and_parquet_is_the_same_on_spark(
+    spark: Engine, tmp_path: Path
+) -> None:
+    source = REPOSITORY / "fixtures" / "generated" / "conversations.jsonl"
+    log = tmp_path / "log.jsonl"
+    lines = []
+    for number, text in enumerate(source.read_text(encoding="utf-8").splitlines()):
+        data = json.loads(text)
+        data["started_at"] = f"2026-10-{1 + number % 31:02d}T{number % 24:02d}:30:00+01:00"
+        lines.append(json.dumps(data))
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    parquet = tmp_path / "log.parquet"
+    from cprlint.scorecard.run import convert
+
+    convert([str(log)], parquet)
+    for logs in ([log], [parquet]):
+        on_duckdb, on_spark = both(
+            spark, logs, REPOSITORY / "policies", dimension="queue", period="week"
+        )
+        on_duckdb["scorecard"]["logs"] = on_spark["scorecard"]["logs"]
+        assert on_spark == on_duckdb
+        assert sum(row["tickets"] for row in on_spark["rows"]) == len(lines)
+
+
+def test_spark_names_the_broken_line_too(spark: Engine, tmp_path: Path) -> None:
+    from cprlint.errors import CprlintError
+
+    log = write_project(tmp_path)
+    text = log.read_text().splitlines()
+    text.insert(1, '{"id": "B1", "intent": 7')
+    log.write_text("\n".join(text) + "\n")
+    with pytest.raises(CprlintError, match=r"requests\.jsonl:2:"):
+        scorecard_json(spark, "spark", [log], tmp_path / "policies")
