@@ -195,6 +195,15 @@ def generate() -> str:
             ),
             "The fixture written:\n",
             "```json\n" + (workdir / "imported.jsonl").read_text() + "```\n",
+            "## `cprlint scorecard` and `cprlint convert`\n",
+            "The weekly scorecard over request logs (docs/scorecard.md). Here the example's "
+            "generated conversations, given a `started_at` over four weeks of November, are "
+            "the log; the project's policy gives the budgets and quality limits.\n",
+        ]
+        scorecard_log(root)
+        sections += [
+            cprlint(["scorecard", "requests.jsonl", "--by", "queue", "--format", "markdown"], root),
+            cprlint(["convert", "requests.jsonl", "-o", "events.parquet"], root),
             "## `cprlint rules` and `cprlint explain`\n",
             cprlint(["rules"], root),
             cprlint(["explain", "CPR402"], root),
@@ -202,6 +211,18 @@ def generate() -> str:
             cprlint(["schema", "policy"], root, max_lines=12),
         ]
     return "\n".join(sections)
+
+
+def scorecard_log(root: Path) -> None:
+    """The example's generated fixtures as a request log: ticket n starts at 10:00 UTC on
+    day 2 + n mod 28 of November 2026."""
+    source = root / "fixtures" / "generated" / "conversations.jsonl"
+    lines = []
+    for number, text in enumerate(source.read_text().splitlines()):
+        conversation = json.loads(text)
+        conversation["started_at"] = f"2026-11-{2 + number % 28:02d}T10:00:00Z"
+        lines.append(json.dumps(conversation))
+    (root / "requests.jsonl").write_text("\n".join(lines) + "\n")
 
 
 def main(argv: list[str]) -> int:

@@ -388,6 +388,11 @@ def import_command(
     show_default=True,
     help="DuckDB's memory limit; beyond it, work spills to a temporary folder.",
 )
+@click.option(
+    "--spark-master",
+    metavar="URL",
+    help="Spark's master with --engine spark (default: local[*], all cores here).",
+)
 @click.option("--format", "output_format", type=click.Choice(SCORECARD_FORMATS), default="text")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -404,6 +409,7 @@ def scorecard(
     until: str | None,
     engine: str,
     memory_limit: str,
+    spark_master: str | None,
     output_format: str,
     output: Path | None,
     progress: bool | None,
@@ -426,6 +432,7 @@ def scorecard(
         until=parse_date("--until", until),
         engine=engine,
         memory_limit=memory_limit,
+        spark_master=spark_master,
         progress=wanted(progress),
     )
     _emit(render(build(request), output_format), output)

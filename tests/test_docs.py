@@ -19,3 +19,10 @@ def test_usage_page_is_current() -> None:
     assert module.generate() == committed, (
         "docs/usage.md is stale: run python docs/generate_usage.py"
     )
+
+
+def test_scorecard_page_shows_the_layout_the_code_reads() -> None:
+    from cprlint.scorecard.layout import layout_markdown
+
+    page = (REPO / "docs" / "scorecard.md").read_text()
+    assert layout_markdown() in page, "docs/scorecard.md: paste layout_markdown()'s table"

@@ -90,9 +90,18 @@ def build_scorecard(
             for (policy, model), card in sorted(cards.items())
             if card is None
         ),
-        prices_as_of=catalog.date.isoformat() if catalog else None,
+        prices_as_of=_prices_as_of(policies, catalog),
         catalog_version=catalog.version if catalog else None,
     )
+
+
+def _prices_as_of(policies: Sequence[Policy], catalog: Catalog | None) -> str | None:
+    """The date(s) catalog prices were taken at: each policy's `pricing.as_of`, else the
+    catalog's own date."""
+    fallback = catalog.date if catalog else None
+    dates = {policy.pricing.as_of or fallback for policy in policies} or {fallback}
+    known = sorted(date.isoformat() for date in dates if date is not None)
+    return ", ".join(known) or None
 
 
 def _tier_order(keys: Mapping[str, Policy | None], used: set[str]) -> list[str]:

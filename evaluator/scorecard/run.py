@@ -27,6 +27,7 @@ class ScorecardRequest:
     until: dt.date | None = None
     engine: str = "duckdb"
     memory_limit: str = "2GB"
+    spark_master: str | None = None
     progress: bool = False
 
 
@@ -44,7 +45,9 @@ def scorecard(request: ScorecardRequest) -> Scorecard:
         raise CprlintError(f"--since {request.since} is after --until {request.until}")
     logs = find_logs(request.logs)
     policies = load_policies(request.policies)
-    engine = open_engine(request.engine, memory_limit=request.memory_limit)
+    engine = open_engine(
+        request.engine, memory_limit=request.memory_limit, spark_master=request.spark_master
+    )
     try:
         with progress_bar(request.progress) as progress:
             return build_scorecard(
