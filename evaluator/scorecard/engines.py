@@ -8,10 +8,12 @@ loading differs between engines; what is computed is the same SQL.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from importlib import resources
 from typing import Any, Protocol
 
 from cprlint.errors import CprlintError
@@ -280,9 +282,14 @@ class SparkEngine:
             raise CprlintError(
                 "--engine spark needs PySpark: pip install 'cprlint[spark]'"
             ) from None
+        if master is None:
+            # On one machine, Spark need not guess a network address (and warn about it).
+            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        quiet = resources.files("cprlint.data").joinpath("spark-log4j2.properties")
         builder = (
             SparkSession.builder.appName("cprlint-scorecard")
             .master(master or "local[*]")
+            .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{quiet}")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")

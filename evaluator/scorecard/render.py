@@ -38,8 +38,10 @@ def renderer(name: str) -> Callable[[Renderer], Renderer]:
 
 
 def render(card: Scorecard, output_format: str) -> str:
-    if output_format == "html" and "html" not in RENDERERS:
-        from cprlint.scorecard import html  # noqa: F401  (registers itself)
+    if output_format == "html":
+        from cprlint.scorecard.html import render_html  # its own module: the charts
+
+        return render_html(card)
     return RENDERERS[output_format](card)
 
 
