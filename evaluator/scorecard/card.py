@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from cprlint.model import Budget
@@ -28,6 +29,13 @@ def _change(now: Decimal | None, before: Decimal | None) -> Decimal | None:
     if now is None or before is None or before == 0:
         return None
     return (now - before) / before
+
+
+class Breach(Enum):
+    BUDGET = "budget"
+    NO_RESOLUTION = "no_resolution"  # a budget, but nothing resolved to divide by
+    RESOLUTION_RATE = "resolution_rate"
+    ESCALATION_RATE = "escalation_rate"
 
 
 @dataclass(frozen=True)
@@ -103,28 +111,38 @@ class Row:
         return self.cost_per_resolution
 
     @property
-    def breaches(self) -> tuple[str, ...]:
-        """What this row breaks, in words; budgets are inclusive (SPEC §2.1)."""
+    def breached(self) -> tuple[Breach, ...]:
+        """The limits this row breaks; budgets are inclusive (SPEC §2.1)."""
         found = []
         budget = self.limits.budget
         if budget is not None:
             cost = self.budgeted_cost
-            label = (
-                "fully loaded cost per resolution" if budget.fully_loaded else "cost per resolution"
-            )
             if cost is None:
-                found.append(f"no resolved ticket, so no {label} to hold to the budget")
+                found.append(Breach.NO_RESOLUTION)
             elif cost > budget.cost_per_resolution:
-                found.append(f"{label} over budget")
+                found.append(Breach.BUDGET)
         floor = self.limits.min_resolution_rate
         rate = self.resolution_rate
         if floor is not None and rate is not None and rate < floor:
-            found.append("resolution rate under the minimum")
+            found.append(Breach.RESOLUTION_RATE)
         ceiling = self.limits.max_escalation_rate
         rate = self.escalation_rate
         if ceiling is not None and rate is not None and rate > ceiling:
-            found.append("escalation rate over the maximum")
+            found.append(Breach.ESCALATION_RATE)
         return tuple(found)
+
+    @property
+    def breaches(self) -> tuple[str, ...]:
+        """The breaches in words."""
+        fully_loaded = self.limits.budget is not None and self.limits.budget.fully_loaded
+        cost = "fully loaded cost per resolution" if fully_loaded else "cost per resolution"
+        words = {
+            Breach.BUDGET: f"{cost} over budget",
+            Breach.NO_RESOLUTION: f"no resolved ticket, so no {cost} to hold to the budget",
+            Breach.RESOLUTION_RATE: "resolution rate under the minimum",
+            Breach.ESCALATION_RATE: "escalation rate over the maximum",
+        }
+        return tuple(words[breach] for breach in self.breached)
 
     # --- against the period before -------------------------------------------------
 

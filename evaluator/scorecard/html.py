@@ -24,7 +24,7 @@ from html import escape
 from cprlint.model import Budget
 from cprlint.money import DOLLAR, format_amount, format_rate
 from cprlint.reporters.base import plural
-from cprlint.scorecard.card import Row, Scorecard, previous_period
+from cprlint.scorecard.card import Breach, Row, Scorecard, previous_period
 
 # Lines per chart: more than this many colours stop being told apart; the table has all.
 MAX_SERIES = 8
@@ -41,12 +41,6 @@ PLOT_TOP, PLOT_BOTTOM = 16, 256  # room below for dates and the axis title
 PLOT_INSET = 24  # the first and last period sit this far inside the plot's edges
 LABEL_SPACING = 84  # the least room a date label needs along the x axis
 POINT_RADIUS = 3.5
-
-# Words of `Row.breaches` that point at one cell of the table, to outline it; the row
-# itself is shaded from `breaches` alone, whatever they say.
-_BUDGET_BREACH = ("over budget", "no resolved ticket")
-_RESOLUTION_BREACH = "resolution rate"
-_ESCALATION_BREACH = "escalation rate"
 
 
 def render_html(card: Scorecard) -> str:
@@ -529,9 +523,10 @@ def _table_row(row: Row, card: Scorecard, colour: int | None) -> str:
     currency, unit = card.currency, card.period
     breaches = row.breaches
     budget = row.limits.budget
-    over_budget = any(marker in text for text in breaches for marker in _BUDGET_BREACH)
-    low_resolution = any(_RESOLUTION_BREACH in text for text in breaches)
-    high_escalation = any(_ESCALATION_BREACH in text for text in breaches)
+    breached = row.breached
+    over_budget = Breach.BUDGET in breached or Breach.NO_RESOLUTION in breached
+    low_resolution = Breach.RESOLUTION_RATE in breached
+    high_escalation = Breach.ESCALATION_RATE in breached
     swatch = f'<span class="swatch c{colour}"></span>' if colour is not None else ""
     budget_text = "&ndash;"
     if budget is not None:
