@@ -476,3 +476,17 @@ def test_a_folder_without_logs_is_refused(project: tuple[Path, Path]) -> None:
     root, _ = project
     with pytest.raises(CprlintError, match=r"no \.jsonl"):
         find_logs([str(root / "policies")])
+
+
+def test_a_number_too_large_for_the_layout_is_named(
+    project: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, log = project
+    lines = log.read_text().splitlines()
+    bad = json.loads(lines[2])
+    bad["events"][0]["usage"]["input_tokens"] = 2**64  # an integer to JSON, not to BIGINT
+    lines[2] = json.dumps(bad)
+    log.write_text("\n".join(lines) + "\n")
+    err = failure(["scorecard", str(log), "--policy", str(root / "policies")], capsys)
+    assert f"{log}:3:" in err
+    assert "usage.input_tokens" in err

@@ -12,10 +12,11 @@ import datetime as dt
 import gzip
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from cprlint.documents import iter_json_lines
+from cprlint.documents import Document, iter_json_lines
 from cprlint.errors import CprlintError
 from cprlint.findings import Problem
 from cprlint.fixture_shape import conforms
@@ -103,8 +104,37 @@ def jsonl_problems(path: Path) -> Iterator[Problem]:
                 problem = started_at_problem(item.data.get("started_at"))
                 if problem is not None:
                     yield Problem(problem, item.locate("started_at"))
+                yield from _out_of_range(item)
     except (OSError, EOFError, gzip.BadGzipFile) as error:
         raise CprlintError(f"{path}: cannot be read: {error}") from error
+
+
+# The largest value each numeric field of the event layout holds (layout.py's types).
+_LIMITS = {
+    ("attempt",): 2**31 - 1,
+    ("usage", "input_tokens"): 2**63 - 1,
+    ("usage", "output_tokens"): 2**63 - 1,
+    ("usage", "cached_input_tokens"): 2**63 - 1,
+    ("usage", "cache_write_tokens"): 2**63 - 1,
+    ("context_tokens",): 2**63 - 1,
+    ("handle_minutes",): 10**12 - 1,  # DECIMAL(18, 6)
+}
+
+
+def _out_of_range(document: Document) -> Iterator[Problem]:
+    """Numbers the fixture schema allows but the event layout's columns cannot hold."""
+    for index, event in enumerate(document.data.get("events") or ()):
+        if not isinstance(event, dict):
+            continue
+        for path, limit in _LIMITS.items():
+            value: Any = event
+            for key in path:
+                value = value.get(key) if isinstance(value, dict) else None
+            if isinstance(value, int | Decimal) and abs(value) > limit:
+                yield Problem(
+                    f"`{'.'.join(path)}` is {value}, more than a log can hold ({limit:,})",
+                    document.locate("events", index, *path),
+                )
 
 
 def first_problem(files: Sequence[Path]) -> Problem | None:

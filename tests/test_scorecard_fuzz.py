@@ -1,0 +1,71 @@
+"""Whatever a log holds, `cprlint scorecard` answers with a scorecard or one line and
+exit 2: never a traceback, never exit 3 (hypothesis)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cprlint.cli import run
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.scorecard_helpers import CONVERSATIONS, POLICY
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+KEYS = ("id", "intent", "queue", "project", "automation", "started_at", "outcome", "events")
+EVENT_KEYS = ("type", "model", "attempt", "usage", "name", "handle_minutes", "context_tokens")
+
+
+@st.composite
+def damaged(draw: st.DrawFn) -> dict[str, Any]:
+    """A real conversation with one field (of the conversation, or of an event) replaced
+    by any JSON value."""
+    conversation = json.loads(json.dumps(draw(st.sampled_from(CONVERSATIONS))))
+    events = conversation["events"]
+    if events and draw(st.booleans()):
+        event = events[draw(st.integers(0, len(events) - 1))]
+        event[draw(st.sampled_from(EVENT_KEYS))] = draw(JSON)
+    else:
+        conversation[draw(st.sampled_from(KEYS))] = draw(JSON)
+    return conversation
+
+
+LINES = st.lists(
+    st.one_of(
+        damaged().map(json.dumps),
+        JSON.map(json.dumps),
+        st.text(max_size=20),
+        st.sampled_from([json.dumps(c) for c in CONVERSATIONS]),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(lines=LINES)
+def test_any_log_gets_a_scorecard_or_one_line(
+    tmp_path: Path, lines: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "acme.yaml").write_text(POLICY)
+    log = tmp_path / "log.jsonl"
+    log.write_text("\n".join(line.replace("\n", " ") for line in lines) + "\n")
+    code = run(["scorecard", str(log), "--policy", str(tmp_path / "acme.yaml"), "--format", "json"])
+    captured = capsys.readouterr()
+    assert code in (0, 2), captured.err
+    if code == 2:
+        assert captured.err.count("\n") == 1, captured.err
+        assert captured.err.startswith("cprlint: error: ")
+    else:
+        json.loads(captured.out)
