@@ -130,7 +130,7 @@ def _out_of_range(document: Document) -> Iterator[Problem]:
             value: Any = event
             for key in path:
                 value = value.get(key) if isinstance(value, dict) else None
-            if isinstance(value, int | Decimal) and abs(value) > limit:
+            if isinstance(value, int | Decimal) and not -limit <= value <= limit:
                 yield Problem(
                     f"`{'.'.join(path)}` is {value}, more than a log can hold ({limit:,})",
                     document.locate("events", index, *path),
