@@ -490,3 +490,43 @@ def test_a_number_too_large_for_the_layout_is_named(
     err = failure(["scorecard", str(log), "--policy", str(root / "policies")], capsys)
     assert f"{log}:3:" in err
     assert "usage.input_tokens" in err
+
+
+def test_progress_is_shown_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cprlint.scorecard import progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr("sys.stderr", Terminal())
+    monkeypatch.delenv("CI", raising=False)
+    assert progress.wanted(None) is True
+    monkeypatch.setenv("CI", "true")
+    assert progress.wanted(None) is False  # silent in CI, even on a terminal
+    assert progress.wanted(True) is True  # unless asked for
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    monkeypatch.delenv("CI")
+    assert progress.wanted(None) is False  # a pipe or a file
+
+
+def test_each_step_reports_its_progress_up_to_done(project: tuple[Path, Path]) -> None:
+    root, log = project
+    seen: list[tuple[str, float]] = []
+    engine = DuckDBEngine()
+    try:
+        build_scorecard(
+            find_logs([str(log)]),
+            load_policies([root / "policies"]),
+            engine,
+            engine_name="duckdb",
+            progress=lambda step, done: seen.append((step, done)),
+        )
+    finally:
+        engine.close()
+    steps = list(dict.fromkeys(step for step, _ in seen))
+    assert steps == ["reading logs", "computing the scorecard"]
+    for step in steps:
+        fractions = [done for name, done in seen if name == step]
+        assert fractions[-1] == 1.0
+        assert all(0.0 <= done <= 1.0 for done in fractions)

@@ -80,6 +80,9 @@ class DuckDBEngine:
             "temp_directory": self._spill.name,
             "preserve_insertion_order": False,
             "TimeZone": "UTC",
+            # DuckDB's own estimate of progress, for cprlint's bar, without its own bar.
+            "enable_progress_bar": True,
+            "enable_progress_bar_print": False,
         }
         if threads is not None:
             settings["threads"] = threads
