@@ -530,3 +530,13 @@ def test_each_step_reports_its_progress_up_to_done(project: tuple[Path, Path]) -
         fractions = [done for name, done in seen if name == step]
         assert fractions[-1] == 1.0
         assert all(0.0 <= done <= 1.0 for done in fractions)
+
+
+def test_a_ticket_without_project_or_queue_reads_as_check_reads_it(tmp_path: Path) -> None:
+    bare = conversation("N1", "2026-11-03T10:00:00Z", events=[])
+    del bare["project"], bare["queue"], bare["automation"]
+    log = write_project(tmp_path, [bare])
+    assert [r.group for r in scorecard_of(tmp_path, log).rows] == ["(none)"]
+    assert [r.group for r in scorecard_of(tmp_path, log, dimension="queue").rows] == ["default"]
+    by_mode = scorecard_of(tmp_path, log, dimension="automation")
+    assert [(r.group, r.auto_resolved) for r in by_mode.rows] == [("full", 1)]

@@ -23,7 +23,7 @@ from sqlglot import exp
 
 # How `check` reads a conversation's fields (model.conversation_from_document), in SQL.
 _TICKET_FIELDS = """
-    COALESCE(e.project, '') AS project,
+    COALESCE(e.project, '(none)') AS project,
     COALESCE(e.intent, 'default') AS intent,
     COALESCE(e.queue, 'default') AS queue,
     CASE WHEN e.automation IN ('full', 'partial', 'assisted') THEN e.automation
