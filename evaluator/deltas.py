@@ -148,7 +148,7 @@ class TokenDeltas:
     def _fast_path_applies(plan: DeltaPlan, variables: Mapping[str, Any]) -> bool:
         """False for what only Jinja words right: an unknown variable named like one of
         its globals (`range` prints an object), and a rendering over the size cap."""
-        if any(name not in variables for name in plan.global_names):
+        if plan.global_names and any(name not in variables for name in plan.global_names):
             return False
         recorded_chars, candidate_chars = plan.recorded.static_chars, plan.candidate.static_chars
         for name, recorded_times, candidate_times in plan.printed:

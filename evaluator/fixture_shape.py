@@ -27,6 +27,40 @@ def _count(value: Any) -> bool:
     return type(value) is int and value >= 0
 
 
+def _text(value: Any) -> bool:
+    return type(value) is str
+
+
+def _flag(value: Any) -> bool:
+    return type(value) is bool
+
+
+def _object(value: Any) -> bool:
+    return type(value) is dict
+
+
+def _attempt(value: Any) -> bool:
+    return type(value) is int and value >= 1
+
+
+def _role(value: Any) -> bool:
+    return type(value) is str and value in _ROLES
+
+
+def _minutes(value: Any) -> bool:
+    return type(value) in (int, Decimal, float) and value >= 0
+
+
+def _automation(value: Any) -> bool:
+    return type(value) is str and value in _AUTOMATION
+
+
+def _resolver(value: Any) -> bool:
+    return type(value) is str and value in _RESOLVERS
+
+
+# The checks are named functions, not lambdas in the calls: a conversation has a hundred
+# events, and a lambda is a new function object each time its line runs.
 def _optional(mapping: dict[str, Any], key: str, check: Any) -> bool:
     return key not in mapping or check(mapping[key])
 
@@ -37,44 +71,44 @@ def _usage(value: Any) -> bool:
     return all(_optional(value, key, _count) for key in _USAGE_COUNTS)
 
 
+def _llm_call(event: dict[str, Any]) -> bool:
+    return (
+        _name(event.get("model"))
+        and _optional(event, "stage", _name)
+        and _optional(event, "prompt", _name)
+        and _optional(event, "prompt_version", _name)
+        and _optional(event, "attempt", _attempt)
+        and _optional(event, "status", _text)
+        and _optional(event, "fallback", _flag)
+        and _optional(event, "vars", _object)
+        and _optional(event, "usage", _usage)
+    )
+
+
 def _event(event: Any) -> bool:
     if type(event) is not dict:
         return False
     kind = event.get("type")
     if type(kind) is not str:
         return False
+    if kind == "message":  # the most common kind first
+        return _optional(event, "role", _role) and _optional(event, "text", _text)
     if kind == "llm_call":
-        return (
-            _name(event.get("model"))
-            and all(_optional(event, key, _name) for key in ("stage", "prompt", "prompt_version"))
-            and _optional(event, "attempt", lambda value: type(value) is int and value >= 1)
-            and _optional(event, "status", lambda value: type(value) is str)
-            and _optional(event, "fallback", lambda value: type(value) is bool)
-            and _optional(event, "vars", lambda value: type(value) is dict)
-            and _optional(event, "usage", _usage)
-        )
-    if kind == "message":
-        return _optional(
-            event, "role", lambda value: type(value) is str and value in _ROLES
-        ) and _optional(event, "text", lambda value: type(value) is str)
+        return _llm_call(event)
     if kind == "tool_call":
         return (
             _name(event.get("name"))
             and _optional(event, "stage", _name)
-            and _optional(event, "status", lambda value: type(value) is str)
+            and _optional(event, "status", _text)
         )
     if kind == "retrieval":
         return (
             _optional(event, "stage", _name)
-            and _optional(event, "query", lambda value: type(value) is str)
+            and _optional(event, "query", _text)
             and _optional(event, "context_tokens", _count)
         )
     if kind == "escalation":
-        return _optional(event, "reason", lambda value: type(value) is str) and _optional(
-            event,
-            "handle_minutes",
-            lambda value: type(value) in (int, Decimal, float) and value >= 0,
-        )
+        return _optional(event, "reason", _text) and _optional(event, "handle_minutes", _minutes)
     return True  # any other type: the schema allows it (CPR303 reports it)
 
 
@@ -87,22 +121,16 @@ def conforms(data: Any) -> bool:
         return False
     if not (_optional(data, "queue", _name) and _optional(data, "project", _name)):
         return False
-    if not _optional(data, "automation", lambda value: type(value) is str and value in _AUTOMATION):
+    if not _optional(data, "automation", _automation):
         return False
-    if not _optional(data, "started_at", lambda value: type(value) is str):
-        return False
-    if not _optional(data, "vars", lambda value: type(value) is dict):
+    if not (_optional(data, "started_at", _text) and _optional(data, "vars", _object)):
         return False
     outcome = data.get("outcome")
     if type(outcome) is not dict or not (
         type(outcome.get("status")) is str and outcome["status"] in _STATUSES
     ):
         return False
-    if not _optional(
-        outcome, "resolved_by", lambda value: type(value) is str and value in _RESOLVERS
-    ):
-        return False
-    if not _optional(outcome, "reopened", lambda value: type(value) is bool):
+    if not (_optional(outcome, "resolved_by", _resolver) and _optional(outcome, "reopened", _flag)):
         return False
     events = data.get("events")
-    return type(events) is list and all(_event(event) for event in events)
+    return type(events) is list and all(map(_event, events))

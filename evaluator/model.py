@@ -517,6 +517,8 @@ class Conversation:
 
 
 def _token_count(value: Any) -> int:
+    if type(value) is int:  # the common case first: four of these per call
+        return value if value >= 0 else 0
     count = _integer(value)
     return count if count is not None and count >= 0 else 0
 
@@ -534,12 +536,16 @@ def _usage(value: Any) -> Usage | None:
 
 def _event(index: int, raw: dict[str, Any]) -> Event:
     kind = raw.get("type")
-    stage = _text(raw.get("stage"))
+    if kind == "message":  # the most common kind first
+        text = raw.get("text")
+        return Message(
+            index=index, role=_text(raw.get("role")), text=text if isinstance(text, str) else ""
+        )
     if kind == "llm_call":
         attempt = _integer(raw.get("attempt"))
         return LlmCall(
             index=index,
-            stage=stage,
+            stage=_text(raw.get("stage")),
             prompt=_text(raw.get("prompt")),
             prompt_version=_text(raw.get("prompt_version")),
             model=_text(raw.get("model")) or "",
@@ -552,14 +558,14 @@ def _event(index: int, raw: dict[str, Any]) -> Event:
     if kind == "retrieval":
         return Retrieval(
             index=index,
-            stage=stage,
+            stage=_text(raw.get("stage")),
             query=_text(raw.get("query")),
             context_tokens=_token_count(raw.get("context_tokens")),
         )
     if kind == "tool_call":
         return ToolCall(
             index=index,
-            stage=stage,
+            stage=_text(raw.get("stage")),
             name=_text(raw.get("name")) or "",
             args=raw.get("args"),
             status=_text(raw.get("status")) or "ok",
@@ -570,11 +576,6 @@ def _event(index: int, raw: dict[str, Any]) -> Event:
             index=index,
             reason=_text(raw.get("reason")),
             handle_minutes=minutes if minutes is not None and minutes >= 0 else Decimal(0),
-        )
-    if kind == "message":
-        text = raw.get("text")
-        return Message(
-            index=index, role=_text(raw.get("role")), text=text if isinstance(text, str) else ""
         )
     return OtherEvent(index=index, type=str(kind))
 

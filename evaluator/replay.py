@@ -117,6 +117,10 @@ class Replayer:
         self.prompt_overrides = dict(prompt_overrides or {})
         self.deltas = deltas or TokenDeltas()
         self._price_books: dict[int, PriceBook] = {}
+        # Asked once per call, the same few answers each time: kept per prompt, and per
+        # policy and risk level.
+        self._candidates: dict[str, PromptVersion | None] = {}
+        self._models_of_risk: dict[tuple[int, str], frozenset[str]] = {}
 
     # --- lookups ---------------------------------------------------------------------
 
@@ -136,11 +140,26 @@ class Replayer:
         return book
 
     def candidate_version(self, prompt_id: str) -> PromptVersion | None:
+        if prompt_id in self._candidates:
+            return self._candidates[prompt_id]
+        candidate = None
         prompt: Prompt | None = self.tree.prompts.get(prompt_id)
-        if prompt is None:
-            return None
-        version = self.prompt_overrides.get(prompt_id) or prompt.released
-        return prompt.versions.get(version) if version else None
+        if prompt is not None:
+            version = self.prompt_overrides.get(prompt_id) or prompt.released
+            candidate = prompt.versions.get(version) if version else None
+        self._candidates[prompt_id] = candidate
+        return candidate
+
+    def _models_allowed_at(self, policy: Policy, risk: str) -> frozenset[str]:
+        """The models of the tiers that a risk level allows."""
+        key = (id(policy), risk)
+        models = self._models_of_risk.get(key)
+        if models is None:
+            models = frozenset(
+                model for tier in policy.risk[risk] for model in policy.tiers.get(tier, ())
+            )
+            self._models_of_risk[key] = models
+        return models
 
     def _recorded_version(self, call: LlmCall) -> PromptVersion | None:
         prompt = self.tree.prompts.get(call.prompt or "")
@@ -392,8 +411,7 @@ class Replayer:
         if intent is None or intent.risk not in policy.risk:
             return None
         allowed_tiers = policy.risk[intent.risk or ""]
-        allowed_models = {model for tier in allowed_tiers for model in policy.tiers.get(tier, ())}
-        if call.model not in allowed_models:
+        if call.model not in self._models_allowed_at(policy, intent.risk or ""):
             tier = policy.tier_of_model(call.model)
             served = f"`{call.model}` (tier `{tier}`)" if tier else f"`{call.model}` (in no tier)"
             return (
