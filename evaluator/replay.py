@@ -32,7 +32,7 @@ from cprlint.model import (
     ToolCall,
     Usage,
 )
-from cprlint.pricing import Catalog, PriceBook, PriceCard
+from cprlint.pricing import Catalog, PriceBook, PriceCard, price_book_for
 from cprlint.project import Project
 from cprlint.templates import TemplateRenderError
 from cprlint.tokens import tokenizer_for_model
@@ -128,14 +128,7 @@ class Replayer:
         key = id(policy)
         book = self._price_books.get(key)
         if book is None:
-            use_catalog = (
-                self.catalog if policy is None or policy.pricing.catalog != "none" else None
-            )
-            book = PriceBook(
-                policy_models=policy.pricing.models if policy else {},
-                as_of=policy.pricing.as_of if policy else None,
-                catalog=use_catalog,
-            )
+            book = price_book_for(policy, self.catalog)
             self._price_books[key] = book
         return book
 
