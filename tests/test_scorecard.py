@@ -540,3 +540,56 @@ def test_a_ticket_without_project_or_queue_reads_as_check_reads_it(tmp_path: Pat
     assert [r.group for r in scorecard_of(tmp_path, log, dimension="queue").rows] == ["default"]
     by_mode = scorecard_of(tmp_path, log, dimension="automation")
     assert [(r.group, r.auto_resolved) for r in by_mode.rows] == [("full", 1)]
+
+
+def test_a_parquet_column_of_the_wrong_type_is_named(
+    project: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    import duckdb
+
+    root, log = project
+    good = root / "events.parquet"
+    assert run(["convert", str(log), "-o", str(good)]) == 0
+    capsys.readouterr()
+    bad = root / "floats.parquet"
+    duckdb.sql(
+        f"COPY (SELECT * REPLACE (CAST(input_tokens AS DOUBLE) AS input_tokens) "
+        f"FROM read_parquet('{good}')) TO '{bad}' (FORMAT parquet)"
+    )
+    err = failure(["scorecard", str(bad)], capsys)
+    assert f"{bad}: column `input_tokens` is DOUBLE, where the event layout has BIGINT" in err
+
+
+def test_an_unreadable_row_group_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import duckdb
+
+    conversations = [
+        conversation(f"R{n}", "2026-11-03T10:00:00Z", events=[call("small-1", input_tokens=n)])
+        for n in range(3000)
+    ]
+    log = write_project(tmp_path, conversations)
+    good = tmp_path / "events.parquet"
+    assert run(["convert", str(log), "-o", str(good)]) == 0
+    capsys.readouterr()
+    grouped = tmp_path / "grouped.parquet"
+    duckdb.sql(
+        f"COPY (SELECT * FROM read_parquet('{good}') ORDER BY conversation_id) TO '{grouped}' "
+        "(FORMAT parquet, ROW_GROUP_SIZE 2048, COMPRESSION zstd)"
+    )
+    (_, rows), *_ = duckdb.sql(
+        f"SELECT row_group_id, any_value(row_group_num_rows) FROM parquet_metadata('{grouped}') "
+        "GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    # Scramble the pages of the second row group's `model` column.
+    ((offset, size),) = duckdb.sql(
+        f"SELECT data_page_offset, total_compressed_size FROM parquet_metadata('{grouped}') "
+        "WHERE row_group_id = 1 AND path_in_schema = 'model'"
+    ).fetchall()
+    data = bytearray(grouped.read_bytes())
+    for at in range(offset + 16, offset + size):
+        data[at] ^= 0x5A
+    grouped.write_bytes(bytes(data))
+    err = failure(["scorecard", str(grouped)], capsys)
+    assert f"{grouped}: row group 1 (rows {rows + 1:,} to " in err

@@ -18,7 +18,8 @@ from typing import Any, Protocol
 
 from cprlint.errors import CprlintError
 from cprlint.scorecard.layout import CONVERSATION_FIELDS, EVENT_COLUMNS, EVENT_FIELDS, sql_type
-from cprlint.scorecard.sources import LogFiles, describe, first_problem
+from cprlint.scorecard.parquet import check_layout, find_unreadable
+from cprlint.scorecard.sources import LogFiles, describe, engine_message, first_problem
 from cprlint.scorecard.tables import Table
 
 DEFAULT_MEMORY_LIMIT = "2GB"
@@ -73,6 +74,7 @@ class DuckDBEngine:
         import duckdb
 
         self._duckdb = duckdb
+        self._parquet_files: Sequence[Any] = ()
         self._spill = tempfile.TemporaryDirectory(prefix="cprlint-duckdb-")
         self.connection = duckdb.connect(":memory:")
         settings = {
@@ -90,6 +92,7 @@ class DuckDBEngine:
             self.connection.execute(f"SET {name} = {_setting_literal(value)}")
 
     def load(self, logs: LogFiles, progress: Progress | None = None) -> None:
+        self._parquet_files = logs.parquet
         parts = []
         if logs.jsonl:
             self._load_jsonl(logs.jsonl, progress)
@@ -152,16 +155,9 @@ class DuckDBEngine:
                 ).fetchall()
             except self._duckdb.Error as error:
                 raise CprlintError(
-                    f"{path}: not a readable Parquet file: {_first_line(error)}"
+                    f"{path}: not a readable Parquet file: {engine_message(error)}"
                 ) from None
-            present = {row[0]: row[1] for row in described}
-            missing = [column.name for column in EVENT_COLUMNS if column.name not in present]
-            if missing:
-                raise CprlintError(
-                    f"{path}: not in the scorecard's event layout: no column "
-                    + ", ".join(f"`{name}`" for name in missing)
-                    + " (see `cprlint convert`)"
-                )
+            check_layout(path, described)
         listed = ", ".join("'" + str(path).replace("'", "''") + "'" for path in files)
         casts = ", ".join(
             f"CAST({column.name} AS {column.sql_type}) AS {column.name}" for column in EVENT_COLUMNS
@@ -206,8 +202,11 @@ class DuckDBEngine:
         try:
             found: list[tuple[Any, ...]] = self._execute(sql, [], progress).fetchall()
         except self._duckdb.Error as error:
+            fault = find_unreadable(self.connection, self._duckdb.Error, self._parquet_files)
+            if fault is not None:
+                raise CprlintError(fault) from None
             raise CprlintError(
-                f"the scorecard query failed on DuckDB: {_first_line(error)}"
+                f"the scorecard query failed on DuckDB: {engine_message(error)}"
             ) from None
         return found
 
@@ -222,7 +221,7 @@ class DuckDBEngine:
                 f"SELECT count(*) FROM read_parquet({target})"
             ).fetchone()
         except self._duckdb.Error as error:
-            raise CprlintError(f"{output}: cannot write: {_first_line(error)}") from None
+            raise CprlintError(f"{output}: cannot write: {engine_message(error)}") from None
         return int(counted[0]) if counted else 0
 
     def close(self) -> None:
@@ -238,18 +237,13 @@ def _setting_literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
-
-
 def _refused(files: Sequence[Any], error: BaseException | None) -> CprlintError:
     """The error for logs an engine would not read: the first line at fault, found by
     reading them again the slow, careful way."""
     problem = first_problem(files)
     if problem is not None:
         return CprlintError(f"log does not match the conversation format: {describe(problem)}")
-    detail = _first_line(error) if error is not None else "unreadable"
+    detail = engine_message(error) if error is not None else "unreadable"
     names = ", ".join(str(path) for path in files)
     return CprlintError(f"{names}: cannot be read as conversation logs: {detail}")
 
@@ -300,7 +294,7 @@ class SparkEngine:
         try:
             self.session = builder.getOrCreate()
         except Exception as error:  # Java missing, cluster unreachable: one line for the user
-            raise CprlintError(f"Spark did not start: {_first_line(error)}") from None
+            raise CprlintError(f"Spark did not start: {engine_message(error)}") from None
         self.session.sparkContext.setLogLevel("ERROR")
 
     def load(self, logs: LogFiles, progress: Progress | None = None) -> None:
@@ -361,15 +355,11 @@ class SparkEngine:
             frame = self.session.read.parquet(*[str(path) for path in files])
         except Exception as error:
             raise CprlintError(
-                f"{', '.join(map(str, files))}: not readable Parquet: {_first_line(error)}"
+                f"{', '.join(map(str, files))}: not readable Parquet: {engine_message(error)}"
             ) from None
-        missing = [c.name for c in EVENT_COLUMNS if c.name not in frame.columns]
-        if missing:
-            raise CprlintError(
-                f"{', '.join(map(str, files))}: not in the scorecard's event layout: no column "
-                + ", ".join(f"`{name}`" for name in missing)
-                + " (see `cprlint convert`)"
-            )
+        # Spark's type names in DuckDB's spelling, to hold them to the same layout check.
+        described = [(name, _duckdb_spelling(kind)) for name, kind in frame.dtypes]
+        check_layout(", ".join(map(str, files)), described)
         return frame.selectExpr(
             *(f"CAST(`{c.name}` AS {_spark_type(c.sql_type)}) AS {c.name}" for c in EVENT_COLUMNS)
         )
@@ -391,7 +381,7 @@ class SparkEngine:
             found = [tuple(row) for row in self.session.sql(sql).collect()]
         except Exception as error:
             raise CprlintError(
-                f"the scorecard query failed on Spark: {_first_line(error)}"
+                f"the scorecard query failed on Spark: {engine_message(error)}"
             ) from None
         if progress is not None:
             progress(1.0)
@@ -399,6 +389,30 @@ class SparkEngine:
 
     def close(self) -> None:
         self.session.catalog.clearCache()
+
+
+_FROM_SPARK = {
+    "string": "VARCHAR",
+    "bigint": "BIGINT",
+    "int": "INTEGER",
+    "smallint": "SMALLINT",
+    "tinyint": "TINYINT",
+    "boolean": "BOOLEAN",
+    "double": "DOUBLE",
+    "float": "FLOAT",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP WITH TIME ZONE",
+    "timestamp_ntz": "TIMESTAMP",
+    "void": "NULL",
+}
+
+
+def _duckdb_spelling(spark_type: str) -> str:
+    if spark_type.startswith(("struct<", "map<")):
+        return "STRUCT"
+    if spark_type.startswith("array<"):
+        return "VARCHAR[]"
+    return _FROM_SPARK.get(spark_type, spark_type.upper())
 
 
 def _spark_value(value: Any, kind: str) -> Any:

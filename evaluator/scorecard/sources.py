@@ -146,3 +146,11 @@ def first_problem(files: Sequence[Path]) -> Problem | None:
 
 def describe(problem: Problem) -> str:
     return f"{problem.location}: {problem.message}"
+
+
+def engine_message(error: BaseException) -> str:
+    """An engine's error as one printable line: its first line, with the bytes it may
+    quote from a broken file shown as `?`."""
+    text = str(error).strip()
+    line = text.splitlines()[0] if text else type(error).__name__
+    return "".join(character if character.isprintable() else "?" for character in line)
