@@ -593,3 +593,14 @@ def test_an_unreadable_row_group_is_named(
     grouped.write_bytes(bytes(data))
     err = failure(["scorecard", str(grouped)], capsys)
     assert f"{grouped}: row group 1 (rows {rows + 1:,} to " in err
+
+
+def test_a_status_listed_twice_counts_a_ticket_once(project: tuple[Path, Path]) -> None:
+    root, log = project
+    policy = root / "policies" / "acme.yaml"
+    policy.write_text(
+        policy.read_text()
+        + "resolution:\n  statuses: [resolved, resolved]\n  resolved_by: [ai, ai, human]\n"
+    )
+    first = row(scorecard_of(root, log), "acme", WEEK_1)
+    assert (first.tickets, first.resolved) == (3, 1)  # as in the hand-worked week

@@ -109,7 +109,9 @@ def policy_tables(keys: Mapping[str, Policy | None]) -> list[Table]:
             (
                 key,
                 units(pricing.retrieval_per_query, UNITS_PER_CURRENCY, name) if pricing else 0,
-                units(pricing.tool_price(""), UNITS_PER_CURRENCY, name) if pricing else 0,
+                units(pricing.tools.get("default", Decimal(0)), UNITS_PER_CURRENCY, name)
+                if pricing
+                else 0,
                 units(pricing.human_per_minute, UNITS_PER_CURRENCY, name) if pricing else 0,
                 rule.exclude_reopened if rule else True,
             )
@@ -117,8 +119,10 @@ def policy_tables(keys: Mapping[str, Policy | None]) -> list[Table]:
         for tool, price in sorted((pricing.tools if pricing else {}).items()):
             if tool != "default":
                 tools.rows.append((key, tool, units(price, UNITS_PER_CURRENCY, name)))
-        statuses = rule.statuses if rule else ("resolved",)
-        resolvers = rule.resolved_by if rule else ("ai", "human")
+        # Each pair once: a policy that lists a status twice must not count a ticket twice
+        # through the join.
+        statuses = dict.fromkeys(rule.statuses if rule else ("resolved",))
+        resolvers = dict.fromkeys(rule.resolved_by if rule else ("ai", "human"))
         for status in statuses:
             # An outcome that does not say who resolved it counts (as in `check`): ''
             # stands for "not said" in the join.
