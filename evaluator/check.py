@@ -336,6 +336,7 @@ def check_project(
             head_overrides=prompt_overrides,
             base_overrides=base_overrides,
             deltas=deltas,
+            share_head=fast,
         )
     run = CheckRun(
         project,

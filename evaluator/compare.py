@@ -175,15 +175,22 @@ class PairedReplay:
         head_overrides: Mapping[str, str] | None = None,
         base_overrides: Mapping[str, str] | None = None,
         deltas: TokenDeltas | None = None,
+        share_head: bool = True,
     ) -> None:
         self.base = Replayer(base, catalog=catalog, prompt_overrides=base_overrides, deltas=deltas)
         # An in-between tree equal to one of the ends replays nothing new: a pull request
-        # that leaves prompts (or prices) alone skips that replay.
+        # that leaves prompts (or prices) alone skips that replay, and one that changes
+        # only prompts (the common case) has "base policies, head prompts" = the head,
+        # whose replay `add` is given. `share_head=False` replays it anyway: the plain
+        # path the exactness test holds this shortcut to.
         same_prompts = head.prompts == base.prompts and dict(head_overrides or {}) == dict(
             base_overrides or {}
         )
         self.prompt_text: Replayer | None = None
-        if not same_prompts:
+        self.prompt_text_is_head = (
+            share_head and not same_prompts and head.policies == base.policies
+        )
+        if not same_prompts and not self.prompt_text_is_head:
             prompts_only = dataclasses.replace(base, prompts=head.prompts)
             self.prompt_text = Replayer(
                 prompts_only, catalog=catalog, prompt_overrides=head_overrides, deltas=deltas
@@ -205,9 +212,12 @@ class PairedReplay:
     ) -> None:
         """Replay `conversation` under the base and in between; add its row to `samples`."""
         base = self.base.replay(conversation, judge=False)
-        prompt_text = (
-            self.prompt_text.replay(conversation, judge=False) if self.prompt_text else base
-        )
+        if self.prompt_text_is_head:
+            prompt_text = head
+        elif self.prompt_text is not None:
+            prompt_text = self.prompt_text.replay(conversation, judge=False)
+        else:
+            prompt_text = base
         routing = self.routing.replay(conversation, judge=False) if self.routing else head
         index = samples.add_row(
             {"intents": head.intent, "queues": head.queue, "automation": head.automation},
