@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
-import os
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -24,6 +23,7 @@ from cprlint.deltas import TokenDeltas
 from cprlint.engine import FindingCollector, lint_conversation, lint_static, lint_stream_end
 from cprlint.errors import CprlintError
 from cprlint.findings import Finding, Location, Problem, Scope
+from cprlint.machine import available_cores
 from cprlint.model import Budget, LlmCall, Policy
 from cprlint.money import json_number
 from cprlint.policy_diff import changes_and_version_problems
@@ -268,13 +268,6 @@ class CheckRun:
                 self.collector.add_all(
                     replay_rule.check(policy, totals, self.context), replay_rule.code
                 )
-
-
-def available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _worth_workers(project: Project, stretches: list[Stretch]) -> bool:

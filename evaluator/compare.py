@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 from array import array
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 import numpy as np
 from cprlint.deltas import TokenDeltas
 from cprlint.findings import Location, Problem, Scope
+from cprlint.machine import available_cores
 from cprlint.model import Conversation, CreepLimits, Policy
 from cprlint.money import DOLLAR, format_amount, json_number
 from cprlint.pricing import Catalog
@@ -30,6 +32,8 @@ from cprlint.replay import ConversationResult, Replayer
 
 BOOTSTRAP_SAMPLES = 1000
 BOOTSTRAP_SEED = 20261123
+# Threads summing resamples: past the cores there is nothing to gain.
+MAX_BOOTSTRAP_THREADS = 4
 TOKEN_CREEP = "CPR701"
 COST_CREEP = "CPR702"
 DIMENSIONS = ("intents", "queues", "automation")
@@ -294,23 +298,36 @@ class Bootstrap:
         return len(self._ratios) - 1
 
     def intervals(self) -> list[list[float] | None]:
+        """The resamples are drawn in order from one seeded generator, here; the sums
+        over each are done in threads (numpy lets go of the GIL in them), each writing
+        its own column, so the intervals are the same for any number of threads."""
         if not self.size or not self._ratios:
             return [None] * len(self._ratios)
         rng = np.random.default_rng(BOOTSTRAP_SEED)
         changes = np.empty((len(self._ratios), BOOTSTRAP_SAMPLES))
-        with np.errstate(divide="ignore", invalid="ignore"):
+        threads = min(available_cores(), MAX_BOOTSTRAP_THREADS)
+        with ThreadPoolExecutor(threads) as pool:
+            pending: deque[Future[None]] = deque()
             for sample in range(BOOTSTRAP_SAMPLES):
                 counts = np.bincount(
                     rng.integers(0, self.size, self.size), minlength=self.size
                 ).astype(np.float64)
-                for handle, (rows, columns) in enumerate(self._ratios):
-                    # Elementwise, not `@`: BLAS threads spin on a busy 2-core runner
-                    # and made this loop ten times slower.
-                    base_num, base_den, head_num, head_den = (columns * counts[rows]).sum(axis=1)
-                    base = base_num / base_den
-                    head = head_num / head_den
-                    changes[handle, sample] = (head / base - 1) * 100
+                pending.append(pool.submit(self._resample, changes, sample, counts))
+                if len(pending) > 2 * threads:  # a few resamples in flight: flat memory
+                    pending.popleft().result()
+            for future in pending:
+                future.result()
         return [_interval(row) for row in changes]
+
+    def _resample(self, changes: np.ndarray, sample: int, counts: np.ndarray) -> None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for handle, (rows, columns) in enumerate(self._ratios):
+                # Elementwise, not `@`: BLAS threads spin on a busy 2-core runner and
+                # made this loop ten times slower.
+                base_num, base_den, head_num, head_den = (columns * counts[rows]).sum(axis=1)
+                base = base_num / base_den
+                head = head_num / head_den
+                changes[handle, sample] = (head / base - 1) * 100
 
 
 @dataclass
