@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+REPOSITORY = Path(__file__).resolve().parent.parent
 
 POLICY = """\
 apiVersion: cprlint/v1
@@ -139,3 +142,16 @@ def write_project(root: Path, conversations: list[dict[str, Any]] | None = None)
     lines = [json.dumps(item) for item in (conversations or CONVERSATIONS)]
     log.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return log
+
+
+def log_from_fixtures(log: Path, started_at: Callable[[int], str]) -> list[str]:
+    """The repository's 344 generated fixture conversations as a request log, the n-th
+    started at `started_at(n)`; returns the log's lines."""
+    source = REPOSITORY / "fixtures" / "generated" / "conversations.jsonl"
+    lines = []
+    for number, text in enumerate(source.read_text(encoding="utf-8").splitlines()):
+        data = json.loads(text)
+        data["started_at"] = started_at(number)
+        lines.append(json.dumps(data))
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return lines

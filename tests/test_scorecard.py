@@ -23,7 +23,14 @@ from cprlint.scorecard.render import render
 from cprlint.scorecard.sources import find_logs
 from cprlint.scorecard.tables import price_bands
 
-from tests.scorecard_helpers import CONVERSATIONS, call, conversation, write_project
+from tests.scorecard_helpers import (
+    CONVERSATIONS,
+    REPOSITORY,
+    call,
+    conversation,
+    log_from_fixtures,
+    write_project,
+)
 
 WEEK_1 = dt.date(2026, 11, 2)
 WEEK_2 = dt.date(2026, 11, 9)
@@ -238,18 +245,9 @@ def test_sums_equal_checks_pricing_on_a_realistic_log(tmp_path: Path) -> None:
     from cprlint.model import Escalation, LlmCall, Retrieval, ToolCall, conversation_from_document
     from cprlint.pricing import price_book_for
 
-    source = (
-        Path(__file__).resolve().parent.parent / "fixtures" / "generated" / "conversations.jsonl"
-    )
     log = tmp_path / "log.jsonl"
-    lines = []
-    for number, text in enumerate(source.read_text(encoding="utf-8").splitlines()):
-        data = json.loads(text)
-        data["started_at"] = f"2026-11-{2 + number % 14:02d}T12:00:00Z"
-        lines.append(json.dumps(data))
-    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    root = Path(__file__).resolve().parent.parent
-    policies = load_policies([root / "policies"])
+    lines = log_from_fixtures(log, lambda n: f"2026-11-{2 + n % 14:02d}T12:00:00Z")
+    policies = load_policies([REPOSITORY / "policies"])
     (policy,) = policies
     book = price_book_for(policy, builtin_catalog())
     expected_ai: dict[str, Decimal] = {}

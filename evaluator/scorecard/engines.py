@@ -61,8 +61,26 @@ def _duckdb_type(shape: Any) -> str:
     return f"STRUCT({members})"
 
 
-def _select_path(root: str, path: tuple[str, ...], quote: str = '"') -> str:
+def _select_path(root: str, path: tuple[str, ...], quote: str) -> str:
     return root + "".join(f".{quote}{key}{quote}" for key in path)
+
+
+def _flattened(
+    conversation: str, event: str, *, quote: str, started_at: str
+) -> tuple[list[str], list[str]]:
+    """The layout's columns as select expressions over one conversation (`conversation`)
+    and one of its events (`event`): the conversation's columns, then the event's.
+    `started_at` is the engine's expression for the parsed timestamp."""
+    conversation_columns = [
+        started_at + " AS started_at"
+        if column == "started_at"
+        else f"{_select_path(conversation, path, quote)} AS {column}"
+        for column, path in CONVERSATION_FIELDS
+    ]
+    event_columns = [
+        f"{_select_path(event, path, quote)} AS {column}" for column, path in EVENT_FIELDS
+    ]
+    return conversation_columns, event_columns
 
 
 class DuckDBEngine:
@@ -107,13 +125,12 @@ class DuckDBEngine:
         columns = {key: _duckdb_type(value) for key, value in shape.items()}
         columns["events"] = _duckdb_type(shape["events"]) + "[]"
         event_type = _duckdb_type(shape["events"])
-        conversation = [
-            f"{_select_path('u', path)} AS {column}"
-            if column != "started_at"
-            else "CAST(TRY_CAST(u.started_at AS TIMESTAMPTZ) AS TIMESTAMP) AS started_at"
-            for column, path in CONVERSATION_FIELDS
-        ]
-        event = [f"{_select_path('u.ev', path)} AS {column}" for column, path in EVENT_FIELDS]
+        conversation, event = _flattened(
+            "u",
+            "u.ev",
+            quote='"',
+            started_at="CAST(TRY_CAST(u.started_at AS TIMESTAMPTZ) AS TIMESTAMP)",
+        )
         index = "CASE WHEN u.ev IS NULL THEN NULL ELSE CAST(u.i AS INTEGER) END AS event_index"
         select = ", ".join([*conversation, index, *event])
         ordered = ", ".join(column.name for column in EVENT_COLUMNS)
@@ -321,13 +338,12 @@ class SparkEngine:
             .json([str(path) for path in files])
         )
         raw.createOrReplaceTempView("jsonl_conversations")
-        conversation = [
-            f"{_select_path('c', path, '`')} AS {column}"
-            if column != "started_at"
-            else "CAST(TRY_CAST(c.started_at AS TIMESTAMP) AS TIMESTAMP_NTZ) AS started_at"
-            for column, path in CONVERSATION_FIELDS
-        ]
-        event = [f"{_select_path('e.ev', path, '`')} AS {column}" for column, path in EVENT_FIELDS]
+        conversation, event = _flattened(
+            "c",
+            "e.ev",
+            quote="`",
+            started_at="CAST(TRY_CAST(c.started_at AS TIMESTAMP) AS TIMESTAMP_NTZ)",
+        )
         ordered = ", ".join(column.name for column in EVENT_COLUMNS)
         frame = self.session.sql(
             f"""
