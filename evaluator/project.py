@@ -228,16 +228,25 @@ def load_project(
     return project
 
 
-def _load_policy_file(project: Project, path: str) -> None:
-    project.files_checked.append(path)
-    documents, problems = project.read_yaml(path)
-    project.problems.extend(problems)
+def policies_in(documents: Iterable[Document]) -> tuple[list[Policy], list[Problem]]:
+    """The policies in the YAML documents of a policy file, and their schema problems."""
+    policies: list[Policy] = []
+    problems: list[Problem] = []
     for document in documents:
         if document.data is None:
             continue
-        project.problems.extend(validate(document, "policy"))
+        problems.extend(validate(document, "policy"))
         if isinstance(document.data, dict):
-            project.policies.append(policy_from_document(document))
+            policies.append(policy_from_document(document))
+    return policies, problems
+
+
+def _load_policy_file(project: Project, path: str) -> None:
+    project.files_checked.append(path)
+    documents, problems = project.read_yaml(path)
+    policies, schema_problems = policies_in(documents)
+    project.problems.extend(problems + schema_problems)
+    project.policies.extend(policies)
 
 
 def _load_prompts(project: Project, prompts_dir: str) -> None:

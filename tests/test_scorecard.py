@@ -338,6 +338,7 @@ def test_outputs(project: tuple[Path, Path]) -> None:
     assert rows[0]["cost_per_ticket"] == "0.008166667"  # 0.0245 / 3, half-even at 9 places
     assert rows[0]["share_premium"] == "0.761904762"  # 0.016 / 0.021
     document = json.loads(render(card, "json"))
+    # (0.004 - 0.0245) / 0.0245 = -0.0205 / 0.0245 = -0.83673469387..., 9 places
     assert document["rows"][1]["change"]["cost_per_resolution"] == -0.836734694
     assert document["undated_tickets"] == 1
 

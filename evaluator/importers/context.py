@@ -95,24 +95,20 @@ class ImportContext:
                     code=MALFORMED_RECORD,
                 )
             )
-        for path in sorted(self.without_usage):
-            first = self.without_usage[path]
-            message = (
-                "an LLM call without token usage; it is imported and costs nothing in `check`"
-                if first.count == 1
-                else f"{first.count:,} LLM calls without token usage, the first here; they are "
-                "imported and cost nothing in `check`"
-            )
-            problems.append(Problem(message, first.location, code=CALL_WITHOUT_USAGE))
-        for path in sorted(self.without_model):
-            first = self.without_model[path]
-            message = (
-                "an LLM call without a model; it is imported with the model `unknown`"
-                if first.count == 1
-                else f"{first.count:,} LLM calls without a model, the first here; they are "
-                "imported with the model `unknown`"
-            )
-            problems.append(Problem(message, first.location, code=CALL_WITHOUT_MODEL))
+        problems += _counted(
+            self.without_usage,
+            "without token usage",
+            ("it is imported and costs", "they are imported and cost"),
+            "nothing in `check`",
+            CALL_WITHOUT_USAGE,
+        )
+        problems += _counted(
+            self.without_model,
+            "without a model",
+            ("it is imported", "they are imported"),
+            "with the model `unknown`",
+            CALL_WITHOUT_MODEL,
+        )
         return problems
 
     # --- ordering and naming -------------------------------------------------------------
@@ -226,3 +222,23 @@ class ImportContext:
             tool_results=dict(call.tool_results),
             name=name,
         )
+
+
+def _counted(
+    firsts: dict[str, FirstAndCount],
+    lacking: str,
+    verbs: tuple[str, str],
+    outcome: str,
+    code: str,
+) -> list[Problem]:
+    """One problem per file for LLM calls that lack something: at the first such call,
+    with how many there are."""
+    problems = []
+    for path in sorted(firsts):
+        first = firsts[path]
+        if first.count == 1:
+            message = f"an LLM call {lacking}; {verbs[0]} {outcome}"
+        else:
+            message = f"{first.count:,} LLM calls {lacking}, the first here; {verbs[1]} {outcome}"
+        problems.append(Problem(message, first.location, code=code))
+    return problems

@@ -10,6 +10,7 @@ rows at most.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
@@ -127,7 +128,8 @@ def _merge(
     """One row per (group, period) from the engine's rows per (group, period, policy),
     with the policies each covers; and the number of tickets without a date."""
     width = len(SCORECARD_COLUMNS)
-    merged: dict[tuple[str, dt.date], tuple[Row, set[str]]] = {}
+    merged: dict[tuple[str, dt.date], Row] = {}
+    policies: dict[tuple[str, dt.date], set[str]] = defaultdict(set)
     undated = 0
     for raw in raw_rows:
         values = dict(zip(SCORECARD_COLUMNS, raw[:width], strict=True))
@@ -153,14 +155,9 @@ def _merge(
             ),
         )
         key = (row.group, row.period)
-        if key in merged:
-            row = _add(merged[key][0], row)
-            merged[key][1].add(str(values["policy"]))
-            merged[key] = (row, merged[key][1])
-        else:
-            merged[key] = (row, {str(values["policy"])})
-    ordered = sorted(merged.values(), key=lambda item: (item[0].group, item[0].period))
-    return ordered, undated
+        merged[key] = _add(merged[key], row) if key in merged else row
+        policies[key].add(str(values["policy"]))
+    return [(merged[key], policies[key]) for key in sorted(merged)], undated
 
 
 def _add(mine: Row, theirs: Row) -> Row:

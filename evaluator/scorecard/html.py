@@ -22,9 +22,10 @@ from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 from html import escape
 
 from cprlint.model import Budget
-from cprlint.money import DOLLAR, format_amount, format_rate
+from cprlint.money import format_rate
 from cprlint.reporters.base import plural
 from cprlint.scorecard.card import Breach, Row, Scorecard, previous_period
+from cprlint.scorecard.render import money
 
 # Lines per chart: more than this many colours stop being told apart; the table has all.
 MAX_SERIES = 8
@@ -328,11 +329,6 @@ def _cap_note(card: Scorecard, charted: Sequence[str]) -> list[str]:
     ]
 
 
-def _money(amount: Decimal | None, currency: str) -> str:
-    # 4 significant digits up to a dollar, so that a cost and its budget compare.
-    return format_amount(amount, currency, precise_below=DOLLAR)
-
-
 def _cost_figure(card: Scorecard, charted: Sequence[str]) -> list[str]:
     x_of = period_x(card.periods)
     budgets = {group: group_budget(card.rows_of(group)) for group in charted}
@@ -356,7 +352,7 @@ def _cost_figure(card: Scorecard, charted: Sequence[str]) -> list[str]:
 
         def cost_text(row: Row, cost: Decimal, metric: str = metric) -> str:
             return (
-                f"{metric} {_money(cost, card.currency)} "
+                f"{metric} {money(cost, card.currency)} "
                 f"({row.resolved} resolved of {plural(row.tickets, 'ticket')})"
             )
 
@@ -369,7 +365,7 @@ def _cost_figure(card: Scorecard, charted: Sequence[str]) -> list[str]:
             unresolved.append(group)
         if budget is not None:
             y = _num(axis.y(budget.cost_per_resolution))
-            label = f"{group}: budget {_money(budget.cost_per_resolution, card.currency)}"
+            label = f"{group}: budget {money(budget.cost_per_resolution, card.currency)}"
             label += ", fully loaded" if budget.fully_loaded else ""
             lines.append(
                 f'<line class="budget c{colour}" data-group="{escape(group)}" '
@@ -381,7 +377,7 @@ def _cost_figure(card: Scorecard, charted: Sequence[str]) -> list[str]:
         budget = budgets[group]
         if budget is None:
             return ", no budget"
-        amount = _money(budget.cost_per_resolution, card.currency)
+        amount = money(budget.cost_per_resolution, card.currency)
         if budget.fully_loaded:
             return f", budget {amount} fully loaded (line: fully loaded cost per resolution)"
         return f", budget {amount}"
@@ -395,7 +391,7 @@ def _cost_figure(card: Scorecard, charted: Sequence[str]) -> list[str]:
     if unresolved:
         names = ", ".join(escape(group) for group in unresolved)
         notes.append(f'<p class="note">No resolved ticket in any period, so no line: {names}.</p>')
-    body = _axes_svg(axis, x_of, card.period, lambda tick: _money(tick, card.currency))
+    body = _axes_svg(axis, x_of, card.period, lambda tick: money(tick, card.currency))
     return [
         '<figure class="chart-figure">',
         f"<figcaption><h2>Cost per resolution per {escape(card.period)}</h2>"
@@ -530,7 +526,7 @@ def _table_row(row: Row, card: Scorecard, colour: int | None) -> str:
     swatch = f'<span class="swatch c{colour}"></span>' if colour is not None else ""
     budget_text = "&ndash;"
     if budget is not None:
-        budget_text = escape(_money(budget.cost_per_resolution, currency))
+        budget_text = escape(money(budget.cost_per_resolution, currency))
         budget_text += "<br><small>fully loaded</small>" if budget.fully_loaded else ""
     breach_text = (
         "<ul>" + "".join(f"<li>{escape(text)}</li>" for text in breaches) + "</ul>"
@@ -546,16 +542,16 @@ def _table_row(row: Row, card: Scorecard, colour: int | None) -> str:
             flagged=low_resolution,
         ),
         _cell(
-            escape(_money(row.cost_per_ticket, currency))
+            escape(money(row.cost_per_ticket, currency))
             + _change(row.cost_per_ticket_change, up_is_good=False, points=False, unit=unit)
         ),
         _cell(
-            escape(_money(row.cost_per_resolution, currency))
+            escape(money(row.cost_per_resolution, currency))
             + _change(row.cost_per_resolution_change, up_is_good=False, points=False, unit=unit),
             flagged=over_budget and not (budget and budget.fully_loaded),
         ),
         _cell(
-            escape(_money(row.fully_loaded_cost_per_resolution, currency)),
+            escape(money(row.fully_loaded_cost_per_resolution, currency)),
             flagged=over_budget and bool(budget and budget.fully_loaded),
         ),
         _cell(

@@ -12,9 +12,8 @@ from pathlib import Path
 from cprlint.documents import load_yaml_documents, read_text
 from cprlint.errors import CprlintError
 from cprlint.findings import Problem
-from cprlint.model import Policy, policy_from_document
-from cprlint.project import YAML_SUFFIXES, load_project
-from cprlint.schemas import validate
+from cprlint.model import Policy
+from cprlint.project import YAML_SUFFIXES, load_project, policies_in
 
 
 def _refuse(problems: Sequence[Problem]) -> None:
@@ -49,11 +48,9 @@ def load_policies(paths: Sequence[Path], project_root: Path = Path(".")) -> list
             _refuse(problems)
             documents, problems = load_yaml_documents(str(file), text or "")
             _refuse(problems)
-            for document in documents:
-                if document.data is None:
-                    continue
-                _refuse(validate(document, "policy"))
-                policies.append(policy_from_document(document))
+            found, problems = policies_in(documents)
+            _refuse(problems)
+            policies.extend(found)
     if not policies:
         raise CprlintError(f"--policy {', '.join(map(str, paths))}: no policy found")
     return policies
