@@ -110,6 +110,11 @@ def _without(windows: tuple[Window, ...], others: tuple[Window, ...]) -> tuple[W
     return tuple(kept)
 
 
+# (candidate tokens - recorded tokens, variables the candidate printed while unknown),
+# for one conversation's variables.
+Recount = Callable[[Mapping[str, Any]], tuple[int, frozenset[str]]]
+
+
 class TokenDeltas:
     """Input-token differences between prompt versions, the fast way unless `plain`."""
 
@@ -125,38 +130,35 @@ class TokenDeltas:
 
         Raises TemplateRenderError when either template cannot be rendered.
         """
+        return self.recount(recorded, candidate, encoding)(variables)
+
+    def recount(self, recorded: str, candidate: str, encoding: str) -> Recount:
+        """`delta` for this pair of templates, ready for any variables: what a replay
+        asks once per kind of call."""
         plan = None if self.plain else self._plan(recorded, candidate, encoding)
-        if plan is None or not self._fast_path_applies(plan, variables):
-            return self._plain_delta(recorded, candidate, variables, encoding)
         count = self.counter.count
-        delta = plan.static_delta
-        for window in plan.added:
-            delta += count(_fill(window, variables), encoding)
-        for window in plan.removed:
-            delta -= count(_fill(window, variables), encoding)
-        return delta, plan.printed_by_candidate.difference(variables)
 
-    def _plain_delta(
-        self, recorded: str, candidate: str, variables: Mapping[str, Any], encoding: str
-    ) -> tuple[int, frozenset[str]]:
-        recorded_text, _ = render(recorded, variables)
-        candidate_text, missing = render(candidate, variables)
-        count = self.counter.count
-        return count(candidate_text, encoding) - count(recorded_text, encoding), missing
+        def plain(variables: Mapping[str, Any]) -> tuple[int, frozenset[str]]:
+            recorded_text, _ = render(recorded, variables)
+            candidate_text, missing = render(candidate, variables)
+            return count(candidate_text, encoding) - count(recorded_text, encoding), missing
 
-    @staticmethod
-    def _fast_path_applies(plan: DeltaPlan, variables: Mapping[str, Any]) -> bool:
-        """False for what only Jinja words right: an unknown variable named like one of
-        its globals (`range` prints an object), and a rendering over the size cap."""
-        if plan.global_names and any(name not in variables for name in plan.global_names):
-            return False
-        recorded_chars, candidate_chars = plan.recorded.static_chars, plan.candidate.static_chars
-        for name, recorded_times, candidate_times in plan.printed:
-            if name in variables:
-                chars = len(_text(variables, name))
-                recorded_chars += recorded_times * chars
-                candidate_chars += candidate_times * chars
-        return max(recorded_chars, candidate_chars) <= MAX_RENDERED_CHARS
+        if plan is None:
+            return plain
+        fast_plan = plan  # (narrowed for the closure)
+
+        def fast(variables: Mapping[str, Any]) -> tuple[int, frozenset[str]]:
+            if not _fast_path_applies(fast_plan, variables):
+                return plain(variables)
+            delta = fast_plan.static_delta
+            for window in fast_plan.added:
+                delta += count(_fill(window, variables), encoding)
+            for window in fast_plan.removed:
+                delta -= count(_fill(window, variables), encoding)
+            missing = fast_plan.printed_by_candidate
+            return delta, missing.difference(variables) if missing else missing
+
+        return fast
 
     def _plan(self, recorded: str, candidate: str, encoding: str) -> DeltaPlan | None:
         key = (recorded, candidate, encoding)
@@ -187,6 +189,21 @@ class TokenDeltas:
             )
         self._plans[key] = plan
         return plan
+
+
+def _fast_path_applies(plan: DeltaPlan, variables: Mapping[str, Any]) -> bool:
+    """False for what only Jinja words right: an unknown variable named like one of its
+    globals (`range` prints an object), and a rendering over the size cap."""
+    if plan.global_names and any(name not in variables for name in plan.global_names):
+        return False
+    recorded_chars, candidate_chars = plan.recorded.static_chars, plan.candidate.static_chars
+    for name, recorded_times, candidate_times in plan.printed:
+        if name in variables:
+            value = variables[name]
+            chars = len(value if type(value) is str else str(value))
+            recorded_chars += recorded_times * chars
+            candidate_chars += candidate_times * chars
+    return recorded_chars <= MAX_RENDERED_CHARS and candidate_chars <= MAX_RENDERED_CHARS
 
 
 def _text(variables: Mapping[str, Any], name: str) -> str:

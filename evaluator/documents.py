@@ -20,7 +20,6 @@ import contextlib
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -58,17 +57,47 @@ def _problem(code: str, message: str, location: Location) -> Problem:
     return Problem(message, location, code=code)
 
 
-@dataclass
+# The value of a JSON line not parsed yet (see `Document.of_json_line`).
+_UNPARSED: Any = object()
+
+
 class Document:
     """One YAML document or JSON value, with the position of each value and key in it."""
 
-    path: str
-    data: Any
-    value_positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
-    key_positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
-    start_line: int = 1
-    # For JSON lines: the raw text, searched for positions only when a finding needs one.
-    raw_json: str | None = None
+    __slots__ = ("_data", "key_positions", "path", "raw_json", "start_line", "value_positions")
+
+    def __init__(
+        self,
+        path: str,
+        data: Any,
+        value_positions: dict[KeyPath, tuple[int, int]] | None = None,
+        key_positions: dict[KeyPath, tuple[int, int]] | None = None,
+        start_line: int = 1,
+        raw_json: str | None = None,
+    ) -> None:
+        self.path = path
+        self._data = data
+        self.value_positions = value_positions or {}
+        self.key_positions = key_positions or {}
+        self.start_line = start_line
+        # For JSON lines: the raw text, searched for positions only when a finding needs one.
+        self.raw_json = raw_json
+
+    @classmethod
+    def of_json_line(cls, path: str, text: str, line: int) -> Document:
+        """A JSON line already read into a model by a strict decoder: its plain value is
+        parsed again only if a rule asks for it (`data`)."""
+        return cls(path, _UNPARSED, start_line=line, raw_json=text)
+
+    @property
+    def data(self) -> Any:
+        if self._data is _UNPARSED:
+            assert self.raw_json is not None
+            self._data = parse_json_line(self.raw_json)
+        return self._data
+
+    def __repr__(self) -> str:
+        return f"Document({self.path!r}, line {self.start_line})"
 
     def locate(self, *key_path: str | int, key: bool = False) -> Location:
         """The position of the value (or, with `key=True`, of its key) at `key_path`.
@@ -370,7 +399,8 @@ def _bounded(value: Decimal) -> Decimal:
     return value
 
 
-def _json_decimal(text: str) -> Decimal:
+def json_decimal(text: str) -> Decimal:
+    """A JSON number with a fraction or exponent, exactly as written (ValueError when absurd)."""
     return _bounded(Decimal(text))
 
 
@@ -387,7 +417,7 @@ def parse_json_line(text: str) -> Any:
     JSON may escape half a surrogate pair (`"\\udfff"`), which is no text at all: such a
     line is refused (ValueError) rather than carried into reports that cannot encode it.
     """
-    data = json.loads(text, parse_float=_json_decimal, parse_constant=_json_constant)
+    data = json.loads(text, parse_float=json_decimal, parse_constant=_json_constant)
     # A backslash is rare and found fast; a search for `\\ud` alone costs 5 µs a line.
     if "\\" in text and ("\\ud" in text or "\\uD" in text):
         _refuse_lone_surrogates(data)
@@ -488,6 +518,14 @@ def iter_json_lines(
 ) -> Iterator[Document | Problem]:
     """Stream a JSON Lines file (or the part of it from line `first_line` on): one
     Document per non-blank line, or a problem at it."""
+    for item in json_line_texts(path, lines, first_line=first_line):
+        yield item if isinstance(item, Problem) else json_document(path, *item)
+
+
+def json_line_texts(
+    path: str, lines: Iterator[bytes], *, first_line: int = 1
+) -> Iterator[tuple[str, int] | Problem]:
+    """The text and number of each non-blank line, or a problem with its size or encoding."""
     for number, raw in enumerate(lines, start=first_line):
         if len(raw) > MAX_JSON_LINE_BYTES:
             yield _problem(
@@ -508,29 +546,33 @@ def iter_json_lines(
         # Without its line break, an error at the end of the line gets the line's column
         # rather than "column 1 of the next line".
         text = text.rstrip("\r\n")
-        if not text.strip():
-            continue
-        try:
-            data = parse_json_line(text)
-        except json.JSONDecodeError as error:
-            yield _problem(
-                SYNTAX, f"JSON syntax error: {error.msg}", Location(path, number, error.colno)
-            )
-            continue
-        except RecursionError:
-            yield _problem(UNSAFE, "nesting is too deep to read", Location(path, number, 1))
-            continue
-        except ValueError as error:  # e.g. an integer with more digits than Python allows
-            yield _problem(SYNTAX, f"JSON value cannot be read: {error}", Location(path, number, 1))
-            continue
-        # Nesting needs a bracket per level: a line with few brackets cannot be too deep.
-        if text.count("[") + text.count("{") > MAX_DEPTH and _nests_deeper_than(data, MAX_DEPTH):
-            # Rules walk values recursively; Python 3.12+ parses far deeper than they can go.
-            yield _problem(
-                UNSAFE, f"the value nests deeper than {MAX_DEPTH} levels", Location(path, number, 1)
-            )
-            continue
-        yield Document(path=path, data=data, start_line=number, raw_json=text)
+        if text.strip():
+            yield text, number
+
+
+def may_nest_too_deep(text: str) -> bool:
+    """Nesting needs a bracket per level: a line with few brackets cannot be too deep."""
+    return text.count("[") + text.count("{") > MAX_DEPTH
+
+
+def json_document(path: str, text: str, number: int) -> Document | Problem:
+    """One line of JSON Lines parsed, or the problem that stops it."""
+    try:
+        data = parse_json_line(text)
+    except json.JSONDecodeError as error:
+        return _problem(
+            SYNTAX, f"JSON syntax error: {error.msg}", Location(path, number, error.colno)
+        )
+    except RecursionError:
+        return _problem(UNSAFE, "nesting is too deep to read", Location(path, number, 1))
+    except ValueError as error:  # e.g. an integer with more digits than Python allows
+        return _problem(SYNTAX, f"JSON value cannot be read: {error}", Location(path, number, 1))
+    if may_nest_too_deep(text) and _nests_deeper_than(data, MAX_DEPTH):
+        # Rules walk values recursively; Python 3.12+ parses far deeper than they can go.
+        return _problem(
+            UNSAFE, f"the value nests deeper than {MAX_DEPTH} levels", Location(path, number, 1)
+        )
+    return Document(path=path, data=data, start_line=number, raw_json=text)
 
 
 def _nests_deeper_than(value: Any, limit: int) -> bool:

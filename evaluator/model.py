@@ -11,9 +11,10 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from cprlint.documents import Document
+import msgspec
+from cprlint.documents import Document, json_decimal, may_nest_too_deep
 from cprlint.findings import Location
 
 AUTOMATION_MODES = ("full", "partial", "assisted")
@@ -429,75 +430,78 @@ def prompt_version_from_parts(
 # --- fixtures ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Usage:
-    input_tokens: int
-    output_tokens: int
-    cached_input_tokens: int = 0
-    cache_write_tokens: int = 0
+# Fixture records are msgspec Structs: `fixture_decoder` reads a JSON line straight into
+# them, in C, checking each field against the fixture schema as it goes (the annotations
+# below are that schema). The lenient builders further down make the same objects from
+# a document the strict decoder refused. `index` is the event's place in `events`, set
+# by whichever made the conversation.
+
+Name = Annotated[str, msgspec.Meta(min_length=1)]
+Count = Annotated[int, msgspec.Meta(ge=0)]
+Role = Annotated[str, msgspec.Meta(pattern="^(user|assistant|agent|system)$")]
 
 
-@dataclass(frozen=True)
-class Message:
-    index: int
-    role: str | None
-    text: str
+class Usage(msgspec.Struct, frozen=True, gc=False):
+    input_tokens: Count
+    output_tokens: Count
+    cached_input_tokens: Count = 0
+    cache_write_tokens: Count = 0
 
 
-@dataclass(frozen=True)
-class LlmCall:
-    index: int
-    stage: str | None
-    prompt: str | None
-    prompt_version: str | None
-    model: str
-    attempt: int
-    status: str
-    fallback: bool
-    vars: Mapping[str, Any]
-    usage: Usage | None
+class Message(msgspec.Struct, frozen=True, kw_only=True, tag="message", tag_field="type"):
+    index: int = 0
+    role: Role | None = None
+    text: str = ""
 
 
-@dataclass(frozen=True)
-class Retrieval:
-    index: int
-    stage: str | None
-    query: str | None
-    context_tokens: int
+class LlmCall(msgspec.Struct, frozen=True, kw_only=True, tag="llm_call", tag_field="type"):
+    index: int = 0
+    stage: Name | None = None
+    prompt: Name | None = None
+    prompt_version: Name | None = None
+    model: Name
+    attempt: Annotated[int, msgspec.Meta(ge=1)] = 1
+    status: Name = "ok"  # an empty status reads as "ok" (the lenient builder)
+    fallback: bool = False
+    vars: dict[str, Any] = {}
+    usage: Usage | None = None
 
 
-@dataclass(frozen=True)
-class ToolCall:
-    index: int
-    stage: str | None
-    name: str
-    args: Any
-    status: str
+class Retrieval(msgspec.Struct, frozen=True, kw_only=True, tag="retrieval", tag_field="type"):
+    index: int = 0
+    stage: Name | None = None
+    query: str | None = None
+    context_tokens: Count = 0
 
 
-@dataclass(frozen=True)
-class Escalation:
-    index: int
-    reason: str | None
-    handle_minutes: Decimal
+class ToolCall(msgspec.Struct, frozen=True, kw_only=True, tag="tool_call", tag_field="type"):
+    index: int = 0
+    stage: Name | None = None
+    name: Name
+    args: Any = None
+    status: Name = "ok"  # an empty status reads as "ok" (the lenient builder)
 
 
-@dataclass(frozen=True)
-class OtherEvent:
+class Escalation(msgspec.Struct, frozen=True, kw_only=True, tag="escalation", tag_field="type"):
+    index: int = 0
+    reason: str | None = None
+    handle_minutes: Decimal = Decimal(0)
+
+
+class OtherEvent(msgspec.Struct, frozen=True, kw_only=True):
     """An event whose type cprlint does not know; kept so rules can point at it."""
 
-    index: int
+    index: int = 0
     type: str
 
 
 Event = Message | LlmCall | Retrieval | ToolCall | Escalation | OtherEvent
 
 
-@dataclass(frozen=True)
-class Outcome:
-    status: str
-    resolved_by: str | None
-    reopened: bool
+class Outcome(msgspec.Struct, frozen=True, gc=False):
+    status: Annotated[str, msgspec.Meta(pattern="^(resolved|escalated|abandoned|open)$")]
+    resolved_by: Annotated[str, msgspec.Meta(pattern="^(ai|human)$")] | None = None
+    reopened: bool = False
 
 
 @dataclass(frozen=True)
@@ -605,4 +609,71 @@ def conversation_from_document(document: Document) -> Conversation | None:
             for index, raw in enumerate(_list(data.get("events")))
             if isinstance(raw, dict)
         ),
+    )
+
+
+# --- the strict, fast reading of a fixture line ---------------------------------------
+
+
+class _EscalationRecord(msgspec.Struct, frozen=True, tag="escalation", tag_field="type"):
+    # Read as written and checked by hand: msgspec would also take "5" for a Decimal.
+    reason: str | None = None
+    handle_minutes: Any = 0
+
+
+class _ConversationRecord(msgspec.Struct, frozen=True):
+    id: str | int
+    intent: Name
+    outcome: Outcome
+    events: list[Message | LlmCall | Retrieval | ToolCall | _EscalationRecord]
+    queue: Name = "default"
+    project: Name | None = None
+    automation: Literal["full", "partial", "assisted"] = "full"
+    started_at: str | None = None
+    vars: dict[str, Any] = {}
+
+
+# Unknown keys are ignored, as the schema allows; numbers with a fraction become Decimal
+# from their text, as `parse_json_line` makes them.
+_FIXTURE_DECODER = msgspec.json.Decoder(_ConversationRecord, float_hook=json_decimal)
+
+
+def conversation_from_json_line(path: str, text: str, line: int) -> Conversation | None:
+    """The conversation on a fixture line when the line certainly matches the fixture
+    schema, read in one pass in C: the same object `conversation_from_document` makes of
+    it. None when only the full reading can tell (JSON errors, schema problems, unknown
+    event types): then `json_document`, the schema and the lenient builder take over.
+    """
+    # No key of the schema takes null, but msgspec reads null into an `X | None` field.
+    # Nesting deeper than the rules walk is refused by the full reading.
+    if "null" in text or may_nest_too_deep(text):
+        return None
+    try:
+        record = _FIXTURE_DECODER.decode(text)
+    except (msgspec.MsgspecError, ValueError):
+        return None
+    events: list[Event] = []
+    for index, event in enumerate(record.events):
+        if type(event) is _EscalationRecord:
+            minutes = event.handle_minutes
+            if type(minutes) not in (int, Decimal) or minutes < 0:
+                return None
+            events.append(
+                Escalation(index=index, reason=event.reason, handle_minutes=Decimal(minutes))
+            )
+            continue
+        assert not isinstance(event, _EscalationRecord)
+        msgspec.structs.force_setattr(event, "index", index)
+        events.append(event)
+    identifier = record.id if type(record.id) is str else str(record.id)
+    return Conversation(
+        document=Document.of_json_line(path, text, line),
+        id=identifier or f"{path}:{line}",
+        intent=record.intent,
+        queue=record.queue,
+        project=record.project,
+        automation=record.automation,
+        vars=record.vars,
+        outcome=record.outcome,
+        events=tuple(events),
     )

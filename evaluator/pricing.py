@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from cprlint.model import ModelPrice, Policy, Usage
@@ -80,13 +80,26 @@ class PriceCard:
         """SPEC §3.4: uncached input, cache reads, cache writes and output, per 1M tokens."""
         tokens = usage.input_tokens
         uncached = max(tokens - usage.cached_input_tokens - usage.cache_write_tokens, 0)
-        amount = (
-            uncached * self.input.at(tokens)
-            + usage.cached_input_tokens * self.cached_input.at(tokens)
-            + usage.cache_write_tokens * self.cache_write.at(tokens)
-            + usage.output_tokens * self.output.at(tokens)
-        )
+        if self._flat:  # most models: one price whatever the call's size
+            amount = (
+                uncached * self.input.base
+                + usage.cached_input_tokens * self.cached_input.base
+                + usage.cache_write_tokens * self.cache_write.base
+                + usage.output_tokens * self.output.base
+            )
+        else:
+            amount = (
+                uncached * self.input.at(tokens)
+                + usage.cached_input_tokens * self.cached_input.at(tokens)
+                + usage.cache_write_tokens * self.cache_write.at(tokens)
+                + usage.output_tokens * self.output.at(tokens)
+            )
         return amount / PER_TOKENS
+
+    @cached_property
+    def _flat(self) -> bool:
+        rates = (self.input, self.cached_input, self.cache_write, self.output)
+        return not any(rate.tiers for rate in rates)
 
     def to_json(self) -> dict[str, Any]:
         return {

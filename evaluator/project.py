@@ -17,7 +17,8 @@ from cprlint.documents import (
     MAX_YAML_BYTES,
     UNREADABLE,
     Document,
-    iter_json_lines,
+    json_document,
+    json_line_texts,
     load_yaml_documents,
     read_text,
     suppressions_in,
@@ -31,6 +32,7 @@ from cprlint.model import (
     Prompt,
     PromptVersion,
     conversation_from_document,
+    conversation_from_json_line,
     policy_from_document,
     prompt_version_from_parts,
 )
@@ -74,8 +76,8 @@ class Project:
         """Every fixture conversation (or those of `stretches`), streamed, with schema
         problems."""
         for stretch in self.fixture_stretches() if stretches is None else stretches:
-            for item in self._iter_fixture_documents(stretch):
-                if isinstance(item, Problem):
+            for item in self._iter_fixture_records(stretch):
+                if isinstance(item, Conversation | Problem):
                     yield item
                     continue
                 conversation = conversation_from_document(item)
@@ -93,11 +95,15 @@ class Project:
             wanted.setdefault(line.path, set()).add(line.line)
         found: dict[Location, Conversation] = {}
         for path, numbers in sorted(wanted.items()):
-            for item in self._iter_fixture_documents(Stretch(path)):
+            for item in self._iter_fixture_records(Stretch(path)):
                 if isinstance(item, Document) and item.start_line in numbers:
                     conversation = conversation_from_document(item)
-                    if conversation is not None:
-                        found[Location(path, item.start_line)] = conversation
+                elif isinstance(item, Conversation) and item.document.start_line in numbers:
+                    conversation = item
+                else:
+                    continue
+                if conversation is not None:
+                    found[Location(path, conversation.document.start_line)] = conversation
         return found
 
     def fixture_stretches(self, split_bytes: int | None = None) -> list[Stretch]:
@@ -119,7 +125,12 @@ class Project:
                 stretches.append(Stretch(path))  # reading it again reports the problem
         return stretches
 
-    def _iter_fixture_documents(self, stretch: Stretch) -> Iterator[Document | Problem]:
+    def _iter_fixture_records(
+        self, stretch: Stretch
+    ) -> Iterator[Conversation | Document | Problem]:
+        """The stretch's fixtures: a JSON line that certainly matches the schema is read
+        straight into its conversation; anything else is a document for the full reading
+        (a YAML file always is), or the problem that stops it."""
         path = stretch.path
         if path.endswith(".jsonl"):
             try:
@@ -128,7 +139,13 @@ class Project:
                     lines: Iterable[bytes] = handle
                     if stretch.end is not None:
                         lines = _lines_before(handle, stretch.end - stretch.start)
-                    yield from iter_json_lines(path, iter(lines), first_line=stretch.first_line)
+                    for item in json_line_texts(path, iter(lines), first_line=stretch.first_line):
+                        if isinstance(item, Problem):
+                            yield item
+                            continue
+                        text, number = item
+                        conversation = conversation_from_json_line(path, text, number)
+                        yield conversation or json_document(path, text, number)
             except OSError as error:
                 yield Problem(f"cannot read: {error.strerror}", Location(path), code=UNREADABLE)
             return

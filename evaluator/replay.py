@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from cprlint.deltas import TokenDeltas
+from cprlint.deltas import Recount, TokenDeltas
 from cprlint.documents import canonical_json
 from cprlint.findings import Problem, Scope
 from cprlint.model import (
@@ -46,6 +46,8 @@ CONTEXT_TOKENS_OVER_BUDGET = "CPR505"
 ROUTING_DRIFT = "CPR506"
 
 DEFAULT_RESOLUTION = ResolutionRule()
+_NO_USAGE = Usage(0, 0)
+_FREE = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,25 @@ class CallResult:
     cost: Decimal
     priced: bool
     estimated_tokens: bool  # token difference counted with a stand-in tokenizer
+
+
+@dataclass(frozen=True)
+class CallPlan:
+    """What replaying a call depends on besides its usage and variables, worked out once
+    for every call alike: same policy, intent, stage, prompt, recorded version, model
+    and fallback flag. A fixture set has a few hundred of these for a million calls."""
+
+    version: str | None  # the version the call is replayed with (or was recorded with)
+    # Set when the candidate version differs from the recorded one: how its input
+    # tokens change, and where render problems are reported.
+    recount: Recount | None
+    candidate_key: tuple[str, str] | None  # (prompt id, candidate version)
+    estimated: bool  # the recount uses a stand-in tokenizer
+    max_output_tokens: int | None
+    model: str  # the model it is priced as, after routing
+    rerouted: bool
+    card: PriceCard | None
+    drift: str | None  # the routing-drift finding's message, if any
 
 
 @dataclass(frozen=True)
@@ -121,6 +142,7 @@ class Replayer:
         # policy and risk level.
         self._candidates: dict[str, PromptVersion | None] = {}
         self._models_of_risk: dict[tuple[int, str], frozenset[str]] = {}
+        self._call_plans: dict[tuple[object, ...], CallPlan] = {}
 
     # --- lookups ---------------------------------------------------------------------
 
@@ -187,7 +209,8 @@ class Replayer:
 
         for event in conversation.events:
             if isinstance(event, LlmCall):
-                call = self._replay_call(conversation, event, policy, book, missing, render_errors)
+                plan = self._call_plan(conversation, event, policy, book)
+                call = self._replay_call(conversation, event, plan, missing, render_errors)
                 calls.append(call)
                 if event.attempt >= 2:
                     stage = event.stage or "unstaged"
@@ -233,11 +256,10 @@ class Replayer:
                             code=INPUT_TOKENS_OVER_BUDGET,
                         )
                     )
-                drift = self._routing_drift(conversation, event, policy) if judge else None
-                if drift:
+                if judge and plan.drift:
                     problems.append(
                         Problem(
-                            drift,
+                            plan.drift,
                             conversation.locate("events", event.index, "model"),
                             _call_scope(scope, event),
                             code=ROUTING_DRIFT,
@@ -310,58 +332,90 @@ class Replayer:
 
     # --- one call --------------------------------------------------------------------
 
+    def _call_plan(
+        self, conversation: Conversation, call: LlmCall, policy: Policy | None, book: PriceBook
+    ) -> CallPlan:
+        key = (
+            id(policy),
+            conversation.intent,
+            call.stage,
+            call.prompt,
+            call.prompt_version,
+            call.model,
+            call.fallback,
+        )
+        plan = self._call_plans.get(key)
+        if plan is None:
+            plan = self._call_plans[key] = self._new_call_plan(conversation, call, policy, book)
+        return plan
+
+    def _new_call_plan(
+        self, conversation: Conversation, call: LlmCall, policy: Policy | None, book: PriceBook
+    ) -> CallPlan:
+        candidate = self.candidate_version(call.prompt) if call.prompt else None
+        tokenizer = tokenizer_for_model(call.model)
+        recount = None
+        if candidate is not None and candidate.version != call.prompt_version:
+            recorded = self._recorded_version(call)
+            if recorded is not None:
+                recount = self.deltas.recount(
+                    recorded.template, candidate.template, tokenizer.encoding
+                )
+        model, rerouted = self._route(conversation, call, policy, candidate)
+        return CallPlan(
+            version=candidate.version if candidate else call.prompt_version,
+            recount=recount,
+            candidate_key=(candidate.prompt_id, candidate.version) if candidate else None,
+            estimated=tokenizer.estimate,
+            max_output_tokens=candidate.max_output_tokens if candidate else None,
+            model=model,
+            rerouted=rerouted,
+            card=self.price_override.get(model) or book.lookup(model),
+            drift=self._routing_drift(conversation, call, policy),
+        )
+
     def _replay_call(
         self,
         conversation: Conversation,
         call: LlmCall,
-        policy: Policy | None,
-        book: PriceBook,
+        plan: CallPlan,
         missing: dict[tuple[str, str], frozenset[str]],
         render_errors: dict[tuple[str, str], str],
     ) -> CallResult:
-        usage = call.usage or Usage(0, 0)
-        candidate = self.candidate_version(call.prompt) if call.prompt else None
-        tokenizer = tokenizer_for_model(call.model)
+        usage = call.usage
         estimated = False
-        if (
-            candidate is not None
-            and call.usage is not None
-            and candidate.version != call.prompt_version
-        ):
-            recorded = self._recorded_version(call)
-            if recorded is not None:
-                variables = {**conversation.vars, **call.vars} if call.vars else conversation.vars
-                try:
-                    delta, missing_names = self.deltas.delta(
-                        recorded.template, candidate.template, variables, tokenizer.encoding
-                    )
-                except TemplateRenderError as error:
-                    render_errors[(candidate.prompt_id, candidate.version)] = str(error)
-                else:
-                    if missing_names:
-                        missing[(candidate.prompt_id, candidate.version)] = missing_names
-                    input_tokens = max(usage.input_tokens + delta, 0)
-                    usage = _with_input_tokens(usage, input_tokens)
-                    estimated = tokenizer.estimate
-        if candidate is not None and candidate.max_output_tokens is not None:
-            usage = Usage(
-                usage.input_tokens,
-                min(usage.output_tokens, candidate.max_output_tokens),
-                usage.cached_input_tokens,
-                usage.cache_write_tokens,
-            )
-        model, rerouted = self._route(conversation, call, policy, candidate)
-        card: PriceCard | None = self.price_override.get(model) or book.lookup(model)
+        if usage is not None and plan.recount is not None and plan.candidate_key is not None:
+            variables = {**conversation.vars, **call.vars} if call.vars else conversation.vars
+            try:
+                delta, missing_names = plan.recount(variables)
+            except TemplateRenderError as error:
+                render_errors[plan.candidate_key] = str(error)
+            else:
+                if missing_names:
+                    missing[plan.candidate_key] = missing_names
+                usage = _with_input_tokens(usage, max(usage.input_tokens + delta, 0))
+                estimated = plan.estimated
+        cost = _FREE
+        if usage is None:
+            usage = _NO_USAGE
+        else:
+            cap = plan.max_output_tokens
+            if cap is not None and usage.output_tokens > cap:
+                usage = Usage(
+                    usage.input_tokens, cap, usage.cached_input_tokens, usage.cache_write_tokens
+                )
+            if plan.card is not None:
+                cost = plan.card.cost(usage)
         return CallResult(
             event_index=call.index,
             prompt=call.prompt,
-            version=candidate.version if candidate else call.prompt_version,
+            version=plan.version,
             recorded_model=call.model,
-            model=model,
-            rerouted=rerouted,
+            model=plan.model,
+            rerouted=plan.rerouted,
             usage=usage,
-            cost=card.cost(usage) if card and call.usage is not None else Decimal(0),
-            priced=card is not None,
+            cost=cost,
+            priced=plan.card is not None,
             estimated_tokens=estimated,
         )
 

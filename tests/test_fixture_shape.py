@@ -1,4 +1,5 @@
-"""The fast shape check never calls an invalid conversation valid, and knows real ones."""
+"""The fast readers of fixtures (the shape check, the strict reader) never call an invalid
+conversation valid, read valid ones as the full reading does, and know real ones."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from cprlint.documents import parse_json_line
+import pytest
+from cprlint.documents import Document, json_document, parse_json_line
 from cprlint.fixture_shape import conforms
+from cprlint.model import Conversation, conversation_from_document, conversation_from_json_line
 from cprlint.schemas import _validator
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -119,6 +122,180 @@ def test_conforms_never_accepts_what_the_schema_rejects(data: dict[str, Any]) ->
     if conforms(data):
         errors = list(_validator("fixture").iter_errors(data))
         assert errors == [], (data, [error.message for error in errors])
+
+
+def mostly(valid: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Valid values nine times in ten, any other value (right or wrong) otherwise: a
+    conversation has a dozen keys, and it must be valid as a whole now and then."""
+    return st.integers(min_value=0, max_value=9).flatmap(lambda pick: valid if pick else values)
+
+
+names = st.sampled_from(["x", "ok", "gpt-4o", "v1", "billing"])
+counts = st.integers(min_value=0, max_value=5000)
+texts = st.text(max_size=4)
+variables = st.dictionaries(st.text(max_size=3), values, max_size=3)
+valid_events = st.one_of(
+    st.fixed_dictionaries(
+        {"type": st.just("message")},
+        optional={
+            "role": mostly(st.sampled_from(["user", "assistant", "agent", "system"])),
+            "text": mostly(texts),
+        },
+    ),
+    st.fixed_dictionaries(
+        {"type": st.just("llm_call"), "model": mostly(names)},
+        optional={
+            "stage": mostly(names),
+            "prompt": mostly(names),
+            "prompt_version": mostly(names),
+            "attempt": mostly(st.integers(min_value=1, max_value=4)),
+            "status": mostly(texts),
+            "fallback": mostly(st.booleans()),
+            "vars": mostly(variables),
+            "usage": mostly(
+                st.fixed_dictionaries(
+                    {"input_tokens": mostly(counts), "output_tokens": mostly(counts)},
+                    optional={
+                        "cached_input_tokens": mostly(counts),
+                        "cache_write_tokens": mostly(counts),
+                    },
+                )
+            ),
+        },
+    ),
+    st.fixed_dictionaries(
+        {"type": st.just("retrieval")},
+        optional={"stage": mostly(names), "query": mostly(texts), "context_tokens": mostly(counts)},
+    ),
+    st.fixed_dictionaries(
+        {"type": st.just("tool_call"), "name": mostly(names)},
+        optional={"stage": mostly(names), "status": mostly(texts), "args": values},
+    ),
+    st.fixed_dictionaries(
+        {"type": st.just("escalation")},
+        optional={
+            "reason": mostly(texts),
+            "handle_minutes": mostly(
+                counts
+                | st.decimals(
+                    min_value=0, max_value=90, allow_nan=False, allow_infinity=False, places=2
+                )
+            ),
+        },
+    ),
+    event,
+)
+valid_conversations = st.fixed_dictionaries(
+    {
+        "id": mostly(texts | st.integers()),
+        "intent": mostly(names),
+        "outcome": mostly(
+            st.fixed_dictionaries(
+                {"status": mostly(st.sampled_from(["resolved", "escalated", "abandoned", "open"]))},
+                optional={
+                    "resolved_by": mostly(st.sampled_from(["ai", "human"])),
+                    "reopened": mostly(st.booleans()),
+                },
+            )
+        ),
+        "events": mostly(st.lists(valid_events, max_size=5)),
+    },
+    optional={
+        "queue": mostly(names),
+        "project": mostly(names),
+        "automation": mostly(st.sampled_from(["full", "partial", "assisted"])),
+        "started_at": mostly(texts),
+        "vars": mostly(variables),
+        "other": values,
+    },
+)
+
+
+def _without_document(conversation: Conversation | None) -> tuple[Any, ...] | None:
+    if conversation is None:
+        return None
+    return (
+        conversation.id,
+        conversation.intent,
+        conversation.queue,
+        conversation.project,
+        conversation.automation,
+        conversation.vars,
+        conversation.outcome,
+        conversation.events,
+    )
+
+
+def _json_text(data: Any) -> str:
+    # Decimals written as the numbers they are (json writes floats; exactness is not the
+    # point here, the same text goes to both readers).
+    return json.dumps(data, default=float)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(valid_conversations | conversation)
+def test_the_strict_reader_accepts_only_valid_lines_and_reads_them_as_the_lenient_one(
+    data: dict[str, Any],
+) -> None:
+    text = _json_text(data)
+    fast = conversation_from_json_line("f.jsonl", text, 7)
+    if fast is None:
+        return
+    document = json_document("f.jsonl", text, 7)
+    assert isinstance(document, Document)
+    errors = list(_validator("fixture").iter_errors(document.data))
+    assert errors == [], (text, [error.message for error in errors])
+    assert _without_document(fast) == _without_document(conversation_from_document(document))
+
+
+def test_real_conversations_take_the_strict_reader() -> None:
+    lines = (REPO / "fixtures" / "generated" / "conversations.jsonl").read_text().splitlines()
+    for number, line in enumerate(lines, start=1):
+        fast = conversation_from_json_line("c.jsonl", line, number)
+        document = json_document("c.jsonl", line, number)
+        assert isinstance(document, Document)
+        assert fast is not None
+        assert _without_document(fast) == _without_document(conversation_from_document(document))
+        assert fast.document.start_line == number
+        assert fast.document.data == document.data  # parsed on demand, the same value
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # null is valid for no key, though the strict reader's `X | None` fields take it.
+        '{"id": "T-1", "intent": "x", "project": null, "outcome": {"status": "open"}, "events": []}',
+        # msgspec reads "5" into a Decimal; the schema wants a number.
+        '{"id": "T-1", "intent": "x", "outcome": {"status": "open"},'
+        ' "events": [{"type": "escalation", "handle_minutes": "5"}]}',
+        '{"id": "T-1", "intent": "x", "outcome": {"status": "open"},'
+        ' "events": [{"type": "escalation", "handle_minutes": -1.5}]}',
+        '{"id": "T-1", "intent": "x", "outcome": {"status": "open"},'
+        ' "events": [{"type": "llm-call", "model": "gpt-4o"}]}',
+        '{"id": "T-1", "intent": "x", "outcome": {"status": "open"},'
+        ' "events": [{"type": "message", "role": "bot"}]}',
+        '{"id": true, "intent": "x", "outcome": {"status": "open"}, "events": []}',
+        '{"id": "T-1", "intent": "x", "outcome": {"status": "open"}, "events": [],'
+        ' "vars": {"s": "\\udfff"}}',
+    ],
+)
+def test_the_strict_reader_leaves_what_it_cannot_vouch_for_to_the_full_reading(line: str) -> None:
+    assert conversation_from_json_line("f.jsonl", line, 1) is None
+
+
+def test_the_strict_reader_keeps_numbers_as_written() -> None:
+    line = (
+        '{"id": 5, "intent": "x", "outcome": {"status": "escalated"}, "vars": {"amount": 1.10},'
+        ' "events": [{"type": "escalation", "handle_minutes": 7.50},'
+        ' {"type": "tool_call", "name": "refund", "args": {"amount": 12.30}}]}'
+    )
+    fast = conversation_from_json_line("f.jsonl", line, 3)
+    assert fast is not None
+    assert fast.id == "5"
+    assert str(fast.vars["amount"]) == "1.10"
+    assert [event.index for event in fast.events] == [0, 1]
+    assert str(fast.events[0].handle_minutes) == "7.50"  # type: ignore[union-attr]
+    assert str(fast.events[1].args["amount"]) == "12.30"  # type: ignore[union-attr]
 
 
 def test_real_conversations_take_the_fast_path() -> None:

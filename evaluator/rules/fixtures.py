@@ -213,14 +213,14 @@ def cached_above_input(conversation: Conversation, context: RuleContext) -> Iter
     Passing:
         "usage": {"input_tokens": 1820, "cached_input_tokens": 1800, "output_tokens": 90}
     """
-    raw_events = conversation.document.data.get("events")
     for event in conversation.events:
         if not isinstance(event, LlmCall) or event.usage is None:
             continue
         usage = event.usage
         if usage.cached_input_tokens + usage.cache_write_tokens <= usage.input_tokens:
             continue  # the common case: decided before the recorded counts are looked at
-        raw_usage = raw_events[event.index].get("usage", {})
+        # The recorded value, not the model's (which reads a broken count as 0).
+        raw_usage = conversation.document.data["events"][event.index].get("usage", {})
         if not all(_is_count(raw_usage.get(key, 0)) for key in _USAGE_KEYS):
             continue  # a broken count is reported as such (CPR304), not compared
         yield Problem(
