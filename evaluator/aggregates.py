@@ -110,39 +110,84 @@ class ModelTotals:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-def _merge_maps(mine: dict[str, Any], theirs: dict[str, Any], factory: type) -> None:
+def _merge_maps(mine: dict[Any, Any], theirs: dict[Any, Any], factory: type) -> None:
     for key, value in theirs.items():
         if key not in mine:
             mine[key] = factory()
         mine[key].merge(value)
 
 
+# One cell of a population: (intent, queue, automation mode, project or "(none)").
+Cell = tuple[str, str, str, str]
+
+
+@dataclass
+class _Rollup:
+    summary: Totals
+    intents: dict[str, Totals]
+    queues: dict[str, Totals]
+    automation: dict[str, Totals]
+    projects: dict[str, Totals]
+
+
 @dataclass
 class ScopeTotals:
-    """Totals of one population (everything, or one policy's), split by each dimension."""
+    """Totals of one population (everything, or one policy's), split by each dimension.
 
-    summary: Totals = field(default_factory=Totals)
-    intents: dict[str, Totals] = field(default_factory=lambda: defaultdict(Totals))
-    queues: dict[str, Totals] = field(default_factory=lambda: defaultdict(Totals))
-    automation: dict[str, Totals] = field(default_factory=lambda: defaultdict(Totals))
-    projects: dict[str, Totals] = field(default_factory=lambda: defaultdict(Totals))
+    Kept as one `Totals` per cell (intent, queue, automation mode, project): a
+    conversation adds to a single cell, and the totals by dimension are sums of cells,
+    made when first read. A few hundred cells, whatever the number of conversations.
+    """
+
+    cells: dict[Cell, Totals] = field(default_factory=lambda: defaultdict(Totals))
+    _rollup: _Rollup | None = field(default=None, repr=False, compare=False)
 
     def add(self, result: ConversationResult) -> None:
-        self.summary.add(result)
-        self.intents[result.intent].add(result)
-        self.queues[result.queue].add(result)
-        self.automation[result.automation].add(result)
-        self.projects[result.project or "(none)"].add(result)
+        cell = (result.intent, result.queue, result.automation, result.project or "(none)")
+        self.cells[cell].add(result)
+        self._rollup = None
 
     def merge(self, other: ScopeTotals) -> None:
-        self.summary.merge(other.summary)
-        for mine, theirs in (
-            (self.intents, other.intents),
-            (self.queues, other.queues),
-            (self.automation, other.automation),
-            (self.projects, other.projects),
-        ):
-            _merge_maps(mine, theirs, Totals)
+        _merge_maps(self.cells, other.cells, Totals)
+        self._rollup = None
+
+    @property
+    def summary(self) -> Totals:
+        return self._rolled_up().summary
+
+    @property
+    def intents(self) -> dict[str, Totals]:
+        return self._rolled_up().intents
+
+    @property
+    def queues(self) -> dict[str, Totals]:
+        return self._rolled_up().queues
+
+    @property
+    def automation(self) -> dict[str, Totals]:
+        return self._rolled_up().automation
+
+    @property
+    def projects(self) -> dict[str, Totals]:
+        return self._rolled_up().projects
+
+    def _rolled_up(self) -> _Rollup:
+        if self._rollup is None:
+            rollup = _Rollup(
+                Totals(),
+                defaultdict(Totals),
+                defaultdict(Totals),
+                defaultdict(Totals),
+                defaultdict(Totals),
+            )
+            for (intent, queue, automation, project), totals in sorted(self.cells.items()):
+                rollup.summary.merge(totals)
+                rollup.intents[intent].merge(totals)
+                rollup.queues[queue].merge(totals)
+                rollup.automation[automation].merge(totals)
+                rollup.projects[project].merge(totals)
+            self._rollup = rollup
+        return self._rollup
 
 
 @dataclass

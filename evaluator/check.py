@@ -217,7 +217,7 @@ class CheckRun:
             tally.recorded_versions.update(
                 (event.prompt, event.prompt_version)
                 for event in item.events
-                if isinstance(event, LlmCall) and event.prompt and event.prompt_version
+                if type(event) is LlmCall and event.prompt and event.prompt_version
             )
             collector.add_all(result.problems)
             for key, names in result.missing_variables.items():

@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from cprlint.errors import CprlintError
 from cprlint.findings import Finding, Problem, Scope, Severity
 from cprlint.model import Conversation, Waiver
 from cprlint.project import Project
 from cprlint.report import Report
-from cprlint.rules import RULES, Target, rules_for
+from cprlint.rules import RULES, Rule, Target, rules_for
 from cprlint.rules.context import RuleContext
 from cprlint.rules.fixtures import duplicate_ids
 
@@ -101,9 +102,15 @@ class FindingCollector:
 def lint_conversation(
     conversation: Conversation, context: RuleContext, collector: FindingCollector
 ) -> None:
-    for fixture_rule in rules_for(Target.FIXTURE):
+    for fixture_rule in _fixture_rules():
         assert fixture_rule.check is not None
         collector.add_all(fixture_rule.check(conversation, context), fixture_rule.code)
+
+
+@cache
+def _fixture_rules() -> tuple[Rule, ...]:
+    """Asked once per conversation; the registry is complete once rules are imported."""
+    return tuple(rules_for(Target.FIXTURE))
 
 
 def lint_stream_end(context: RuleContext, collector: FindingCollector) -> None:

@@ -654,7 +654,7 @@ def conversation_from_json_line(path: str, text: str, line: int) -> Conversation
         return None
     events: list[Event] = []
     for index, event in enumerate(record.events):
-        if type(event) is _EscalationRecord:
+        if isinstance(event, _EscalationRecord):
             minutes = event.handle_minutes
             if type(minutes) not in (int, Decimal) or minutes < 0:
                 return None
@@ -662,7 +662,6 @@ def conversation_from_json_line(path: str, text: str, line: int) -> Conversation
                 Escalation(index=index, reason=event.reason, handle_minutes=Decimal(minutes))
             )
             continue
-        assert not isinstance(event, _EscalationRecord)
         msgspec.structs.force_setattr(event, "index", index)
         events.append(event)
     identifier = record.id if type(record.id) is str else str(record.id)

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from decimal import Decimal
 
+import msgspec
 from cprlint.deltas import Recount, TokenDeltas
 from cprlint.documents import canonical_json
 from cprlint.findings import Problem, Scope
@@ -23,6 +23,7 @@ from cprlint.model import (
     Conversation,
     Escalation,
     LlmCall,
+    Message,
     Outcome,
     Policy,
     Prompt,
@@ -50,8 +51,11 @@ _NO_USAGE = Usage(0, 0)
 _FREE = Decimal(0)
 
 
-@dataclass(frozen=True)
-class CallResult:
+# Results are msgspec Structs rather than frozen dataclasses: a replay makes one per call,
+# and a Struct is built some 20 times faster.
+
+
+class CallResult(msgspec.Struct, frozen=True, gc=False):
     """One llm_call after replay."""
 
     event_index: int
@@ -66,8 +70,7 @@ class CallResult:
     estimated_tokens: bool  # token difference counted with a stand-in tokenizer
 
 
-@dataclass(frozen=True)
-class CallPlan:
+class CallPlan(msgspec.Struct, frozen=True):
     """What replaying a call depends on besides its usage and variables, worked out once
     for every call alike: same policy, intent, stage, prompt, recorded version, model
     and fallback flag. A fixture set has a few hundred of these for a million calls."""
@@ -85,8 +88,7 @@ class CallPlan:
     drift: str | None  # the routing-drift finding's message, if any
 
 
-@dataclass(frozen=True)
-class ConversationResult:
+class ConversationResult(msgspec.Struct, frozen=True):
     conversation_id: str
     intent: str
     queue: str
@@ -106,9 +108,9 @@ class ConversationResult:
     output_tokens: int = 0
     problems: tuple[Problem, ...] = ()
     # (prompt id, version) -> variables that rendered empty in this conversation.
-    missing_variables: Mapping[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+    missing_variables: Mapping[tuple[str, str], frozenset[str]] = {}
     # (prompt id, version) -> why the template could not be rendered.
-    render_errors: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    render_errors: Mapping[tuple[str, str], str] = {}
 
 
 def is_resolved(outcome: Outcome, rule: ResolutionRule) -> bool:
@@ -208,7 +210,9 @@ class Replayer:
         budgets = policy.budgets if policy else None
 
         for event in conversation.events:
-            if isinstance(event, LlmCall):
+            if type(event) is Message:  # half of all events; they cost nothing
+                continue
+            if type(event) is LlmCall:
                 plan = self._call_plan(conversation, event, policy, book)
                 call = self._replay_call(conversation, event, plan, missing, render_errors)
                 calls.append(call)
@@ -265,7 +269,7 @@ class Replayer:
                             code=ROUTING_DRIFT,
                         )
                     )
-            elif isinstance(event, Retrieval):
+            elif type(event) is Retrieval:
                 retrieval_cost += policy.pricing.retrieval_per_query if policy else Decimal(0)
                 if (
                     budgets
@@ -281,14 +285,14 @@ class Replayer:
                             code=CONTEXT_TOKENS_OVER_BUDGET,
                         )
                     )
-            elif isinstance(event, ToolCall):
+            elif type(event) is ToolCall:
                 tool_cost += policy.pricing.tool_price(event.name) if policy else Decimal(0)
                 key = (event.name, canonical_json(event.args))
                 identical_calls[key] += 1
                 cap = caps.max_identical_tool_calls if caps else None
                 if cap is not None and identical_calls[key] == cap + 1:
                     first_over_cap[key] = event.index
-            elif isinstance(event, Escalation):
+            elif type(event) is Escalation:
                 escalated = True
                 human_minutes += event.handle_minutes
 
