@@ -24,7 +24,7 @@ from cprlint.engine import FindingCollector, lint_conversation, lint_static, lin
 from cprlint.errors import CprlintError
 from cprlint.findings import Finding, Location, Problem, Scope
 from cprlint.machine import available_cores
-from cprlint.model import Budget, LlmCall, Policy
+from cprlint.model import Budget, Policy
 from cprlint.money import json_number
 from cprlint.policy_diff import changes_and_version_problems
 from cprlint.pricing import Catalog, builtin_catalog
@@ -216,8 +216,8 @@ class CheckRun:
                     tally.unpriced_calls[call.model] += 1
             tally.recorded_versions.update(
                 (event.prompt, event.prompt_version)
-                for event in item.events
-                if type(event) is LlmCall and event.prompt and event.prompt_version
+                for event in item.llm_calls
+                if event.prompt and event.prompt_version
             )
             collector.add_all(result.problems)
             for key, names in result.missing_variables.items():

@@ -96,6 +96,21 @@ class Document:
             self._data = parse_json_line(self.raw_json)
         return self._data
 
+    def __eq__(self, other: object) -> bool:
+        # Two trees' policies and prompts are compared whole (`cprlint check --base`).
+        if not isinstance(other, Document):
+            return NotImplemented
+        return (
+            self.path == other.path
+            and self.start_line == other.start_line
+            and self.raw_json == other.raw_json
+            and self.data == other.data
+            and self.value_positions == other.value_positions
+            and self.key_positions == other.key_positions
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable: never a key
+
     def __repr__(self) -> str:
         return f"Document({self.path!r}, line {self.start_line})"
 

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -519,6 +520,15 @@ class Conversation:
     def locate(self, *key_path: str | int, key: bool = False) -> Location:
         return self.document.locate(*key_path, key=key)
 
+    @cached_property
+    def llm_calls(self) -> tuple[LlmCall, ...]:
+        """The `llm_call` events, in order: what most rules and the replay look at."""
+        return tuple(event for event in self.events if type(event) is LlmCall)
+
+    @cached_property
+    def unknown_events(self) -> tuple[OtherEvent, ...]:
+        return tuple(event for event in self.events if type(event) is OtherEvent)
+
 
 def _token_count(value: Any) -> int:
     if type(value) is int:  # the common case first: four of these per call
@@ -653,6 +663,7 @@ def conversation_from_json_line(path: str, text: str, line: int) -> Conversation
     except (msgspec.MsgspecError, ValueError):
         return None
     events: list[Event] = []
+    set_index = msgspec.structs.force_setattr  # (looked up once: a hundred events a line)
     for index, event in enumerate(record.events):
         if isinstance(event, _EscalationRecord):
             minutes = event.handle_minutes
@@ -662,7 +673,7 @@ def conversation_from_json_line(path: str, text: str, line: int) -> Conversation
                 Escalation(index=index, reason=event.reason, handle_minutes=Decimal(minutes))
             )
             continue
-        msgspec.structs.force_setattr(event, "index", index)
+        set_index(event, "index", index)
         events.append(event)
     identifier = record.id if type(record.id) is str else str(record.id)
     return Conversation(

@@ -9,14 +9,18 @@ resolution.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cprlint.compare import PairedReplay
+from cprlint.pricing import builtin_catalog
+from cprlint.project import load_project
 
-from tests.conftest import git
+from tests.conftest import REPO, git
 
 POLICY = """\
 apiVersion: cprlint/v1
@@ -469,3 +473,18 @@ def test_diff_markdown_says_a_lowered_risk_level_loosens(run_cli, repo: Path) ->
     lines = result.stdout.splitlines()
     assert lines[0] == "### ⚠️ Policy diff against `main`: 1 loosened, 0 tightened, 0 neutral"
     assert "| ▲ loosened | intents.refund.risk: high → low | `policies/shop.yaml:15:18` |" in lines
+
+
+def test_a_tree_read_twice_replays_nothing_in_between() -> None:
+    # Trees are compared by value (documents included): the same project read twice has
+    # no in-between tree to replay, and one whose prompts alone changed shares the head's
+    # replay for "base policies, head prompts".
+    head, base = load_project(REPO), load_project(REPO)
+    same = PairedReplay(head, base, catalog=builtin_catalog())
+    assert same.prompt_text is None
+    assert same.routing is None
+    assert not same.prompt_text_is_head
+    other_prompts = dataclasses.replace(base, prompts={})
+    prompts_only = PairedReplay(head, other_prompts, catalog=builtin_catalog())
+    assert prompts_only.prompt_text_is_head
+    assert prompts_only.prompt_text is None

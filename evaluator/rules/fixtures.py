@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cprlint.findings import Location, Problem, Scope, Severity
-from cprlint.model import EVENT_TYPES, Conversation, LlmCall, OtherEvent
+from cprlint.model import EVENT_TYPES, Conversation
 from cprlint.pii import find_personal_data
 from cprlint.rules.context import RuleContext
 from cprlint.rules.registry import Target, documented_rule, rule
@@ -144,13 +144,12 @@ def unknown_event_type(conversation: Conversation, context: RuleContext) -> Iter
     Passing:
         {"type": "llm_call", "model": "gpt-4o", "usage": {...}}
     """
-    for event in conversation.events:
-        if isinstance(event, OtherEvent):
-            yield Problem(
-                f"event type `{event.type}` is not one of {', '.join(EVENT_TYPES)}",
-                conversation.locate("events", event.index, "type"),
-                _scope(conversation),
-            )
+    for event in conversation.unknown_events:
+        yield Problem(
+            f"event type `{event.type}` is not one of {', '.join(EVENT_TYPES)}",
+            conversation.locate("events", event.index, "type"),
+            _scope(conversation),
+        )
 
 
 documented_rule(
@@ -189,8 +188,8 @@ def llm_call_without_usage(conversation: Conversation, context: RuleContext) -> 
         {"type": "llm_call", "model": "gpt-4o", "status": "ok",
          "usage": {"input_tokens": 812, "output_tokens": 40}}
     """
-    for event in conversation.events:
-        if isinstance(event, LlmCall) and event.usage is None:
+    for event in conversation.llm_calls:
+        if event.usage is None:
             yield Problem(
                 "llm_call has no `usage`; it will be priced at 0",
                 conversation.locate("events", event.index),
@@ -213,8 +212,8 @@ def cached_above_input(conversation: Conversation, context: RuleContext) -> Iter
     Passing:
         "usage": {"input_tokens": 1820, "cached_input_tokens": 1800, "output_tokens": 90}
     """
-    for event in conversation.events:
-        if not isinstance(event, LlmCall) or event.usage is None:
+    for event in conversation.llm_calls:
+        if event.usage is None:
             continue
         usage = event.usage
         if usage.cached_input_tokens + usage.cache_write_tokens <= usage.input_tokens:
@@ -329,8 +328,8 @@ def unknown_prompt_version(conversation: Conversation, context: RuleContext) -> 
     prompts = context.project.prompts
     if not prompts:
         return
-    for event in conversation.events:
-        if not isinstance(event, LlmCall) or event.prompt is None:
+    for event in conversation.llm_calls:
+        if event.prompt is None:
             continue
         prompt = prompts.get(event.prompt)
         if prompt is None:
