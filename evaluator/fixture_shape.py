@@ -1,7 +1,10 @@
 """A fast check that a fixture conversation matches its JSON Schema.
 
 jsonschema needs about 5 ms for a recorded conversation; at 100,000 of them that is the
-whole time budget. `conforms` answers the common case, a well-formed conversation, in
+whole time budget. Most lines never get here: the strict reader
+(`model.conversation_from_json_line`) reads a valid line straight into its conversation.
+A line it refuses (one holding `null`, say, which no key takes but a value in `vars` may)
+is parsed whole, and `conforms` answers the common case, a well-formed conversation, in
 microseconds. It is strict: it may say False for a valid conversation (then jsonschema
 decides, and words the findings), but it never says True for an invalid one — a
 property test holds it to that against the schema itself.

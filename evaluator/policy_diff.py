@@ -20,7 +20,6 @@ from cprlint.findings import Location, Problem
 from cprlint.model import Policy
 from cprlint.money import DOLLAR, format_amount, json_number
 from cprlint.project import Project
-from deepdiff import DeepDiff
 
 LOOSENED, TIGHTENED, NEUTRAL = "loosened", "tightened", "neutral"
 VERSION_NOT_BUMPED = "CPR120"
@@ -147,6 +146,10 @@ def classify(path: list[Any], old: Any, new: Any, base: Policy, head: Policy) ->
 
 
 def policy_changes(base: Policy, head: Policy) -> list[PolicyChange]:
+    # Imported here: a plain `check` never compares policies, and deepdiff takes a
+    # seventh of its start-up.
+    from deepdiff import DeepDiff
+
     difference = DeepDiff(base.document.data, head.document.data, verbose_level=2)
     changes: list[PolicyChange] = []
     for report_type, items in difference.tree.items():
