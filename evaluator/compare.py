@@ -94,8 +94,9 @@ class PairedSamples:
     costs: dict[str, array[float]] = field(
         default_factory=lambda: {name: array("d") for name in VARIANTS}
     )
-    # (dimension, group) -> variant -> exact sum of costs; ("summary", "") for all.
-    cost_sums: dict[tuple[str, str], dict[str, Decimal]] = field(default_factory=dict)
+    # Cell (intent, queue, automation mode) -> variant -> exact sum of costs; a scope's
+    # sums are those of its cells (`cost_sums_of`).
+    cell_costs: dict[tuple[str, ...], dict[str, Decimal]] = field(default_factory=dict)
     prompts: dict[str, PromptSamples] = field(default_factory=lambda: defaultdict(PromptSamples))
 
     def __len__(self) -> int:
@@ -113,11 +114,23 @@ class PairedSamples:
         self.resolved_head.append(resolved[1])
         for variant, cost in costs.items():
             self.costs[variant].append(float(cost))
-        for key in (("summary", ""), *groups.items()):
-            sums = self.cost_sums.setdefault(key, dict.fromkeys(VARIANTS, Decimal(0)))
-            for variant, cost in costs.items():
-                sums[variant] += cost
+        cell = tuple(groups[dimension] for dimension in DIMENSIONS)
+        sums = self.cell_costs.get(cell)
+        if sums is None:
+            sums = self.cell_costs[cell] = dict.fromkeys(VARIANTS, Decimal(0))
+        for variant, cost in costs.items():
+            sums[variant] += cost
         return row
+
+    def cost_sums_of(self, dimension: str, name: str) -> dict[str, Decimal]:
+        """Variant -> exact sum of costs over a scope: `("summary", "")` is everyone."""
+        position = DIMENSIONS.index(dimension) if dimension != "summary" else None
+        sums = dict.fromkeys(VARIANTS, Decimal(0))
+        for cell, cell_sums in sorted(self.cell_costs.items()):
+            if position is None or cell[position] == name:
+                for variant, amount in cell_sums.items():
+                    sums[variant] += amount
+        return sums
 
     def group_names(self, dimension: str) -> list[str]:
         return sorted(self.labels[dimension])
@@ -135,8 +148,8 @@ class PairedSamples:
         self.resolved_head.extend(later.resolved_head)
         for variant, costs in later.costs.items():
             self.costs[variant].extend(costs)
-        for key, later_sums in later.cost_sums.items():
-            sums = self.cost_sums.setdefault(key, dict.fromkeys(VARIANTS, Decimal(0)))
+        for key, later_sums in later.cell_costs.items():
+            sums = self.cell_costs.setdefault(key, dict.fromkeys(VARIANTS, Decimal(0)))
             for variant, amount in later_sums.items():
                 sums[variant] += amount
         for prompt, theirs in later.prompts.items():
@@ -464,10 +477,9 @@ def compare(samples: PairedSamples, base_label: str) -> Comparison:
         np.vstack([cost_float["base"], resolved_base, cost_float["head"], resolved_head])
     )
     pending: list[tuple[Change, int]] = []
-    no_costs = dict.fromkeys(VARIANTS, Decimal(0))
 
     def scope_change(key: tuple[str, str], rows: np.ndarray, handle: int) -> Change:
-        sums = samples.cost_sums.get(key, no_costs)
+        sums = samples.cost_sums_of(*key)
         resolved = {"base": int(resolved_base[rows].sum()), "head": int(resolved_head[rows].sum())}
         # The prompt-text variant runs the base policy (its resolution rule); the others the head's.
         cpr = {

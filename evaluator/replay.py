@@ -214,10 +214,10 @@ class Replayer:
         escalated = conversation.outcome.status == "escalated"
         retries_by_stage: Counter[str] | None = None
         fallbacks = 0
-        identical_calls: Counter[tuple[str, str]] | None = None
+        identical_calls: Counter[tuple[str, bytes | str]] | None = None
         # (tool, canonical args) -> index of the first call over the cap; reported once
         # the conversation is read, with the final count.
-        first_over_cap: dict[tuple[str, str], int] = {}
+        first_over_cap: dict[tuple[str, bytes | str], int] = {}
 
         for event in conversation.events:
             kind = type(event)
@@ -338,7 +338,7 @@ class Replayer:
                 if cap is not None:
                     if identical_calls is None:
                         identical_calls = Counter()
-                    tool_key = (event.name, canonical_json(event.args))
+                    tool_key = (event.name, _arguments_key(event.args))
                     identical_calls[tool_key] += 1
                     if identical_calls[tool_key] == cap + 1:
                         first_over_cap[tool_key] = event.index
@@ -467,6 +467,19 @@ class Replayer:
                 f"but the call was served by {served}"
             )
         return None
+
+
+_ENCODE_SORTED = msgspec.json.Encoder(order="sorted").encode
+
+
+def _arguments_key(arguments: Any) -> bytes | str:
+    """Equal for equal tool arguments, whatever the order of their keys: msgspec's sorted
+    JSON, ten times cheaper than `canonical_json`, which takes what it cannot encode
+    (integers past 64 bits)."""
+    try:
+        return _ENCODE_SORTED(arguments)
+    except (TypeError, OverflowError, ValueError):
+        return canonical_json(arguments)
 
 
 def _recount(
