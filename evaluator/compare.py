@@ -354,45 +354,49 @@ class Bootstrap:
 
 
 class _ResampleSums:
-    """A bootstrap's figures laid out for summing one resample in a few array passes."""
+    """A bootstrap's figures laid out for summing one resample in a few array passes.
+
+    A resample's temporaries are a few arrays of one value per conversation: threads
+    summing resamples side by side keep memory flat.
+    """
 
     def __init__(self, bootstrap: Bootstrap) -> None:
         self.columns = bootstrap.columns
         # Cells: the conversations in the same group of every grouping.
         self.cell_groups: list[tuple[np.ndarray, int, list[int]]] = []
+        self.cells = 0
         if bootstrap._groupings:
-            cells, self.cell_of_row = np.unique(
+            cells, cell_of_row = np.unique(
                 np.vstack(bootstrap._groupings), axis=1, return_inverse=True
             )
-            self.cell_of_row = self.cell_of_row.reshape(-1)
+            self.cell_of_row = cell_of_row.reshape(-1)
             self.cells = cells.shape[1]
             for codes, handles in zip(cells, bootstrap._grouping_figures, strict=True):
                 self.cell_groups.append((codes, len(handles), handles))
-        # (`reduceat` cannot sum an empty stretch: figures without rows are left out.)
-        kept = [index for index, rows in enumerate(bootstrap._rows) if len(rows)]
-        self.rows = np.concatenate([bootstrap._rows[i] for i in kept]) if kept else None
-        if self.rows is not None:
-            self.values = np.hstack([bootstrap._values[i] for i in kept])
-            self.starts = np.cumsum([0] + [len(bootstrap._rows[i]) for i in kept[:-1]])
-            self.row_figures = [bootstrap._row_figures[i] for i in kept]
+        self.row_figures = [
+            (handle, rows, values)
+            for handle, rows, values in zip(
+                bootstrap._row_figures, bootstrap._rows, bootstrap._values, strict=True
+            )
+            if len(rows)  # a figure over no conversations stays NaN
+        ]
 
     def resample(self, changes: np.ndarray, counts: np.ndarray) -> None:
         """The figures' changes (in %) under one resample's conversation counts."""
         with np.errstate(divide="ignore", invalid="ignore"):
             if self.cell_groups:
-                weighted = self.columns * counts
                 by_cell = [
-                    np.bincount(self.cell_of_row, weights=column, minlength=self.cells)
-                    for column in weighted
+                    np.bincount(self.cell_of_row, weights=column * counts, minlength=self.cells)
+                    for column in self.columns
                 ]
                 for codes, groups, handles in self.cell_groups:
                     base_num, base_den, head_num, head_den = (
                         np.bincount(codes, weights=column, minlength=groups) for column in by_cell
                     )
                     changes[handles] = _change(base_num, base_den, head_num, head_den)
-            if self.rows is not None:
-                sums = np.add.reduceat(self.values * counts[self.rows], self.starts, axis=1)
-                changes[self.row_figures] = _change(*sums)
+            for handle, rows, values in self.row_figures:
+                # Elementwise, not `@`: BLAS threads spin on a busy 2-core runner.
+                changes[handle] = _change(*(values * counts[rows]).sum(axis=1))
 
 
 def _change(
