@@ -301,7 +301,7 @@ class Bootstrap:
         self._groupings: list[np.ndarray] = []  # group code per conversation
         self._figures = 0
         self._grouping_figures: list[list[int]] = []  # grouping -> handle per group
-        # Figures over rows of their own, laid end to end.
+        # Figures over rows of their own (prompts): rows, values, handle.
         self._rows: list[np.ndarray] = []
         self._values: list[np.ndarray] = []
         self._row_figures: list[int] = []
