@@ -1,0 +1,122 @@
+"""Where a conversation's CPU time goes in `check`, phase by phase, in one process.
+
+    python bench/phases.py [--conversations 8000] [--workdir DIR]
+
+Takes the first N conversations of the 10,000-conversation bench corpus (made by
+bench/run.py's generator if missing) and prints, in CPU microseconds per conversation
+(best of 5, each phase alone on conversations already read):
+
+  floor     orjson.loads of each line
+  read      the line into typed records (the strict reader)
+  lint      the fixture rules
+  replay    replayed under the head tree, then under the `base` commit's tree
+  totals    the replayed results added to the aggregates
+
+Token counts stay cached between rounds, so `replay` is the steady state: what a
+corpus of conversations that all differ costs on top is the tokenizing of new windows.
+Nothing is written into the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+from cprlint.aggregates import Aggregates
+from cprlint.deltas import TokenDeltas
+from cprlint.engine import FindingCollector, lint_conversation
+from cprlint.model import Conversation, conversation_from_json_line
+from cprlint.pricing import builtin_catalog
+from cprlint.project import load_project
+from cprlint.replay import Replayer
+from cprlint.rules.context import RuleContext
+from cprlint.trees import GitTree
+
+# bench/run.py sits beside this script; leave no __pycache__ in the repository.
+sys.dont_write_bytecode = True
+import run as bench_run  # noqa: E402
+
+ROUNDS = 5
+TODAY = dt.date(2026, 11, 23)
+
+
+def best_microseconds(work: Callable[[], object], count: int) -> float:
+    best = float("inf")
+    for _ in range(ROUNDS):
+        started = time.process_time()
+        work()
+        best = min(best, time.process_time() - started)
+    return best / count * 1e6
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conversations", type=int, default=8000)
+    parser.add_argument(
+        "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "cprlint-bench"
+    )
+    options = parser.parse_args(argv)
+    corpus = bench_run.corpus_for(10_000, options.workdir)
+    head = load_project(corpus.root)
+    base = load_project(corpus.root, tree=GitTree(corpus.root, "base"), with_fixtures=False)
+    lines: list[str] = []
+    for path in sorted((corpus.root / "fixtures").rglob("*.jsonl")):
+        lines += path.read_text(encoding="utf-8").splitlines()
+    lines = lines[: options.conversations]
+    raw_lines = [line.encode("utf-8") for line in lines]
+    conversations: list[Conversation] = []
+    for number, line in enumerate(lines, 1):
+        conversation = conversation_from_json_line("fixture.jsonl", line, number)
+        if conversation is None:
+            raise SystemExit(f"line {number} is not read by the strict reader")
+        conversations.append(conversation)
+    count = len(conversations)
+    catalog = builtin_catalog()
+
+    def lint() -> None:
+        collector = FindingCollector(head, today=TODAY)
+        context = RuleContext(project=head, today=TODAY)
+        for conversation in conversations:
+            lint_conversation(conversation, context, collector)
+
+    phases: dict[str, float] = {
+        "floor": best_microseconds(lambda: [orjson.loads(line) for line in raw_lines], count),
+        "read": best_microseconds(
+            lambda: [
+                conversation_from_json_line("fixture.jsonl", line, number)
+                for number, line in enumerate(lines, 1)
+            ],
+            count,
+        ),
+        "lint": best_microseconds(lint, count),
+    }
+    for name, tree in (("replay head", head), ("replay base", base)):
+        replayer = Replayer(tree, catalog=catalog, deltas=TokenDeltas())
+        phases[name] = best_microseconds(
+            lambda replayer=replayer: [replayer.replay(c) for c in conversations], count
+        )
+
+    replayer = Replayer(head, catalog=catalog, deltas=TokenDeltas())
+    results = [replayer.replay(conversation) for conversation in conversations]
+
+    def add_up() -> None:
+        aggregates = Aggregates()
+        for result in results:
+            aggregates.add(result)
+
+    phases["totals"] = best_microseconds(add_up, count)
+    print(f"{count:,} conversations of {corpus.root}; CPU µs per conversation, best of {ROUNDS}")
+    floor = phases["floor"]
+    for name, microseconds in phases.items():
+        print(f"  {name:<12} {microseconds:8.1f}  {microseconds / floor:5.2f}x floor")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
