@@ -215,9 +215,9 @@ class Replayer:
         retries_by_stage: Counter[str] | None = None
         fallbacks = 0
         identical_calls: Counter[tuple[str, bytes | str]] | None = None
-        # (tool, canonical args) -> index of the first call over the cap; reported once
+        # (tool, canonical args) -> the first call over the cap; reported once
         # the conversation is read, with the final count.
-        first_over_cap: dict[tuple[str, bytes | str], int] = {}
+        first_over_cap: dict[tuple[str, bytes | str], ToolCall] = {}
 
         for event in conversation.events:
             kind = type(event)
@@ -341,20 +341,20 @@ class Replayer:
                     tool_key = (event.name, _arguments_key(event.args))
                     identical_calls[tool_key] += 1
                     if identical_calls[tool_key] == cap + 1:
-                        first_over_cap[tool_key] = event.index
+                        first_over_cap[tool_key] = event
             elif kind is Escalation:
                 assert isinstance(event, Escalation)
                 escalated = True
                 human_minutes += event.handle_minutes
 
-        for (name, arguments), index in first_over_cap.items():
+        for (name, arguments), first in first_over_cap.items():
             assert identical_calls is not None
             assert caps is not None
             findings.add(
                 f"tool `{name}` called {identical_calls[(name, arguments)]} times with the same "
                 f"arguments; the cap is {caps.max_identical_tool_calls} per ticket "
                 "(`retries.max_identical_tool_calls`)",
-                conversation.events[index],
+                first,
                 IDENTICAL_TOOL_CALLS,
             )
         human_price = policy.pricing.human_per_minute if policy else _FREE

@@ -289,6 +289,19 @@ def test_identical_tool_calls_compare_canonical_json(tmp_path: Path) -> None:
     assert codes(run_check(root)) == [("CPR503", 1)]
 
 
+def test_identical_tool_calls_after_an_event_that_is_not_an_object(tmp_path: Path) -> None:
+    # The bare number is left out of the conversation's events, so the tool calls' event
+    # indexes (2 and 3) are not their positions (1 and 2): the finding must still be made.
+    events = [
+        call("m-econ", 100, 0),
+        7,
+        {"type": "tool_call", "name": "lookup", "args": {"invoice": "INV-1"}},
+        {"type": "tool_call", "name": "lookup", "args": {"invoice": "INV-1"}},
+    ]
+    root = make_project(tmp_path, [conversation("T-1", events)])
+    assert ("CPR503", 1) in codes(run_check(root))
+
+
 def test_resolution_rule_excludes_reopened_and_filters_resolver(tmp_path: Path) -> None:
     policy = (
         POLICY
