@@ -301,10 +301,8 @@ class Bootstrap:
         self._groupings: list[np.ndarray] = []  # group code per conversation
         self._figures = 0
         self._grouping_figures: list[list[int]] = []  # grouping -> handle per group
-        # Figures over rows of their own (prompts): rows, values, handle.
-        self._rows: list[np.ndarray] = []
-        self._values: list[np.ndarray] = []
-        self._row_figures: list[int] = []
+        # Figures over rows of their own (prompts): handle, rows, values (4 x rows).
+        self._own_rows: list[tuple[int, np.ndarray, np.ndarray]] = []
 
     def register_grouping(self, codes: np.ndarray, groups: int) -> list[int]:
         """A figure per group of `codes` (0 <= code < groups); returns their handles."""
@@ -324,11 +322,12 @@ class Bootstrap:
     ) -> int:
         """A figure over `rows` (distinct conversations) with values of its own; returns
         its handle."""
-        self._rows.append(rows)
-        self._values.append(np.vstack([base_num, base_den, head_num, head_den]))
-        self._row_figures.append(self._figures)
+        handle = self._figures
         self._figures += 1
-        return self._figures - 1
+        if len(rows):  # a figure over no conversations stays NaN: no interval
+            values = np.vstack([base_num, base_den, head_num, head_den])
+            self._own_rows.append((handle, rows, values))
+        return handle
 
     def intervals(self) -> list[list[float] | None]:
         """Resample k is drawn from its own generator, seeded with (seed, k), and writes
@@ -373,13 +372,7 @@ class _ResampleSums:
             self.cells = cells.shape[1]
             for codes, handles in zip(cells, bootstrap._grouping_figures, strict=True):
                 self.cell_groups.append((codes, len(handles), handles))
-        self.row_figures = [
-            (handle, rows, values)
-            for handle, rows, values in zip(
-                bootstrap._row_figures, bootstrap._rows, bootstrap._values, strict=True
-            )
-            if len(rows)  # a figure over no conversations stays NaN
-        ]
+        self.own_rows = bootstrap._own_rows
 
     def resample(self, changes: np.ndarray, counts: np.ndarray) -> None:
         """The figures' changes (in %) under one resample's conversation counts."""
@@ -394,7 +387,7 @@ class _ResampleSums:
                         np.bincount(codes, weights=column, minlength=groups) for column in by_cell
                     )
                     changes[handles] = _change(base_num, base_den, head_num, head_den)
-            for handle, rows, values in self.row_figures:
+            for handle, rows, values in self.own_rows:
                 # Elementwise, not `@`: BLAS threads spin on a busy 2-core runner.
                 changes[handle] = _change(*(values * counts[rows]).sum(axis=1))
 

@@ -12,7 +12,7 @@ built from a stream of them in any order, in any process.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -87,7 +87,6 @@ class CallPlan(msgspec.Struct, frozen=True):
     model: str  # the model it is priced as, after routing
     rerouted: bool
     card: PriceCard | None
-    price: Callable[[Usage], Decimal] | None  # `card.cost`, looked up once
     drift: str | None  # the routing-drift finding's message, if any
 
 
@@ -205,9 +204,7 @@ class Replayer:
         findings = _ConversationFindings(conversation)
         missing: dict[tuple[str, str], frozenset[str]] = {}
         render_errors: dict[tuple[str, str], str] = {}
-        # Per conversation, the token difference of a candidate prompt depends only on the
-        # variables: calls without their own share it (retries, a prompt used twice).
-        recounted: dict[int, tuple[int, frozenset[str]] | None] = {}
+        recounted: dict[int, int | None] = {}  # (see `_input_delta`)
         calls: list[CallResult] = []
         llm_cost = retrieval_cost = tool_cost = human_minutes = _FREE
         input_tokens = output_tokens = 0
@@ -235,25 +232,16 @@ class Replayer:
                 if usage is None:
                     usage = _NO_USAGE
                 else:
-                    if plan.recount is not None:
-                        if event.vars:
-                            change = _recount(
-                                plan, {**conversation.vars, **event.vars}, render_errors
-                            )
-                        else:
-                            memo = id(plan.recount)
-                            if memo in recounted:
-                                change = recounted[memo]
-                            else:
-                                change = recounted[memo] = _recount(
-                                    plan, conversation.vars, render_errors
-                                )
-                        if change is not None:
-                            delta, missing_names = change
-                            if missing_names:
-                                missing[plan.candidate_key] = missing_names  # type: ignore[index]
-                            usage = _with_input_tokens(usage, max(usage.input_tokens + delta, 0))
-                            estimated = plan.estimated
+                    delta = (
+                        None
+                        if plan.recount is None
+                        else _input_delta(
+                            plan, conversation, event, recounted, missing, render_errors
+                        )
+                    )
+                    if delta is not None:
+                        usage = _with_input_tokens(usage, max(usage.input_tokens + delta, 0))
+                        estimated = plan.estimated
                     cap = plan.max_output_tokens
                     if cap is not None and usage.output_tokens > cap:
                         usage = Usage(
@@ -262,8 +250,8 @@ class Replayer:
                             usage.cached_input_tokens,
                             usage.cache_write_tokens,
                         )
-                    if plan.price is not None:
-                        cost = plan.price(usage)
+                    if plan.card is not None:
+                        cost = plan.card.cost(usage)
                         llm_cost += cost
                     input_tokens += usage.input_tokens
                     output_tokens += usage.output_tokens
@@ -277,7 +265,7 @@ class Replayer:
                         plan.rerouted,
                         usage,
                         cost,
-                        plan.price is not None,
+                        plan.card is not None,
                         estimated,
                     )
                 )
@@ -406,7 +394,6 @@ class Replayer:
                     recorded.template, candidate.template, tokenizer.encoding
                 )
         model, rerouted = self._route(conversation, call, policy, candidate)
-        card = self.price_override.get(model) or self.price_book(policy).lookup(model)
         return CallPlan(
             version=candidate.version if candidate else call.prompt_version,
             recount=recount,
@@ -415,8 +402,7 @@ class Replayer:
             max_output_tokens=candidate.max_output_tokens if candidate else None,
             model=model,
             rerouted=rerouted,
-            card=card,
-            price=card.cost if card else None,
+            card=self.price_override.get(model) or self.price_book(policy).lookup(model),
             drift=self._routing_drift(conversation, call, policy),
         )
 
@@ -482,18 +468,37 @@ def _arguments_key(arguments: Any) -> bytes | str:
         return canonical_json(arguments)
 
 
-def _recount(
-    plan: CallPlan, variables: Mapping[str, Any], render_errors: dict[tuple[str, str], str]
-) -> tuple[int, frozenset[str]] | None:
-    """The call's input-token change under its candidate version, and the variables that
-    rendered empty; None (and the reason in `render_errors`) when it cannot be rendered."""
+def _input_delta(
+    plan: CallPlan,
+    conversation: Conversation,
+    call: LlmCall,
+    recounted: dict[int, int | None],
+    missing: dict[tuple[str, str], frozenset[str]],
+    render_errors: dict[tuple[str, str], str],
+) -> int | None:
+    """How many input tokens the call gains under its candidate version; None (and the
+    reason in `render_errors`) when a template cannot be rendered. Variables the candidate
+    printed while unknown go to `missing`.
+
+    Within a conversation the change depends only on the variables: calls without their
+    own (retries, a prompt used twice) share one count, kept in `recounted`."""
     assert plan.recount is not None
     assert plan.candidate_key is not None
+    memo = None if call.vars else id(plan.recount)
+    if memo is not None and memo in recounted:
+        return recounted[memo]
+    variables = {**conversation.vars, **call.vars} if call.vars else conversation.vars
+    delta: int | None = None
     try:
-        return plan.recount(variables)
+        delta, missing_names = plan.recount(variables)
     except TemplateRenderError as error:
         render_errors[plan.candidate_key] = str(error)
-        return None
+    else:
+        if missing_names:
+            missing[plan.candidate_key] = missing_names
+    if memo is not None:
+        recounted[memo] = delta
+    return delta
 
 
 class _ConversationFindings:
