@@ -129,6 +129,17 @@ def test_otel_groups_by_conversation_id_else_by_trace(importer: Importer) -> Non
     }
 
 
+def test_tool_arguments_that_are_not_json_are_kept_as_text(importer: Importer) -> None:
+    # `NaN` is no JSON number: the arguments stay the string they were, and the fixture
+    # line stays JSON that cprlint (and every other reader) accepts.
+    tool = span("t", "1", 1, {"gen_ai.operation.name": "execute_tool",
+                              "gen_ai.tool.name": "lookup_invoice",
+                              "gen_ai.tool.call.arguments": '{"amount": NaN}'})  # fmt: skip
+    result, conversations, _ = importer("otel", {"s.jsonl": jsonl(export(tool))})
+    assert result.exit_code == 0
+    assert conversations[0]["events"][0]["args"] == '{"amount": NaN}'
+
+
 def test_otel_failed_call_and_messages(importer: Importer) -> None:
     failed = span("t", "1", 1, {**CHAT, "gen_ai.request.model": "gpt-4o",
                                 "error.type": "rate_limit_exceeded",

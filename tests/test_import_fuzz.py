@@ -14,33 +14,20 @@ import contextlib
 import gzip
 import io
 import json
-import os
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 from cprlint.cli import run
-from hypothesis import HealthCheck, given, settings
+from cprlint.schemas import schema_text
+from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import REPO
 from tests.import_helpers import export, jsonl, span, sse
+from tests.test_fuzz import fuzz, value_paths
 from tests.test_import_formats import CASSETTE
 
-SCHEMA = jsonschema.Draft202012Validator(
-    json.loads((REPO / "evaluator" / "data" / "fixture.schema.json").read_text())
-)
-# `CPRLINT_FUZZ_SCALE=20 pytest tests/test_import_fuzz.py` for a longer hunt than CI affords.
-SCALE = float(os.environ.get("CPRLINT_FUZZ_SCALE", "1"))
-
-
-def fuzz(max_examples: int) -> settings:
-    return settings(
-        max_examples=max(1, round(max_examples * SCALE)),
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
+SCHEMA = jsonschema.Draft202012Validator(json.loads(schema_text("fixture")))
 
 
 def _binary_cassette() -> str:
@@ -196,17 +183,6 @@ JSON_VALUES = st.recursive(
 )
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, (*prefix, index))
-    return found
-
-
 @st.composite
 def reshaped(draw: st.DrawFn) -> tuple[str, str, str]:
     """A valid JSON export with one value, anywhere in it, replaced by a random one."""
@@ -214,7 +190,7 @@ def reshaped(draw: st.DrawFn) -> tuple[str, str, str]:
     lines = text.splitlines()
     index = draw(st.integers(min_value=0, max_value=len(lines) - 1)) if name.endswith("l") else 0
     data = json.loads(lines[index]) if name.endswith("l") else json.loads(text)
-    path = draw(st.sampled_from(_paths(data)))
+    path = draw(st.sampled_from(value_paths(data)))
     replacement = draw(JSON_VALUES)
     if not path:
         data = replacement

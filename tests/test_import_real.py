@@ -29,8 +29,10 @@ import genai_prices
 import pytest
 import yaml
 from cprlint.cli import run
+from cprlint.money import NINE_PLACES
 
 from tests.conftest import SHARED
+from tests.import_helpers import calls
 
 TRACES = SHARED / "real-traces"
 CASSETTES = sorted(TRACES.rglob("*.yaml"))
@@ -60,10 +62,6 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "report": json.loads(stdout),
         "conversations": {conversation["id"]: conversation for conversation in conversations},
     }
-
-
-def llm_calls(conversation: dict[str, Any]) -> list[dict[str, Any]]:
-    return [event for event in conversation["events"] if event["type"] == "llm_call"]
 
 
 # --- the reference: genai-prices' extractors on the raw responses --------------------------
@@ -178,6 +176,9 @@ def test_every_cassette_is_a_conversation(imported: dict[str, Any]) -> None:
     # stream_options.include_usage, two 404s (a model that does not exist, one deprecated)
     # and Bedrock's 400 for an invalid model id.
     assert (summary["llm_calls"], summary["calls_without_usage"]) == (124, 11)
+    # The same counts from genai-prices' own reading of the recorded responses.
+    reference = [usage for path in CASSETTES for usage in reference_usages(path)]
+    assert (len(reference), reference.count(None)) == (124, 11)
     assert {finding["rule"] for finding in imported["report"]["findings"]} == {
         "CPR802",  # the calls without usage, per file
         "CPR803",  # no labels: cassettes carry none
@@ -186,15 +187,15 @@ def test_every_cassette_is_a_conversation(imported: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("cassette", CASSETTES, ids=lambda path: path.stem[:60])
 def test_usage_is_what_genai_prices_reads(imported: dict[str, Any], cassette: Path) -> None:
-    calls = llm_calls(imported["conversations"][cassette.stem])
-    assert [_as_tuple(call) for call in calls] == reference_usages(cassette)
+    found = calls(imported["conversations"][cassette.stem])
+    assert [_as_tuple(call) for call in found] == reference_usages(cassette)
 
 
 def test_usage_normalised_by_hand(imported: dict[str, Any]) -> None:
     conversations = imported["conversations"]
 
     def usages(name: str) -> list[tuple[int, int, int, int] | None]:
-        return [_as_tuple(call) for call in llm_calls(conversations[name])]
+        return [_as_tuple(call) for call in calls(conversations[name])]
 
     # Anthropic reports cache reads and writes apart from input_tokens; the fixture counts
     # them in: first call input 4 + cache_creation 1,163 = 1,167, of which 1,163 written;
@@ -219,7 +220,9 @@ def test_usage_normalised_by_hand(imported: dict[str, Any]) -> None:
     ]
     # A streamed chat completion with include_usage: the last chunk's 12 in, 5 out.
     assert usages("test_chat_completion_streaming") == [(12, 0, 0, 5)]
-    # Responses API, streamed: the response.completed event's usage, per call.
+    # Responses API, streamed: the response.completed event's usage, per call. The
+    # cassette's three such events say input_tokens 75, 119, 157 and output_tokens 16,
+    # 38, 30, with no cached input.
     assert usages("test_music_composer_handoff_hierarchy") == [
         (75, 0, 0, 16),
         (119, 0, 0, 38),
@@ -229,7 +232,7 @@ def test_usage_normalised_by_hand(imported: dict[str, Any]) -> None:
 
 def test_failed_calls_keep_their_status(imported: dict[str, Any]) -> None:
     conversations = imported["conversations"]
-    (missing,) = llm_calls(conversations["test_chat_completion_404"])
+    (missing,) = calls(conversations["test_chat_completion_404"])
     assert missing == {
         "type": "llm_call",
         "model": "this-model-does-not-exist",
@@ -237,9 +240,10 @@ def test_failed_calls_keep_their_status(imported: dict[str, Any]) -> None:
         "status": "error",
         "error": "model_not_found",
     }
-    (invalid,) = llm_calls(conversations["test_converse_with_invalid_model"])
+    (invalid,) = calls(conversations["test_converse_with_invalid_model"])
     assert (invalid["model"], invalid["status"]) == ("does-not-exist", "error")
-    statuses = [call["status"] for call in llm_calls(conversations["test_agents_and_tools"])]
+    # The cassette's seven chat completions answered 200, 200, 404, then 200 four times.
+    statuses = [call["status"] for call in calls(conversations["test_agents_and_tools"])]
     assert statuses == ["ok", "ok", "error", "ok", "ok", "ok", "ok"]
 
 
@@ -267,11 +271,11 @@ def test_tool_calls_and_hand_offs(imported: dict[str, Any]) -> None:
 
 def test_models_bedrock_ids_and_azure_deployments(imported: dict[str, Any]) -> None:
     conversations = imported["conversations"]
-    model = llm_calls(conversations["test_anthropic_cross_region"])[0]["model"]
+    model = calls(conversations["test_anthropic_cross_region"])[0]["model"]
     # The URL names an inference-profile ARN; its last part is the model id.
     assert model == "us.anthropic.claude-3-7-sonnet-20250219-v1:0"
     # Azure's request names a deployment ("openllmetry-testing"); the response the model.
-    azure = [call["model"] for call in llm_calls(conversations["test_chat_content_filtering"])]
+    azure = [call["model"] for call in calls(conversations["test_chat_content_filtering"])]
     assert azure == ["gpt-35-turbo", *["gpt-4.1-mini-2025-04-14"] * 3]
 
 
@@ -330,8 +334,8 @@ def test_genai_prices_by_hand() -> None:
 
 def test_check_prices_imported_calls_as_genai_prices_does(imported: dict[str, Any]) -> None:
     project = imported["output"].parent.parent
-    calls = [call for c in imported["conversations"].values() for call in llm_calls(c)]
-    models = sorted({call["model"] for call in calls})
+    every_call = [call for c in imported["conversations"].values() for call in calls(c)]
+    models = sorted({call["model"] for call in every_call})
     # One tier of all recorded models, so that no call is re-routed to another model.
     policy = project / "policies" / "imported.yaml"
     policy.parent.mkdir(parents=True, exist_ok=True)
@@ -344,7 +348,7 @@ def test_check_prices_imported_calls_as_genai_prices_does(imported: dict[str, An
     report = json.loads(report_path.read_text())
     expected: dict[str, Decimal] = defaultdict(Decimal)
     unpriced = set()
-    for call in calls:
+    for call in every_call:
         if "usage" not in call:
             continue
         price = _genai_price(call["usage"], call["model"])
@@ -353,10 +357,9 @@ def test_check_prices_imported_calls_as_genai_prices_does(imported: dict[str, An
             continue
         expected[call["model"]] += price
     assert unpriced == set()
-    nine_places = Decimal("0.000000001")
     for model, total in expected.items():
         reported = Decimal(str(report["models"][model]["cost"]))
-        assert reported == total.quantize(nine_places, rounding=ROUND_HALF_EVEN), model
+        assert reported == total.quantize(NINE_PLACES, rounding=ROUND_HALF_EVEN), model
     not_priced = {
         finding["message"].split("`")[1]
         for finding in report["findings"]
@@ -365,5 +368,5 @@ def test_check_prices_imported_calls_as_genai_prices_does(imported: dict[str, An
     assert not_priced == {"this-model-does-not-exist", "does-not-exist"}
     overall = sum(expected.values(), Decimal(0))
     assert Decimal(str(report["summary"]["ai_cost"])) == overall.quantize(
-        nine_places, rounding=ROUND_HALF_EVEN
+        NINE_PLACES, rounding=ROUND_HALF_EVEN
     )

@@ -19,6 +19,7 @@ from typing import IO, Any
 from cprlint.documents import canonical_json
 from cprlint.importers.labels import (
     CONVERSATION_FIELDS,
+    REPORTED_FIELDS,
     TEXT_FIELDS,
     LabelMap,
     fixture_value,
@@ -133,8 +134,8 @@ class ConversationWriter:
                 if (name, shown) not in refused and len(refused) >= MAX_REFUSED_VALUES:
                     shown = "(other values)"  # an id mapped as an outcome: a count, not a list
                 refused[(name, shown)] += 1
-        for name in CONVERSATION_FIELDS:
-            if name not in values and name != "resolved_by" and name != "reopened":
+        for name in REPORTED_FIELDS:
+            if name not in values:
                 self.stats.unlabelled[name] += 1
         for name in TEXT_FIELDS:
             text = values.get(name, UNKNOWN)

@@ -383,10 +383,7 @@ def _openai_responses(request: Any, response: Any, status_code: int | None) -> P
 def _anthropic_request(call: ParsedCall, request: Any) -> None:
     request = as_dict(request)
     call.model = as_text(request.get("model"))
-    for message in reversed(as_list(request.get("messages"))):
-        if isinstance(message, dict) and message.get("role") == "user":
-            call.input_text = text_parts(message.get("content"))
-            break
+    call.input_text = _last_user_text(request.get("messages"))
     for message in as_list(request.get("messages")):
         for block in as_list(as_dict(message).get("content")):
             block = as_dict(block)

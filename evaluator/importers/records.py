@@ -10,12 +10,12 @@ hash) and are dropped when the conversation is written.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from cprlint.documents import parse_json_line
 from cprlint.findings import Location
 from cprlint.model import Usage
 
@@ -87,7 +87,7 @@ def parse_arguments(value: Any) -> Any:
     """Tool-call arguments: providers send a JSON string; keep the object it holds."""
     if isinstance(value, str):
         try:
-            return plain(json.loads(value))
+            return plain(parse_json_line(value))
         except (ValueError, RecursionError):
             return value
     return plain(value)

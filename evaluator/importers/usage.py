@@ -105,25 +105,34 @@ def openai_responses_usage(usage: Mapping[str, Any]) -> Usage:
     )
 
 
-def anthropic_usage(usage: Mapping[str, Any]) -> Usage:
-    cache_read = _count(usage, "cache_read_input_tokens")
-    cache_write = _count(usage, "cache_creation_input_tokens")
+def _cache_apart_usage(
+    usage: Mapping[str, Any], input_key: str, output_key: str, read_key: str, write_key: str
+) -> Usage:
+    """Usage whose input count leaves out cache reads and writes: added back, as cprlint
+    counts them in the input."""
+    cache_read = _count(usage, read_key)
+    cache_write = _count(usage, write_key)
     return Usage(
-        input_tokens=_required(usage, "input_tokens") + cache_read + cache_write,
-        output_tokens=_required(usage, "output_tokens"),
+        input_tokens=_required(usage, input_key) + cache_read + cache_write,
+        output_tokens=_required(usage, output_key),
         cached_input_tokens=cache_read,
         cache_write_tokens=cache_write,
     )
 
 
+def anthropic_usage(usage: Mapping[str, Any]) -> Usage:
+    return _cache_apart_usage(
+        usage,
+        "input_tokens",
+        "output_tokens",
+        "cache_read_input_tokens",
+        "cache_creation_input_tokens",
+    )
+
+
 def bedrock_usage(usage: Mapping[str, Any]) -> Usage:
-    cache_read = _count(usage, "cacheReadInputTokens")
-    cache_write = _count(usage, "cacheWriteInputTokens")
-    return Usage(
-        input_tokens=_required(usage, "inputTokens") + cache_read + cache_write,
-        output_tokens=_required(usage, "outputTokens"),
-        cached_input_tokens=cache_read,
-        cache_write_tokens=cache_write,
+    return _cache_apart_usage(
+        usage, "inputTokens", "outputTokens", "cacheReadInputTokens", "cacheWriteInputTokens"
     )
 
 
