@@ -159,7 +159,8 @@ class CheckRun:
 
     def run(self) -> None:
         lint_static(self.project, self.context, self.collector)
-        stretches = self.project.fixture_stretches(STRETCH_BYTES)
+        # Cutting files into stretches reads them once more: only worth it for workers.
+        stretches = self.project.fixture_stretches(STRETCH_BYTES if self._may_fork else None)
         for tally in self._tallies(stretches):
             self.tally.merge(tally)
         self.collector.adopt(self.tally.findings)
@@ -167,12 +168,15 @@ class CheckRun:
         lint_stream_end(self.context, self.collector)
         self._judge()
 
-    def _tallies(self, stretches: list[Stretch]) -> Iterator[Tally]:
-        jobs = min(self.jobs, len(stretches))
+    @property
+    def _may_fork(self) -> bool:
         # Forking is what makes workers cheap; where it is not the default (macOS,
         # Windows), the run stays in one process.
-        forks = sys.platform == "linux"
-        if jobs < 2 or not forks or not _worth_workers(self.project, stretches):
+        return self.jobs > 1 and sys.platform == "linux"
+
+    def _tallies(self, stretches: list[Stretch]) -> Iterator[Tally]:
+        jobs = min(self.jobs, len(stretches))
+        if jobs < 2 or not self._may_fork or not _worth_workers(self.project, stretches):
             yield self.tally_of(stretches)
             return
         # Workers are forked: they inherit the loaded project, prices and vocabulary

@@ -196,7 +196,7 @@ def check(
             base=base,
             base_label=base_ref or "base",
             baseline=baseline,
-            jobs=jobs or None,
+            jobs=jobs,
         )
         if use_cache:
             cache.store(path, key, report)

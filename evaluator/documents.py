@@ -528,12 +528,9 @@ def locate_json(text: str) -> tuple[dict[KeyPath, int], dict[KeyPath, int]]:
     return values, keys
 
 
-def iter_json_lines(
-    path: str, lines: Iterator[bytes], *, first_line: int = 1
-) -> Iterator[Document | Problem]:
-    """Stream a JSON Lines file (or the part of it from line `first_line` on): one
-    Document per non-blank line, or a problem at it."""
-    for item in json_line_texts(path, lines, first_line=first_line):
+def iter_json_lines(path: str, lines: Iterator[bytes]) -> Iterator[Document | Problem]:
+    """Stream a JSON Lines file: one Document per non-blank line, or a problem at it."""
+    for item in json_line_texts(path, lines):
         yield item if isinstance(item, Problem) else json_document(path, *item)
 
 

@@ -12,13 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import msgspec
 from cprlint.documents import Document, json_decimal, may_nest_too_deep
 from cprlint.findings import Location
 
-AUTOMATION_MODES = ("full", "partial", "assisted")
+AutomationMode = Literal["full", "partial", "assisted"]
+AUTOMATION_MODES: tuple[str, ...] = get_args(AutomationMode)
 OUTCOME_STATUSES = ("resolved", "escalated", "abandoned", "open")
 EVENT_TYPES = ("message", "llm_call", "retrieval", "tool_call", "escalation")
 DEFAULT_INTENT = "default"
@@ -500,7 +501,7 @@ Event = Message | LlmCall | Retrieval | ToolCall | Escalation | OtherEvent
 
 
 class Outcome(msgspec.Struct, frozen=True, gc=False):
-    status: Annotated[str, msgspec.Meta(pattern="^(resolved|escalated|abandoned|open)$")]
+    status: Annotated[str, msgspec.Meta(pattern=f"^({'|'.join(OUTCOME_STATUSES)})$")]
     resolved_by: Annotated[str, msgspec.Meta(pattern="^(ai|human)$")] | None = None
     reopened: bool = False
 
@@ -638,7 +639,7 @@ class _ConversationRecord(msgspec.Struct, frozen=True):
     events: list[Message | LlmCall | Retrieval | ToolCall | _EscalationRecord]
     queue: Name = "default"
     project: Name | None = None
-    automation: Literal["full", "partial", "assisted"] = "full"
+    automation: AutomationMode = "full"
     started_at: str | None = None
     vars: dict[str, Any] = {}
 
