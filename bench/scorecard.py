@@ -22,17 +22,17 @@ import datetime as dt
 import json
 import os
 import platform
-import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from random import Random
 
+from cprlint.scorecard import DEFAULT_MEMORY_LIMIT
+
 sys.dont_write_bytecode = True
 import make_corpus  # noqa: E402
+import run as bench_run  # noqa: E402
 
-GNU_TIME = Path("/usr/bin/time")
 POOL = 5000
 PER_FILE = 100_000
 WEEKS = 12
@@ -85,32 +85,20 @@ def _iso(seconds: int) -> str:
 
 
 def timed(command: list[str]) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds and peak RSS (MB) of one command."""
-    result = subprocess.run(
-        [str(GNU_TIME), "-v", *command], capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        sys.stderr.write(result.stderr[-2000:])
+    """Wall seconds, CPU seconds and peak RSS (MB) of one command (bench/run.py's
+    measure: GNU time when there is one, wait4 otherwise)."""
+    measured = bench_run.measure(command, cwd=Path.cwd())
+    if measured.exit_code != 0:
+        sys.stderr.write(measured.stderr[-2000:])
         raise SystemExit(f"failed: {' '.join(command)}")
-    report = result.stderr
-
-    def field(name: str) -> str:
-        found = re.search(rf"{re.escape(name)}: (.+)", report)
-        return found.group(1).strip() if found else "0"
-
-    clock = field("Elapsed (wall clock) time (h:mm:ss or m:ss)")
-    parts = [float(p) for p in clock.split(":")]
-    wall = parts[-1] + 60 * parts[-2] + (3600 * parts[-3] if len(parts) > 2 else 0)
-    cpu = float(field("User time (seconds)")) + float(field("System time (seconds)"))
-    rss = float(field("Maximum resident set size (kbytes)")) / 1024
-    return wall, cpu, rss
+    return measured.wall_seconds, measured.cpu_seconds, measured.peak_rss_mb
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--workdir", type=Path)
-    parser.add_argument("--memory-limit", default="2GB")
+    parser.add_argument("--memory-limit", default=DEFAULT_MEMORY_LIMIT)
     options = parser.parse_args()
     workdir = options.workdir or Path(tempfile.gettempdir()) / "cprlint-bench"
     directory = workdir / f"scorecard-{options.events}"

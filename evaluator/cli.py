@@ -23,6 +23,7 @@ from cprlint.report import exit_code_for
 from cprlint.rules import RULES
 from cprlint.rules.registry import describe
 from cprlint.schemas import SCHEMA_NAMES, schema_text
+from cprlint.scorecard import DEFAULT_MEMORY_LIMIT as SCORECARD_MEMORY_LIMIT
 from cprlint.scorecard import DIMENSIONS as SCORECARD_DIMENSIONS
 from cprlint.scorecard import ENGINES as SCORECARD_ENGINES
 from cprlint.scorecard import FORMATS as SCORECARD_FORMATS
@@ -34,13 +35,17 @@ FAIL_ON_CHOICES = ("error", "warning", "never")
 IMPORT_FORMATS = ("otel", "openinference", "langfuse", "openai", "anthropic", "vcr")
 
 
-def _today(value: str | None) -> dt.date:
+def _date(option: str, value: str | None) -> dt.date | None:
     if value is None:
-        return dt.datetime.now(dt.UTC).date()
+        return None
     try:
         return dt.date.fromisoformat(value)
-    except ValueError as error:
-        raise CprlintError(f"--today: `{value}` is not a date (YYYY-MM-DD)") from error
+    except ValueError:
+        raise CprlintError(f"{option}: `{value}` is not a date (YYYY-MM-DD)") from None
+
+
+def _today(value: str | None) -> dt.date:
+    return _date("--today", value) or dt.datetime.now(dt.UTC).date()
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -384,7 +389,7 @@ def import_command(
 )
 @click.option(
     "--memory-limit",
-    default="2GB",
+    default=SCORECARD_MEMORY_LIMIT,
     show_default=True,
     help="DuckDB's memory limit; beyond it, work spills to a temporary folder.",
 )
@@ -420,7 +425,7 @@ def scorecard(
     """
     from cprlint.scorecard.progress import wanted
     from cprlint.scorecard.render import render
-    from cprlint.scorecard.run import ScorecardRequest, parse_date
+    from cprlint.scorecard.run import ScorecardRequest
     from cprlint.scorecard.run import scorecard as build
 
     request = ScorecardRequest(
@@ -428,8 +433,8 @@ def scorecard(
         policies=policy_paths,
         dimension=dimension,
         period=period,
-        since=parse_date("--since", since),
-        until=parse_date("--until", until),
+        since=_date("--since", since),
+        until=_date("--until", until),
         engine=engine,
         memory_limit=memory_limit,
         spark_master=spark_master,

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tests.projects import write_fixture
+
 REPOSITORY = Path(__file__).resolve().parent.parent
 
 POLICY = """\
@@ -137,11 +139,7 @@ def write_project(root: Path, conversations: list[dict[str, Any]] | None = None)
     """A policy folder and one log; returns the log's path."""
     (root / "policies").mkdir(parents=True, exist_ok=True)
     (root / "policies" / "acme.yaml").write_text(POLICY, encoding="utf-8")
-    log = root / "logs" / "requests.jsonl"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    lines = [json.dumps(item) for item in (conversations or CONVERSATIONS)]
-    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return log
+    return write_fixture(root / "logs" / "requests.jsonl", conversations or CONVERSATIONS)
 
 
 def log_from_fixtures(log: Path, started_at: Callable[[int], str]) -> list[str]:

@@ -8,8 +8,10 @@ import datetime as dt
 import gzip
 import io
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cprlint.cli import run
@@ -187,6 +189,16 @@ def test_conversations_without_a_policy_are_priced_by_the_catalog(tmp_path: Path
     assert only.ai_cost == Decimal("0.0021")
 
 
+def test_a_policy_folder_is_read_as_check_reads_it(tmp_path: Path) -> None:
+    # A hidden draft beside the policy is no policy, for `check` and for the scorecard.
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    policy = (REPOSITORY / "policies" / "support.yaml").read_text()
+    (folder / "support.yaml").write_text(policy)
+    (folder / ".draft.yaml").write_text(policy)
+    assert len(load_policies([folder])) == 1
+
+
 def test_tiered_prices_apply_above_their_threshold() -> None:
     # A rate of $1/1M, $2/1M above 200,000 input tokens; output $5, $10 above the same.
     card = PriceCard(
@@ -199,11 +211,12 @@ def test_tiered_prices_apply_above_their_threshold() -> None:
         cache_write=Rate(Decimal(1)),
         output=Rate(Decimal(5), ((200_000, Decimal(10)),)),
     )
-    bands = price_bands(card)
-    assert [(low, high) for low, high, *_ in bands] == [(-1, 200_000), (200_000, None)]
-    (_, _, low_in, _, _, low_out), (_, _, high_in, _, _, high_out) = bands
-    assert (low_in.at(200_000), low_out.at(200_000)) == (Decimal(1), Decimal(5))
-    assert (high_in.at(200_001), high_out.at(200_001)) == (Decimal(2), Decimal(10))
+    # Up to 200,000 input tokens the base prices; above, the tiers' (cached input and
+    # cache writes have no tier: the same in both bands).
+    assert price_bands(card) == [
+        (-1, 200_000, (Decimal(1), Decimal("0.5"), Decimal(1), Decimal(5))),
+        (200_000, None, (Decimal(2), Decimal("0.5"), Decimal(1), Decimal(10))),
+    ]
 
 
 def test_tiered_catalog_prices_on_the_engine_match_check(tmp_path: Path) -> None:
@@ -270,19 +283,7 @@ def test_sums_equal_checks_pricing_on_a_realistic_log(tmp_path: Path) -> None:
         expected_ai[conv.intent] = expected_ai.get(conv.intent, Decimal(0)) + ai
         expected_human[conv.intent] = expected_human.get(conv.intent, Decimal(0)) + human
 
-    engine = DuckDBEngine()
-    try:
-        card = build_scorecard(
-            find_logs([str(log)]),
-            policies,
-            engine,
-            engine_name="duckdb",
-            catalog=builtin_catalog(),
-            dimension="intent",
-            period="month",
-        )
-    finally:
-        engine.close()
+    card = scorecard_of(REPOSITORY, log, dimension="intent", period="month")
     assert {r.group: r.ai_cost for r in card.rows} == expected_ai
     assert {r.group: r.human_cost for r in card.rows} == expected_human
     assert sum(r.tickets for r in card.rows) == len(lines)
@@ -387,32 +388,30 @@ def test_a_broken_line_is_named_with_file_line_and_column(
     assert "JSON syntax error" in err
 
 
-def test_a_wrong_type_is_named(
-    project: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("index", "change", "named"),
+    [
+        (3, lambda data: data["events"][0]["usage"].update(input_tokens="lots"), "input_tokens"),
+        (1, lambda data: data.update(started_at="last tuesday"), "last tuesday"),
+    ],
+    ids=["a wrong type", "a bad started_at"],
+)
+def test_a_bad_value_is_named_with_its_line(
+    project: tuple[Path, Path],
+    capsys: pytest.CaptureFixture[str],
+    index: int,
+    change: Callable[[dict[str, Any]], None],
+    named: str,
 ) -> None:
     root, log = project
     lines = log.read_text().splitlines()
-    bad = json.loads(lines[3])
-    bad["events"][0]["usage"]["input_tokens"] = "lots"
-    lines[3] = json.dumps(bad)
+    bad = json.loads(lines[index])
+    change(bad)
+    lines[index] = json.dumps(bad)
     log.write_text("\n".join(lines) + "\n")
     err = failure(["scorecard", str(log), "--policy", str(root / "policies")], capsys)
-    assert f"{log}:4:" in err
-    assert "input_tokens" in err
-
-
-def test_a_bad_started_at_is_named(
-    project: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
-) -> None:
-    root, log = project
-    lines = log.read_text().splitlines()
-    bad = json.loads(lines[1])
-    bad["started_at"] = "last tuesday"
-    lines[1] = json.dumps(bad)
-    log.write_text("\n".join(lines) + "\n")
-    err = failure(["scorecard", str(log), "--policy", str(root / "policies")], capsys)
-    assert f"{log}:2:" in err
-    assert "last tuesday" in err
+    assert f"{log}:{index + 1}:" in err
+    assert named in err
 
 
 def test_a_parquet_file_in_another_layout_is_named(
@@ -512,17 +511,7 @@ def test_progress_is_shown_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -
 def test_each_step_reports_its_progress_up_to_done(project: tuple[Path, Path]) -> None:
     root, log = project
     seen: list[tuple[str, float]] = []
-    engine = DuckDBEngine()
-    try:
-        build_scorecard(
-            find_logs([str(log)]),
-            load_policies([root / "policies"]),
-            engine,
-            engine_name="duckdb",
-            progress=lambda step, done: seen.append((step, done)),
-        )
-    finally:
-        engine.close()
+    scorecard_of(root, log, progress=lambda step, done: seen.append((step, done)))
     steps = list(dict.fromkeys(step for step, _ in seen))
     assert steps == ["reading logs", "computing the scorecard"]
     for step in steps:

@@ -13,3 +13,5 @@ DIMENSIONS = ("project", "queue", "intent", "automation")
 PERIODS = ("day", "week", "month")
 ENGINES = ("duckdb", "spark")
 FORMATS = ("text", "markdown", "json", "csv", "html")
+# DuckDB's memory limit unless told otherwise; beyond it, work spills to disk.
+DEFAULT_MEMORY_LIMIT = "2GB"

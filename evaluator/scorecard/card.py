@@ -31,6 +31,11 @@ def _change(now: Decimal | None, before: Decimal | None) -> Decimal | None:
     return (now - before) / before
 
 
+def _points(now: Decimal | None, before: Decimal | None) -> Decimal | None:
+    """Change of a rate in points, now minus before; None when either is unknown."""
+    return None if now is None or before is None else now - before
+
+
 class Breach(Enum):
     BUDGET = "budget"
     NO_RESOLUTION = "no_resolution"  # a budget, but nothing resolved to divide by
@@ -159,17 +164,14 @@ class Row:
     @property
     def auto_resolution_rate_change(self) -> Decimal | None:
         """In points (0.05 is five points up), not relative."""
-        if self.previous is None:
-            return None
-        now, before = self.auto_resolution_rate, self.previous.auto_resolution_rate
-        return None if now is None or before is None else now - before
+        before = self.previous.auto_resolution_rate if self.previous else None
+        return _points(self.auto_resolution_rate, before)
 
     @property
     def escalation_rate_change(self) -> Decimal | None:
-        if self.previous is None:
-            return None
-        now, before = self.escalation_rate, self.previous.escalation_rate
-        return None if now is None or before is None else now - before
+        """In points, as the auto-resolution rate's."""
+        before = self.previous.escalation_rate if self.previous else None
+        return _points(self.escalation_rate, before)
 
 
 @dataclass(frozen=True)

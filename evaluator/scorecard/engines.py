@@ -17,12 +17,12 @@ from importlib import resources
 from typing import Any, Protocol
 
 from cprlint.errors import CprlintError
+from cprlint.scorecard import DEFAULT_MEMORY_LIMIT
 from cprlint.scorecard.layout import CONVERSATION_FIELDS, EVENT_COLUMNS, EVENT_FIELDS, sql_type
 from cprlint.scorecard.parquet import check_layout, find_unreadable
 from cprlint.scorecard.sources import LogFiles, describe, engine_message, first_problem
 from cprlint.scorecard.tables import Table
 
-DEFAULT_MEMORY_LIMIT = "2GB"
 PROGRESS_SECONDS = 0.2
 
 # Told how far a long step got, from 0 to 1.

@@ -50,8 +50,6 @@ EVENT_COLUMNS: tuple[Column, ...] = (
     Column("handle_minutes", "DECIMAL(18,6)", "`handle_minutes` of an `escalation`"),
 )
 
-COLUMN_NAMES = tuple(column.name for column in EVENT_COLUMNS)
-
 # How a conversation's JSON reads into the layout: (column, path in the conversation or,
 # after "events.", in one event). The engines' loaders are built from this one table.
 CONVERSATION_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (

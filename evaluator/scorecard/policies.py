@@ -24,8 +24,14 @@ def _refuse(problems: Sequence[Problem]) -> None:
 
 
 def _policy_files(path: Path) -> list[Path]:
+    """The YAML files of a folder, as `check` finds them: hidden files (`.draft.yaml`)
+    left out."""
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file())
+        return sorted(
+            p
+            for p in path.rglob("*")
+            if p.suffix in YAML_SUFFIXES and not p.name.startswith(".") and p.is_file()
+        )
     if path.is_file():
         return [path]
     raise CprlintError(f"--policy {path}: no such file or directory")

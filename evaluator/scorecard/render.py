@@ -26,7 +26,6 @@ _DIMENSION_WORDS = {
     "automation": "automation mode",
 }
 _PERIOD_WORDS = {"day": "daily", "week": "weekly", "month": "monthly"}
-_CHANGE_WORDS = {"day": "vs day before", "week": "vs week before", "month": "vs month before"}
 
 
 def renderer(name: str) -> Callable[[Renderer], Renderer]:
@@ -65,13 +64,6 @@ def _signed_pct(change: Decimal | None) -> str:
         return ""
     percent = (change * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
     return f"{'+' if percent > 0 else ''}{percent}%"
-
-
-def _signed_points(change: Decimal | None) -> str:
-    if change is None:
-        return ""
-    points = (change * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
-    return f"{'+' if points > 0 else ''}{points} pt"
 
 
 def _shares(row: Row) -> str:

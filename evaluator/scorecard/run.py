@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cprlint.errors import CprlintError
 from cprlint.pricing import builtin_catalog
+from cprlint.scorecard import DEFAULT_MEMORY_LIMIT
 from cprlint.scorecard.build import build_scorecard
 from cprlint.scorecard.card import Scorecard
 from cprlint.scorecard.engines import DuckDBEngine, open_engine
@@ -26,18 +27,9 @@ class ScorecardRequest:
     since: dt.date | None = None
     until: dt.date | None = None
     engine: str = "duckdb"
-    memory_limit: str = "2GB"
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
     spark_master: str | None = None
     progress: bool = False
-
-
-def parse_date(option: str, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise CprlintError(f"{option}: `{value}` is not a date (YYYY-MM-DD)") from None
 
 
 def scorecard(request: ScorecardRequest) -> Scorecard:
@@ -66,7 +58,9 @@ def scorecard(request: ScorecardRequest) -> Scorecard:
         engine.close()
 
 
-def convert(sources: Sequence[str], output: Path, *, memory_limit: str = "2GB") -> int:
+def convert(
+    sources: Sequence[str], output: Path, *, memory_limit: str = DEFAULT_MEMORY_LIMIT
+) -> int:
     """Write JSON Lines logs as one Parquet file in the flattened event layout; returns
     the number of event rows written."""
     logs = find_logs(sources)

@@ -14,13 +14,13 @@ than that is refused rather than rounded.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from cprlint.errors import CprlintError
-from cprlint.model import Policy
-from cprlint.pricing import Catalog, PriceCard, Rate, price_book_for
+from cprlint.model import Policy, Pricing, ResolutionRule
+from cprlint.pricing import Catalog, PriceCard, price_book_for
 
 UNITS_PER_CURRENCY = 10**18
 UNITS_PER_TOKEN_RATE = 10**12  # a rate per 1M tokens, in units per token
@@ -32,18 +32,6 @@ class Table:
     name: str
     columns: tuple[tuple[str, str], ...]  # (name, DuckDB type)
     rows: list[tuple[Any, ...]]
-
-
-@dataclass
-class ReferenceTables:
-    """The rows to register, and what pricing them found out."""
-
-    tables: list[Table]
-    # (policy, model) -> priced how: the card, or None when no price was found.
-    cards: dict[tuple[str, str], PriceCard | None] = field(default_factory=dict)
-
-    def unpriced(self) -> list[tuple[str, str]]:
-        return sorted(key for key, card in self.cards.items() if card is None)
 
 
 def units(amount: Decimal, scale: int, what: str) -> int:
@@ -103,26 +91,26 @@ def policy_tables(keys: Mapping[str, Policy | None]) -> list[Table]:
             projects.rows.append((policy.project, key))
     for key, policy in keys.items():
         name = f"policy {key}" if key else "no policy"
-        pricing = policy.pricing if policy else None
-        rule = policy.resolution if policy else None
+        # No policy: the model's defaults (nothing charged besides calls, `resolved` by
+        # anyone resolves), as in `check`.
+        pricing = policy.pricing if policy else Pricing()
+        rule = policy.resolution if policy else ResolutionRule()
         settings.rows.append(
             (
                 key,
-                units(pricing.retrieval_per_query, UNITS_PER_CURRENCY, name) if pricing else 0,
-                units(pricing.tools.get("default", Decimal(0)), UNITS_PER_CURRENCY, name)
-                if pricing
-                else 0,
-                units(pricing.human_per_minute, UNITS_PER_CURRENCY, name) if pricing else 0,
-                rule.exclude_reopened if rule else True,
+                units(pricing.retrieval_per_query, UNITS_PER_CURRENCY, name),
+                units(pricing.tool_price("default"), UNITS_PER_CURRENCY, name),
+                units(pricing.human_per_minute, UNITS_PER_CURRENCY, name),
+                rule.exclude_reopened,
             )
         )
-        for tool, price in sorted((pricing.tools if pricing else {}).items()):
+        for tool, price in sorted(pricing.tools.items()):
             if tool != "default":
                 tools.rows.append((key, tool, units(price, UNITS_PER_CURRENCY, name)))
         # Each pair once: a policy that lists a status twice must not count a ticket twice
         # through the join.
-        statuses = dict.fromkeys(rule.statuses if rule else ("resolved",))
-        resolvers = dict.fromkeys(rule.resolved_by if rule else ("ai", "human"))
+        statuses = dict.fromkeys(rule.statuses)
+        resolvers = dict.fromkeys(rule.resolved_by)
         for status in statuses:
             # An outcome that does not say who resolved it counts (as in `check`): ''
             # stands for "not said" in the join.
@@ -131,10 +119,11 @@ def policy_tables(keys: Mapping[str, Policy | None]) -> list[Table]:
     return [projects, settings, tools, resolving]
 
 
-def price_bands(card: PriceCard) -> list[tuple[int, int | None, Rate, Rate, Rate, Rate]]:
-    """The card cut into bands of input tokens within which every rate is constant:
-    (above, up to, rates...). A rate's tiers apply to a call whose input tokens exceed
-    the tier's threshold, so the band (above, up_to] prices like `rate.at(above + 1)`."""
+def price_bands(card: PriceCard) -> list[tuple[int, int | None, tuple[Decimal, ...]]]:
+    """The card cut into bands of input tokens within which every price is constant:
+    (above, up to, (input, cached input, cache write, output) per 1M tokens). A rate's
+    tiers apply to a call whose input tokens exceed the tier's threshold, so the band
+    (above, up_to] prices like `rate.at(above + 1)`."""
     thresholds = sorted(
         {
             start
@@ -144,8 +133,9 @@ def price_bands(card: PriceCard) -> list[tuple[int, int | None, Rate, Rate, Rate
     )
     lows = [-1, *thresholds]
     highs: list[int | None] = [*thresholds, None]
+    rates = (card.input, card.cached_input, card.cache_write, card.output)
     return [
-        (low, high, card.input, card.cached_input, card.cache_write, card.output)
+        (low, high, tuple(rate.at(low + 1) for rate in rates))
         for low, high in zip(lows, highs, strict=True)
     ]
 
@@ -183,8 +173,7 @@ def price_table(
         if card is None:
             continue
         tier = (policy.tier_of_model(model) if policy else None) or ""
-        for low, high, *rates in price_bands(card):
-            at = low + 1
+        for low, high, prices in price_bands(card):
             table.rows.append(
                 (
                     key,
@@ -192,10 +181,7 @@ def price_table(
                     tier,
                     low,
                     high,
-                    *(
-                        units(rate.at(at), UNITS_PER_TOKEN_RATE, f"price of {model}")
-                        for rate in rates
-                    ),
+                    *(units(price, UNITS_PER_TOKEN_RATE, f"price of {model}") for price in prices),
                 )
             )
     return table, cards
