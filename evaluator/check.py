@@ -7,6 +7,7 @@ the findings are kept.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import multiprocessing
 import sys
 from collections import Counter, defaultdict
@@ -174,17 +175,29 @@ class CheckRun:
         # Windows), the run stays in one process.
         return self.jobs > 1 and sys.platform == "linux"
 
-    def _tallies(self, stretches: list[Stretch]) -> Iterator[Tally]:
-        jobs = min(self.jobs, len(stretches))
-        if jobs < 2 or not self._may_fork or not _worth_workers(self.project, stretches):
+    def _tallies(self, stretches: Iterator[Stretch]) -> Iterator[Tally]:
+        if not self._may_fork:
             yield self.tally_of(stretches)
+            return
+        # The first stretches tell whether there is enough to share; the pool is handed
+        # the rest as they are cut.
+        first: list[Stretch] = []
+        cut_bytes = 0
+        for stretch in stretches:
+            first.append(stretch)
+            if stretch.end is not None:
+                cut_bytes += stretch.end - stretch.start
+            if cut_bytes >= PARALLEL_MIN_BYTES and len(first) > 1:
+                break
+        else:
+            yield self.tally_of(first)  # all of it, and too little to share
             return
         # Workers are forked: they inherit the loaded project, prices and vocabulary
         # instead of loading them again. Results come back in stream order.
         tokens.encoding(tokens.DEFAULT_ENCODING)
         context = multiprocessing.get_context("fork")
-        with context.Pool(jobs, initializer=_adopt_run, initargs=(self,)) as pool:
-            yield from pool.imap(_tally_in_worker, stretches)
+        with context.Pool(self.jobs, initializer=_adopt_run, initargs=(self,)) as pool:
+            yield from pool.imap(_tally_in_worker, itertools.chain(first, stretches))
 
     def _new_tally(self) -> Tally:
         return Tally(
@@ -272,15 +285,6 @@ class CheckRun:
                 self.collector.add_all(
                     replay_rule.check(policy, totals, self.context), replay_rule.code
                 )
-
-
-def _worth_workers(project: Project, stretches: list[Stretch]) -> bool:
-    sizes = (
-        stretch.end - stretch.start
-        for stretch in stretches
-        if stretch.end is not None and project.tree.is_file(stretch.path)
-    )
-    return sum(sizes) >= PARALLEL_MIN_BYTES
 
 
 # The run a forked worker process serves (set once per worker, by the pool).

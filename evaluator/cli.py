@@ -19,7 +19,7 @@ import click
 from cprlint import __version__
 from cprlint.errors import CprlintError, ExitCode
 from cprlint.outputs import parse_targets, publish_to_github_actions, write_report
-from cprlint.report import exit_code_for
+from cprlint.report import Report, exit_code_for
 from cprlint.rules import RULES
 from cprlint.rules.registry import describe
 from cprlint.schemas import SCHEMA_NAMES, schema_text
@@ -175,18 +175,21 @@ def check(
         raise CprlintError(f"--baseline {baseline_path}: no such file")
     baseline_file = baseline_path or path / project.config.baseline
     checked_on = _today(today)
-    key = cache.run_key(
-        root=path,
-        files=[*project.files_checked, *CONFIG_FILES, "pyproject.toml"],
-        options={
-            "command": "check",
-            "prompts": overrides,
-            "today": checked_on.isoformat(),
-            "base": [base_ref, base_tree.commit if base_tree else None],
-        },
-        extra_files=[baseline_file],
-    )
-    report = cache.load(path, key) if use_cache else None
+    key: str | None = None
+    report: Report | None = None
+    if use_cache:
+        key = cache.run_key(
+            root=path,
+            files=[*project.files_checked, *CONFIG_FILES, "pyproject.toml"],
+            options={
+                "command": "check",
+                "prompts": overrides,
+                "today": checked_on.isoformat(),
+                "base": [base_ref, base_tree.commit if base_tree else None],
+            },
+            extra_files=[baseline_file],
+        )
+        report = cache.load(path, key)
     if report is None:
         base = None
         if base_tree is not None:
@@ -203,7 +206,7 @@ def check(
             baseline=baseline,
             jobs=jobs,
         )
-        if use_cache:
+        if key is not None:
             cache.store(path, key, report)
     write_report(report, targets, root=path)
     if os.environ.get("GITHUB_ACTIONS") == "true":

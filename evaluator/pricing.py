@@ -15,9 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache, cached_property
+from functools import cache
 from typing import Any
 
 from cprlint.model import ModelPrice, Policy, Usage
@@ -76,30 +76,44 @@ class PriceCard:
     cache_write: Rate
     output: Rate
 
+    # A flat card's rates per single token (rate / 1M, exact): a million calls are
+    # priced with four products each, without a division.
+    _per_token: tuple[Decimal, Decimal, Decimal, Decimal] | None = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        rates = (self.input, self.cached_input, self.cache_write, self.output)
+        per_token = None
+        if not any(rate.tiers for rate in rates):  # most models: one price whatever the size
+            per_token = (
+                rates[0].base / PER_TOKENS,
+                rates[1].base / PER_TOKENS,
+                rates[2].base / PER_TOKENS,
+                rates[3].base / PER_TOKENS,
+            )
+        object.__setattr__(self, "_per_token", per_token)
+
     def cost(self, usage: Usage) -> Decimal:
         """SPEC §3.4: uncached input, cache reads, cache writes and output, per 1M tokens."""
         tokens = usage.input_tokens
-        uncached = max(tokens - usage.cached_input_tokens - usage.cache_write_tokens, 0)
-        if self._flat:  # most models: one price whatever the call's size
-            amount = (
-                uncached * self.input.base
-                + usage.cached_input_tokens * self.cached_input.base
-                + usage.cache_write_tokens * self.cache_write.base
-                + usage.output_tokens * self.output.base
+        cached, written = usage.cached_input_tokens, usage.cache_write_tokens
+        uncached = max(tokens - cached - written, 0)
+        per_token = self._per_token
+        if per_token is not None:
+            return (
+                uncached * per_token[0]
+                + cached * per_token[1]
+                + written * per_token[2]
+                + usage.output_tokens * per_token[3]
             )
-        else:
-            amount = (
-                uncached * self.input.at(tokens)
-                + usage.cached_input_tokens * self.cached_input.at(tokens)
-                + usage.cache_write_tokens * self.cache_write.at(tokens)
-                + usage.output_tokens * self.output.at(tokens)
-            )
+        amount = (
+            uncached * self.input.at(tokens)
+            + cached * self.cached_input.at(tokens)
+            + written * self.cache_write.at(tokens)
+            + usage.output_tokens * self.output.at(tokens)
+        )
         return amount / PER_TOKENS
-
-    @cached_property
-    def _flat(self) -> bool:
-        rates = (self.input, self.cached_input, self.cache_write, self.output)
-        return not any(rate.tiers for rate in rates)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -106,24 +106,20 @@ class Project:
                     found[Location(path, conversation.document.start_line)] = conversation
         return found
 
-    def fixture_stretches(self, split_bytes: int | None = None) -> list[Stretch]:
+    def fixture_stretches(self, split_bytes: int | None = None) -> Iterator[Stretch]:
         """The fixture files as stretches of whole lines, in stream order.
 
         With `split_bytes`, a JSON Lines file is cut into stretches of about that size,
         each starting at a line whose number is counted here, so that stretches can be
         read apart (in worker processes) and still report the right lines. A YAML file
-        is always one stretch.
+        is always one stretch. Stretches are cut as they are asked for: the first ones
+        are at work while the rest of the files are still being cut.
         """
-        stretches = []
         for path in self.fixture_files:
             if split_bytes is None or not path.endswith(".jsonl"):
-                stretches.append(Stretch(path))
+                yield Stretch(path)
                 continue
-            try:
-                stretches.extend(_line_stretches(self.tree, path, split_bytes))
-            except OSError:
-                stretches.append(Stretch(path))  # reading it again reports the problem
-        return stretches
+            yield from _line_stretches(self.tree, path, split_bytes)
 
     def _iter_fixture_records(
         self, stretch: Stretch
@@ -188,13 +184,16 @@ class Stretch:
 
 
 def _line_stretches(tree: SourceTree, path: str, split_bytes: int) -> Iterator[Stretch]:
-    with tree.open_binary(path) as handle:
-        start, first_line = 0, 1
-        while block := handle.read(split_bytes):
-            block += handle.readline()  # to the end of the line
-            yield Stretch(path, start, start + len(block), first_line)
-            start += len(block)
-            first_line += block.count(b"\n")
+    start, first_line = 0, 1
+    try:
+        with tree.open_binary(path) as handle:
+            while block := handle.read(split_bytes):
+                rest = handle.readline()  # to the end of the line
+                yield Stretch(path, start, start + len(block) + len(rest), first_line)
+                start += len(block) + len(rest)
+                first_line += block.count(b"\n") + rest.count(b"\n")
+    except OSError:
+        yield Stretch(path, start, None, first_line)  # reading it again reports the problem
 
 
 def _lines_before(handle: BinaryIO, size: int) -> Iterator[bytes]:

@@ -113,7 +113,7 @@ def test_stretches_cover_every_line_once(tmp_path: Path) -> None:
         for item in project.iter_conversations()
         if not hasattr(item, "code")
     ]
-    stretches = project.fixture_stretches(4096)
+    stretches = list(project.fixture_stretches(4096))
     assert len(stretches) > len(project.fixture_files)  # the JSONL files were cut
     pieced = [
         (item.document.path, item.document.start_line, item.id)
