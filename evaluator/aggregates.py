@@ -192,16 +192,27 @@ class ScopeTotals:
 
 @dataclass
 class Aggregates:
-    overall: ScopeTotals = field(default_factory=ScopeTotals)
     # Policy name ("" for conversations no policy governs) -> that policy's population;
-    # budgets and quality limits are judged per policy.
+    # budgets and quality limits are judged per policy, and everything is their sum.
     by_policy: dict[str, ScopeTotals] = field(default_factory=lambda: defaultdict(ScopeTotals))
     prompts: dict[str, PromptTotals] = field(default_factory=lambda: defaultdict(PromptTotals))
     models: dict[str, ModelTotals] = field(default_factory=lambda: defaultdict(ModelTotals))
+    _overall: ScopeTotals | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def overall(self) -> ScopeTotals:
+        """Every conversation: the policies' populations merged, when first read (a
+        conversation is added to its policy's cells only, not twice)."""
+        if self._overall is None:
+            overall = ScopeTotals()
+            for name in sorted(self.by_policy):
+                overall.merge(self.by_policy[name])
+            self._overall = overall
+        return self._overall
 
     def add(self, result: ConversationResult) -> None:
-        self.overall.add(result)
         self.by_policy[result.policy or ""].add(result)
+        self._overall = None
         for call in result.calls:
             model = self.models[call.model]
             model.calls += 1
@@ -215,7 +226,7 @@ class Aggregates:
                 prompt.versions[call.version or "?"] += 1
 
     def merge(self, other: Aggregates) -> None:
-        self.overall.merge(other.overall)
         _merge_maps(self.by_policy, other.by_policy, ScopeTotals)
         _merge_maps(self.prompts, other.prompts, PromptTotals)
         _merge_maps(self.models, other.models, ModelTotals)
+        self._overall = None

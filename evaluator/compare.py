@@ -165,15 +165,19 @@ class PairedSamples:
                 mine.head_versions[version] += calls
 
 
-def _prompt_usage(result: ConversationResult) -> dict[str, tuple[int, int, str | None]]:
+def _prompt_usage(result: ConversationResult) -> dict[str, list[Any]]:
+    """Prompt -> [calls, input tokens, version of its first call]."""
     usage: dict[str, list[Any]] = {}
     for call in result.calls:
         if call.prompt is None:
             continue
-        entry = usage.setdefault(call.prompt, [0, 0, call.version])
-        entry[0] += 1
-        entry[1] += call.usage.input_tokens
-    return {prompt: (calls, tokens, version) for prompt, (calls, tokens, version) in usage.items()}
+        entry = usage.get(call.prompt)
+        if entry is None:
+            usage[call.prompt] = [1, call.usage.input_tokens, call.version]
+        else:
+            entry[0] += 1
+            entry[1] += call.usage.input_tokens
+    return usage
 
 
 class PairedReplay:
@@ -342,7 +346,8 @@ class Bootstrap:
         def resample(sample: int) -> None:
             rng = np.random.default_rng([BOOTSTRAP_SEED, sample])
             drawn = rng.integers(0, self.size, self.size)
-            sums.resample(changes[:, sample], np.bincount(drawn, minlength=self.size))
+            counts = np.bincount(drawn, minlength=self.size).astype(np.float64)  # (once)
+            sums.resample(changes[:, sample], counts)
 
         threads = min(available_cores(), MAX_BOOTSTRAP_THREADS)
         with ThreadPoolExecutor(threads) as pool:
@@ -388,8 +393,9 @@ class _ResampleSums:
                     )
                     changes[handles] = _change(base_num, base_den, head_num, head_den)
             for handle, rows, values in self.own_rows:
-                # Elementwise, not `@`: BLAS threads spin on a busy 2-core runner.
-                changes[handle] = _change(*(values * counts[rows]).sum(axis=1))
+                # einsum, not `@`: BLAS threads spin on a busy 2-core runner; and no
+                # temporary of the rows' size, as an elementwise product would make.
+                changes[handle] = _change(*np.einsum("ij,j->i", values, counts[rows]))
 
 
 def _change(

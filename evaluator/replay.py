@@ -195,7 +195,7 @@ class Replayer:
 
     def replay(self, conversation: Conversation, *, judge: bool = True) -> ConversationResult:
         """The conversation replayed; with `judge` False (a comparison's other trees), the
-        costs only, without routing-drift findings."""
+        costs only, without routing-drift and identical-tool-call findings."""
         policy = self.tree.policy_for(conversation.project)
         plans = self._plans_for(policy, conversation.intent)
         caps = policy.retries if policy else None
@@ -240,7 +240,11 @@ class Replayer:
                         )
                     )
                     if delta is not None:
-                        usage = _with_input_tokens(usage, max(usage.input_tokens + delta, 0))
+                        if delta or (
+                            usage.cached_input_tokens + usage.cache_write_tokens
+                            > usage.input_tokens
+                        ):
+                            usage = _with_input_tokens(usage, max(usage.input_tokens + delta, 0))
                         estimated = plan.estimated
                     cap = plan.max_output_tokens
                     if cap is not None and usage.output_tokens > cap:
@@ -322,7 +326,8 @@ class Replayer:
             elif kind is ToolCall:
                 assert isinstance(event, ToolCall)
                 tool_cost += policy.pricing.tool_price(event.name) if policy else _FREE
-                cap = caps.max_identical_tool_calls if caps else None
+                # (Findings of an unjudged replay are not read: its arguments need no key.)
+                cap = caps.max_identical_tool_calls if caps and judge else None
                 if cap is not None:
                     if identical_calls is None:
                         identical_calls = Counter()
