@@ -439,7 +439,7 @@ def _by_name(totals: Mapping[str, Totals]) -> dict[str, Any]:
     return {name: totals[name].to_json() for name in sorted(totals)}
 
 
-def _budget_view(totals: Totals, budget: Any, currency: str) -> dict[str, Any]:
+def _budget_view(totals: Totals, budget: Budget | None) -> dict[str, Any]:
     row = totals.to_json()
     if budget is None:
         row.update(budget=None, budget_status="none")
@@ -455,33 +455,23 @@ def _budget_view(totals: Totals, budget: Any, currency: str) -> dict[str, Any]:
 
 
 def _policy_view(policy: Policy, totals: ScopeTotals) -> dict[str, Any]:
-    currency = policy.currency
-    return {
+    view: dict[str, Any] = {
         "path": policy.path,
         "project": policy.project,
         "version": policy.version,
-        "summary": _budget_view(totals.summary, policy.budgets.cost_per_resolution, currency),
-        "intents": {
-            name: _budget_view(totals.intents[name], _intent_budget(policy, name), currency)
-            for name in sorted(totals.intents)
-        },
-        "queues": {
-            name: _budget_view(totals.queues[name], policy.budgets.queues.get(name), currency)
-            for name in sorted(totals.queues)
-        },
-        "automation": {
-            name: _budget_view(
-                totals.automation[name], policy.budgets.automation.get(name), currency
-            )
-            for name in sorted(totals.automation)
-        },
-        "traffic": _traffic(policy, totals),
+        "summary": _budget_view(totals.summary, policy.budget_of("summary", "")),
     }
-
-
-def _intent_budget(policy: Policy, intent: str) -> Budget | None:
-    intent_policy = policy.intent(intent)
-    return intent_policy.budget if intent_policy else None
+    for scope, dimension, groups in (
+        ("intents", "intent", totals.intents),
+        ("queues", "queue", totals.queues),
+        ("automation", "automation", totals.automation),
+    ):
+        view[scope] = {
+            name: _budget_view(groups[name], policy.budget_of(dimension, name))
+            for name in sorted(groups)
+        }
+    view["traffic"] = _traffic(policy, totals)
+    return view
 
 
 def _traffic(policy: Policy, totals: ScopeTotals) -> dict[str, Any] | None:

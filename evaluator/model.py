@@ -215,6 +215,19 @@ class Policy:
         """The intent's policy, or the `default` intent's for an intent not listed."""
         return self.intents.get(name) or self.intents.get(DEFAULT_INTENT)
 
+    def budget_of(self, dimension: str, group: str) -> Budget | None:
+        """The cost-per-resolution budget of one group of `dimension` ("intent", "queue",
+        "automation"; anything else is the whole population): an intent not listed is
+        held to the `default` intent's."""
+        if dimension == "intent":
+            intent = self.intent(group)
+            return intent.budget if intent else None
+        if dimension == "queue":
+            return self.budgets.queues.get(group)
+        if dimension == "automation":
+            return self.budgets.automation.get(group)
+        return self.budgets.cost_per_resolution
+
     def tier_of_model(self, model: str) -> str | None:
         for tier, models in self.tiers.items():
             if model in models:

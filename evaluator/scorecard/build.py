@@ -16,7 +16,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from cprlint.model import Budget, Policy
+from cprlint.model import Policy
 from cprlint.pricing import Catalog
 from cprlint.scorecard.card import Limits, Row, Scorecard, Unpriced, link_previous
 from cprlint.scorecard.definition import SCORECARD_COLUMNS, models_sql, scorecard_sql
@@ -179,17 +179,6 @@ def _add(mine: Row, theirs: Row) -> Row:
     )
 
 
-def _budget(policy: Policy, dimension: str, group: str) -> Budget | None:
-    if dimension == "project":
-        return policy.budgets.cost_per_resolution
-    if dimension == "queue":
-        return policy.budgets.queues.get(group)
-    if dimension == "automation":
-        return policy.budgets.automation.get(group)
-    intent = policy.intent(group)
-    return intent.budget if intent else None
-
-
 def _with_limits(
     row: Row, policies_of: set[str], keys: Mapping[str, Policy | None], dimension: str
 ) -> Row:
@@ -203,7 +192,7 @@ def _with_limits(
         return row
     limits = Limits(
         policy=key,
-        budget=_budget(policy, dimension, row.group),
+        budget=policy.budget_of(dimension, row.group),
         min_resolution_rate=policy.quality.min_resolution_rate,
         max_escalation_rate=policy.quality.max_escalation_rate,
     )
