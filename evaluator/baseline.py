@@ -22,7 +22,7 @@ from cprlint.compare import scope_place, scoped_figures
 from cprlint.errors import CprlintError
 from cprlint.findings import Location, Problem, Scope
 from cprlint.model import Policy
-from cprlint.money import DOLLAR, format_amount
+from cprlint.money import format_cost
 from cprlint.pricing import PriceCard, Rate
 
 BASELINE_VERSION = 1
@@ -161,9 +161,6 @@ def baseline_problems(
     limit = policy.creep.max_cumulative_pct
     currency = policy.currency
 
-    def money(value: Decimal | None) -> str:
-        return format_amount(value, currency, precise_below=DOLLAR)
-
     def judge(
         what: str, totals: Totals, old: Decimal | None, location: Location, scope: Scope
     ) -> None:
@@ -174,7 +171,7 @@ def baseline_problems(
             (
                 Problem(
                     f"{what} cost per resolution is {change:+.1f}% since the baseline at the "
-                    f"baseline's prices ({money(old)} → {money(totals.cost_per_resolution)}); over "
+                    f"baseline's prices ({format_cost(old, currency)} → {format_cost(totals.cost_per_resolution, currency)}); over "
                     f"`creep.max_cumulative_pct` ({limit}%)",
                     location,
                     scope,

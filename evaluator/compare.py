@@ -25,7 +25,7 @@ from cprlint.deltas import TokenDeltas
 from cprlint.findings import Location, Problem, Scope
 from cprlint.machine import available_cores
 from cprlint.model import Conversation, CreepLimits, Policy
-from cprlint.money import DOLLAR, format_amount, json_number
+from cprlint.money import format_cost, json_number
 from cprlint.pricing import Catalog
 from cprlint.project import Project
 from cprlint.replay import ConversationResult, Replayer
@@ -569,10 +569,7 @@ def _words(change: Change, what: str, unit: str, currency: str | None = None) ->
     if currency is None:
         values = f"{change.base:,.1f} → {change.head:,.1f}"
     else:
-        values = (
-            f"{format_amount(change.base, currency, precise_below=DOLLAR)} → "
-            f"{format_amount(change.head, currency, precise_below=DOLLAR)}"
-        )
+        values = f"{format_cost(change.base, currency)} → {format_cost(change.head, currency)}"
     return f"{what} {unit} rose {pct:+.1f}% vs base ({values}{interval})"
 
 

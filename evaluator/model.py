@@ -445,7 +445,7 @@ def prompt_version_from_parts(
 # --- fixtures ----------------------------------------------------------------------
 
 
-# Fixture records are msgspec Structs: `fixture_decoder` reads a JSON line straight into
+# Fixture records are msgspec Structs: `_FIXTURE_DECODER` reads a JSON line straight into
 # them, in C, checking each field against the fixture schema as it goes (the annotations
 # below are that schema). The lenient builders further down make the same objects from
 # a document the strict decoder refused. `index` is the event's place in `events`, set

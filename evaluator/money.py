@@ -45,6 +45,15 @@ def format_amount(
     return f"{sign}{symbol}{digits}" if symbol else f"{sign}{digits} {currency}"
 
 
+def format_cost(amount: Decimal | float | int | None, currency: str = "USD") -> str:
+    """A cost per resolution (or its budget, or a change in it): 4 significant digits up
+    to a dollar, so that amounts of a few cents compare. JSON numbers are read exactly as
+    written."""
+    if amount is not None and not isinstance(amount, Decimal):
+        amount = Decimal(str(amount))
+    return format_amount(amount, currency, precise_below=DOLLAR)
+
+
 def _significant(value: Decimal, digits: int) -> str:
     exponent = value.adjusted()  # position of the first significant digit
     quantum = Decimal(1).scaleb(exponent - digits + 1)

@@ -18,7 +18,7 @@ from typing import Any
 
 from cprlint.findings import Location, Problem
 from cprlint.model import Policy
-from cprlint.money import DOLLAR, format_amount, json_number
+from cprlint.money import format_cost, json_number
 from cprlint.project import Project
 
 LOOSENED, TIGHTENED, NEUTRAL = "loosened", "tightened", "neutral"
@@ -251,12 +251,6 @@ def diff_projects(head: Project, base: Project, *, base_label: str, today: dt.da
 _MARK = {LOOSENED: "▲ loosened", TIGHTENED: "▼ tightened", NEUTRAL: "· neutral"}
 
 
-def _money(value: float | int | None, currency: str) -> str:
-    return format_amount(
-        None if value is None else Decimal(str(value)), currency, precise_below=DOLLAR
-    )
-
-
 def _pct(value: float | int | None) -> str:
     return "n/a" if value is None else f"{value:+.1f}%"
 
@@ -276,7 +270,7 @@ def render_text(result: DiffResult) -> str:
         lines.append("  no intent changes")
     for name, row in sorted(moved.items()):
         lines.append(
-            f"  {name:<28} {_money(row['base'], result.currency)} → {_money(row['head'], result.currency)}  {_pct(row['delta_pct'])}"
+            f"  {name:<28} {format_cost(row['base'], result.currency)} → {format_cost(row['head'], result.currency)}  {_pct(row['delta_pct'])}"
         )
     return "\n".join(lines) + "\n"
 
@@ -305,7 +299,7 @@ def render_markdown(result: DiffResult) -> str:
         lines += ["| Intent | Base | Head | Δ |", "|---|---:|---:|---:|"]
         for name, row in sorted(moved.items()):
             lines.append(
-                f"| {name} | {_money(row['base'], result.currency)} | {_money(row['head'], result.currency)} | {_pct(row['delta_pct'])} |"
+                f"| {name} | {format_cost(row['base'], result.currency)} | {format_cost(row['head'], result.currency)} | {_pct(row['delta_pct'])} |"
             )
         lines.append("")
     return "\n".join(lines)

@@ -78,20 +78,12 @@ class PriceCard:
 
     # A flat card's rates per single token (rate / 1M, exact): a million calls are
     # priced with four products each, without a division.
-    _per_token: tuple[Decimal, Decimal, Decimal, Decimal] | None = field(
-        init=False, repr=False, compare=False
-    )
+    _per_token: tuple[Decimal, ...] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         rates = (self.input, self.cached_input, self.cache_write, self.output)
-        per_token = None
-        if not any(rate.tiers for rate in rates):  # most models: one price whatever the size
-            per_token = (
-                rates[0].base / PER_TOKENS,
-                rates[1].base / PER_TOKENS,
-                rates[2].base / PER_TOKENS,
-                rates[3].base / PER_TOKENS,
-            )
+        flat = not any(rate.tiers for rate in rates)  # most models: one price, any size
+        per_token = tuple(rate.base / PER_TOKENS for rate in rates) if flat else None
         object.__setattr__(self, "_per_token", per_token)
 
     def cost(self, usage: Usage) -> Decimal:

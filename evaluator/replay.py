@@ -240,11 +240,7 @@ class Replayer:
                         )
                     )
                     if delta is not None:
-                        if delta or (
-                            usage.cached_input_tokens + usage.cache_write_tokens
-                            > usage.input_tokens
-                        ):
-                            usage = _with_input_tokens(usage, max(usage.input_tokens + delta, 0))
+                        usage = _with_input_tokens(usage, max(usage.input_tokens + delta, 0))
                         estimated = plan.estimated
                     cap = plan.max_output_tokens
                     if cap is not None and usage.output_tokens > cap:

@@ -13,6 +13,8 @@ from cprlint.cli import run
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+# The official SARIF 2.1.0 schema and the JUnit XSD, kept in the repository.
+VALIDATORS = Path(__file__).resolve().parent / "validators"
 
 
 # Git for test repositories: a fixed identity, and none of the machine's own settings.

@@ -10,7 +10,7 @@ from pathlib import Path
 import jsonschema
 from lxml import etree
 
-from tests.conftest import SHARED
+from tests.conftest import VALIDATORS
 
 TODAY = "2026-11-23"
 
@@ -107,7 +107,7 @@ def test_check_outputs_validate_against_the_official_schemas(
         f"junit:{junit_path}",
     )
     assert result.exit_code == 1
-    schema = json.loads((SHARED / "validators" / "sarif-schema-2.1.0.json").read_text())
+    schema = json.loads((VALIDATORS / "sarif-schema-2.1.0.json").read_text())
     sarif = json.loads(sarif_path.read_text())
     jsonschema.Draft4Validator(schema).validate(sarif)
     results = sarif["runs"][0]["results"]
@@ -116,5 +116,5 @@ def test_check_outputs_validate_against_the_official_schemas(
         budget["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
         == "policies/support.yaml"
     )
-    xsd = etree.XMLSchema(etree.parse(str(SHARED / "validators" / "jenkins-junit.xsd")))
+    xsd = etree.XMLSchema(etree.parse(str(VALIDATORS / "jenkins-junit.xsd")))
     assert xsd.validate(etree.parse(str(junit_path)))

@@ -253,6 +253,7 @@ def test_the_strict_reader_accepts_only_valid_lines_and_reads_them_as_the_lenien
 
 def test_real_conversations_take_the_strict_reader() -> None:
     lines = (REPO / "fixtures" / "generated" / "conversations.jsonl").read_text().splitlines()
+    assert lines
     for number, line in enumerate(lines, start=1):
         fast = conversation_from_json_line("c.jsonl", line, number)
         document = json_document("c.jsonl", line, number)

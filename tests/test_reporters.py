@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +20,7 @@ from lxml import etree
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-VALIDATORS = Path("/work/shared/validators")
+from tests.conftest import VALIDATORS
 
 POLICY = "policies/support.yaml"
 FIXTURE = "fixtures/conversations.jsonl"

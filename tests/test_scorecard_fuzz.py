@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from cprlint.cli import run
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.scorecard_helpers import CONVERSATIONS, POLICY
@@ -55,6 +55,8 @@ LINES = st.lists(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(lines=LINES)
+# DuckDB quoted this line into its error cut mid-character: the message was not UTF-8.
+@example(lines=[json.dumps(CONVERSATIONS[0]), json.dumps([{"00\x1f\x0b\x80\U00010000": -1e16}])])
 def test_any_log_gets_a_scorecard_or_one_line(
     tmp_path: Path, lines: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from cprlint.findings import Finding, Severity
-from cprlint.money import DOLLAR, format_amount
+from cprlint.money import format_cost
 from cprlint.report import Report
 from cprlint.reporters.base import RenderOptions, escape_cell, plural
 from cprlint.rules import RULES
@@ -25,13 +25,6 @@ GITHUB_COMMENT_LIMIT = 65_536
 _BUDGET = GITHUB_COMMENT_LIMIT - 2_000
 MAX_ROWS = 30
 MAX_FINDINGS_PER_RULE = 10
-
-
-def _money(value: float | int | None, currency: str) -> str:
-    # Costs per resolution are cents or less: 4 significant digits up to a dollar.
-    return format_amount(
-        None if value is None else Decimal(str(value)), currency, precise_below=DOLLAR
-    )
 
 
 def _pct(value: float | int | None) -> str:
@@ -47,7 +40,7 @@ def _signed_money(value: float | int | None, currency: str) -> str:
         return "n/a"
     amount = Decimal(str(value))
     sign = "+" if amount > 0 else ""
-    return sign + format_amount(amount, currency, precise_below=DOLLAR)
+    return sign + format_cost(amount, currency)
 
 
 def verdict_line(report: Report, comparison: dict[str, Any]) -> str:
@@ -70,8 +63,8 @@ def verdict_line(report: Report, comparison: dict[str, Any]) -> str:
 def headline(comparison: dict[str, Any], currency: str) -> list[str]:
     change = comparison["summary"]
     line = (
-        f"**Cost per resolution** {_money(change['base'], currency)} → "
-        f"**{_money(change['head'], currency)}** ({_pct(change['delta_pct'])}"
+        f"**Cost per resolution** {format_cost(change['base'], currency)} → "
+        f"**{format_cost(change['head'], currency)}** ({_pct(change['delta_pct'])}"
         f"{_interval(change['ci95'])}) over {change['conversations']:,} conversations."
     )
     parts = change.get("contributions") or {}
@@ -108,13 +101,13 @@ def _scope_table(
         return [f"No {title.lower()} changed its cost per resolution ({unchanged} compared).", ""]
     for name, change in ordered[:MAX_ROWS]:
         view = budgets.get(name, {})
-        budget = "" if view.get("budget") is None else _money(view["budget"], currency)
+        budget = "" if view.get("budget") is None else format_cost(view["budget"], currency)
         status = {"ok": "✅", "over": "❌ over", "no resolutions": "❌ n/a"}.get(
             view.get("budget_status", ""), ""
         )
         ci = change["ci95"]
         rows.append(
-            f"| {escape_cell(name)} | {_money(change['base'], currency)} | {_money(change['head'], currency)} | "
+            f"| {escape_cell(name)} | {format_cost(change['base'], currency)} | {format_cost(change['head'], currency)} | "
             f"{_pct(change['delta_pct'])} | {'' if not ci else f'{ci[0]:+.1f}% … {ci[1]:+.1f}%'} | "
             f"{budget} | {status} |"
         )

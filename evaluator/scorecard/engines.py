@@ -160,6 +160,10 @@ class DuckDBEngine:
             ).fetchone()
         except self._duckdb.Error as error:
             raise _refused(files, error) from None
+        except UnicodeDecodeError:
+            # DuckDB cut a line into its message mid-character: the message itself
+            # cannot be read, but the careful reading still finds the line at fault.
+            raise _refused(files, None) from None
         if bad_times and bad_times[0]:
             raise _refused(files, None)
         self.connection.execute("ALTER TABLE jsonl_events DROP COLUMN started_at_text")

@@ -22,10 +22,9 @@ from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
 from html import escape
 
 from cprlint.model import Budget
-from cprlint.money import format_rate
+from cprlint.money import format_cost, format_rate
 from cprlint.reporters.base import plural
 from cprlint.scorecard.card import Breach, Row, Scorecard, previous_period
-from cprlint.scorecard.render import money
 
 # Lines per chart: more than this many colours stop being told apart; the table has all.
 MAX_SERIES = 8
@@ -352,7 +351,7 @@ def _cost_figure(card: Scorecard, charted: Sequence[str]) -> list[str]:
 
         def cost_text(row: Row, cost: Decimal, metric: str = metric) -> str:
             return (
-                f"{metric} {money(cost, card.currency)} "
+                f"{metric} {format_cost(cost, card.currency)} "
                 f"({row.resolved} resolved of {plural(row.tickets, 'ticket')})"
             )
 
@@ -365,7 +364,7 @@ def _cost_figure(card: Scorecard, charted: Sequence[str]) -> list[str]:
             unresolved.append(group)
         if budget is not None:
             y = _num(axis.y(budget.cost_per_resolution))
-            label = f"{group}: budget {money(budget.cost_per_resolution, card.currency)}"
+            label = f"{group}: budget {format_cost(budget.cost_per_resolution, card.currency)}"
             label += ", fully loaded" if budget.fully_loaded else ""
             lines.append(
                 f'<line class="budget c{colour}" data-group="{escape(group)}" '
@@ -377,7 +376,7 @@ def _cost_figure(card: Scorecard, charted: Sequence[str]) -> list[str]:
         budget = budgets[group]
         if budget is None:
             return ", no budget"
-        amount = money(budget.cost_per_resolution, card.currency)
+        amount = format_cost(budget.cost_per_resolution, card.currency)
         if budget.fully_loaded:
             return f", budget {amount} fully loaded (line: fully loaded cost per resolution)"
         return f", budget {amount}"
@@ -391,7 +390,7 @@ def _cost_figure(card: Scorecard, charted: Sequence[str]) -> list[str]:
     if unresolved:
         names = ", ".join(escape(group) for group in unresolved)
         notes.append(f'<p class="note">No resolved ticket in any period, so no line: {names}.</p>')
-    body = _axes_svg(axis, x_of, card.period, lambda tick: money(tick, card.currency))
+    body = _axes_svg(axis, x_of, card.period, lambda tick: format_cost(tick, card.currency))
     return [
         '<figure class="chart-figure">',
         f"<figcaption><h2>Cost per resolution per {escape(card.period)}</h2>"
@@ -526,7 +525,7 @@ def _table_row(row: Row, card: Scorecard, colour: int | None) -> str:
     swatch = f'<span class="swatch c{colour}"></span>' if colour is not None else ""
     budget_text = "&ndash;"
     if budget is not None:
-        budget_text = escape(money(budget.cost_per_resolution, currency))
+        budget_text = escape(format_cost(budget.cost_per_resolution, currency))
         budget_text += "<br><small>fully loaded</small>" if budget.fully_loaded else ""
     breach_text = (
         "<ul>" + "".join(f"<li>{escape(text)}</li>" for text in breaches) + "</ul>"
@@ -542,16 +541,16 @@ def _table_row(row: Row, card: Scorecard, colour: int | None) -> str:
             flagged=low_resolution,
         ),
         _cell(
-            escape(money(row.cost_per_ticket, currency))
+            escape(format_cost(row.cost_per_ticket, currency))
             + _change(row.cost_per_ticket_change, up_is_good=False, points=False, unit=unit)
         ),
         _cell(
-            escape(money(row.cost_per_resolution, currency))
+            escape(format_cost(row.cost_per_resolution, currency))
             + _change(row.cost_per_resolution_change, up_is_good=False, points=False, unit=unit),
             flagged=over_budget and not (budget and budget.fully_loaded),
         ),
         _cell(
-            escape(money(row.fully_loaded_cost_per_resolution, currency)),
+            escape(format_cost(row.fully_loaded_cost_per_resolution, currency)),
             flagged=over_budget and bool(budget and budget.fully_loaded),
         ),
         _cell(

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from cprlint.money import DOLLAR, NINE_PLACES, format_amount, format_rate
+from cprlint.money import NINE_PLACES, format_cost, format_rate
 from cprlint.scorecard.card import Row, Scorecard
 
 Renderer = Callable[[Scorecard], str]
@@ -53,12 +53,6 @@ def title(card: Scorecard) -> str:
     return f"Scorecard by {_DIMENSION_WORDS[card.dimension]}, {_PERIOD_WORDS[card.period]}{span}"
 
 
-def money(amount: Decimal | None, currency: str) -> str:
-    """Money as the scorecard shows it: 4 significant digits up to a dollar, so that a
-    cost per resolution of a few cents and its budget compare."""
-    return format_amount(amount, currency, precise_below=DOLLAR)
-
-
 def _signed_pct(change: Decimal | None) -> str:
     if change is None:
         return ""
@@ -77,7 +71,7 @@ def _budget(card: Scorecard, row: Row) -> str:
     if budget is None:
         return ""
     suffix = " (fully loaded)" if budget.fully_loaded else ""
-    return money(budget.cost_per_resolution, card.currency) + suffix
+    return format_cost(budget.cost_per_resolution, card.currency) + suffix
 
 
 def _status(row: Row) -> str:
@@ -106,9 +100,9 @@ def _cells(card: Scorecard, row: Row) -> list[str]:
         row.period.isoformat(),
         f"{row.tickets:,}",
         f"{row.resolved:,}",
-        money(row.cost_per_ticket, card.currency),
-        money(row.cost_per_resolution, card.currency),
-        money(row.fully_loaded_cost_per_resolution, card.currency),
+        format_cost(row.cost_per_ticket, card.currency),
+        format_cost(row.cost_per_resolution, card.currency),
+        format_cost(row.fully_loaded_cost_per_resolution, card.currency),
         format_rate(row.auto_resolution_rate),
         format_rate(row.escalation_rate),
         "n/a" if row.retries_per_ticket is None else f"{row.retries_per_ticket:.2f}",
