@@ -6,13 +6,22 @@ policies, prompts, fixtures, the baseline), the base commit, the options (prompt
 overrides, the date waivers are judged against), the installed catalog and tokenizer
 versions, and cprlint's own code. A cache entry can therefore never be stale; a broken
 one is ignored and rewritten.
+
+Nor can an entry be forged. The key is computable from the inputs, and the inputs come
+from pull requests, so a pull request could commit `.cprlint/cache/<key>.json` with a
+passing report. Every entry is therefore signed (HMAC-SHA256, over the key and the
+report) with a secret this machine made and keeps outside any tree, in the user's cache
+directory; an entry without this machine's signature is ignored like a broken one. The
+cache directory is not used through a symlink, which a pull request could also commit.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import tempfile
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +35,8 @@ from cprlint.machine import available_cores
 from cprlint.report import Report
 
 CACHE_DIR = ".cprlint/cache"
-_FORMAT = 1
+_FORMAT = 2
+_SECRET_BYTES = 32
 _CHUNK = 1 << 20
 
 
@@ -113,9 +123,14 @@ def _finding_from_json(data: Mapping[str, Any]) -> Finding:
 
 
 def load(root: Path, key: str) -> Report | None:
-    path = root / CACHE_DIR / f"{key}.json"
+    directory, secret = _cache_directory(root), _machine_secret()
+    if directory is None or secret is None:
+        return None
     try:
-        data = json.loads(path.read_text("utf-8"))
+        signature, _, body = (directory / f"{key}.json").read_bytes().partition(b"\n")
+        if not hmac.compare_digest(signature, _signature(secret, key, body)):
+            return None  # not written by this machine: perhaps committed by a pull request
+        data = json.loads(body)
         if data.get("format") != _FORMAT:
             return None
         return Report(
@@ -133,15 +148,68 @@ def load(root: Path, key: str) -> Report | None:
 
 def store(root: Path, key: str, report: Report) -> None:
     """Write the entry atomically; a cache that cannot be written is simply not used."""
-    directory = root / CACHE_DIR
+    directory, secret = _cache_directory(root), _machine_secret()
+    if directory is None or secret is None:
+        return
+    body = json.dumps(_report_to_json(report), ensure_ascii=False).encode("utf-8")
     try:
         directory.mkdir(parents=True, exist_ok=True)
         ignore = directory / ".gitignore"
         if not ignore.exists():  # as pytest does: the cache never shows up in `git status`
             ignore.write_text("# written by cprlint: the run cache is not for version control\n*\n")
         handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(_report_to_json(report), stream, ensure_ascii=False)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(_signature(secret, key, body) + b"\n" + body)
         os.replace(temporary, directory / f"{key}.json")
     except OSError:
         return
+
+
+def _signature(secret: bytes, key: str, body: bytes) -> bytes:
+    mac = hmac.new(secret, f"cprlint-cache/{_FORMAT}/{key}\n".encode(), hashlib.sha256)
+    mac.update(body)
+    return mac.hexdigest().encode()
+
+
+def _cache_directory(root: Path) -> Path | None:
+    """`root/.cprlint/cache`, unless a part of it is a symlink: a pull request could commit
+    one that sends the cache's writes anywhere."""
+    directory = root / CACHE_DIR
+    for part in (directory.parent, directory):
+        if part.is_symlink():
+            return None
+    return directory
+
+
+def secret_path() -> Path:
+    """Where this machine's signing secret lives: the user's cache directory, which no
+    checkout contains."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "cprlint" / "run-cache.key"
+
+
+@cache
+def _machine_secret() -> bytes | None:
+    """The signing secret, made on first use; None (no caching) where it cannot be kept."""
+    path = secret_path()
+    try:
+        if not path.exists():
+            _make_secret(path)
+        secret = path.read_bytes()
+    except (OSError, RuntimeError):  # RuntimeError: no home directory to be found
+        return None
+    return secret if len(secret) == _SECRET_BYTES else None
+
+
+def _make_secret(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")  # mode 0600
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(secrets.token_bytes(_SECRET_BYTES))
+        # Linked into place, not renamed: of two first runs at once, both keep the first.
+        os.link(temporary, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(temporary)

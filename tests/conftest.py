@@ -41,6 +41,15 @@ def git(root: Path, *args: str) -> str:
     return completed.stdout.strip()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def machine_cache_home(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The run cache's signing secret lives in the user's cache directory: during the
+    tests, a temporary one (inherited by the CLI run in subprocesses)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+        yield
+
+
 @dataclass(frozen=True)
 class CliResult:
     exit_code: int

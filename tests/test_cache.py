@@ -1,5 +1,6 @@
 """The run cache serves an unchanged tree, and never a stale report: every input that
-can change the report changes the key."""
+can change the report changes the key. Nor a forged one: an entry this machine did not
+sign is not served."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import cprlint.cache
 import cprlint.check
 import pytest
 
@@ -136,3 +138,48 @@ def test_a_broken_cache_entry_is_ignored(run_cli, starter: Path, replays: list[i
         entry.write_text("{broken")
     assert _json(run_cli, starter) == first
     assert len(replays) == 2
+
+
+def _forge_passing_entry(entry: Path) -> None:
+    """What a pull request could commit: the real entry's report without its findings."""
+    signature, _, body = entry.read_bytes().partition(b"\n")
+    report = json.loads(body)
+    assert any(finding["severity"] == "error" for finding in report["findings"])
+    report["findings"] = []
+    entry.write_bytes(signature + b"\n" + json.dumps(report).encode())
+
+
+def test_a_forged_cache_entry_is_not_served(run_cli, starter: Path, replays: list[int]) -> None:
+    _edit(starter / "policies" / "policy.yaml", "budget: 0.0005}", "budget: 0.0000001}")
+    failing = run_cli("check", str(starter), "--format", "json", *TODAY)
+    assert failing.exit_code == 1
+    (entry,) = (starter / ".cprlint" / "cache").glob("*.json")
+    _forge_passing_entry(entry)
+    again = run_cli("check", str(starter), "--format", "json", *TODAY)
+    assert (again.exit_code, again.stdout, len(replays)) == (1, failing.stdout, 2)
+
+
+def test_an_entry_signed_on_another_machine_is_not_served(
+    run_cli, starter: Path, replays: list[int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _json(run_cli, starter)
+    assert _json(run_cli, starter) == first
+    assert len(replays) == 1
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-machine"))
+    monkeypatch.setattr(cprlint.cache, "_machine_secret", cprlint.cache._machine_secret.__wrapped__)
+    assert _json(run_cli, starter) == first
+    assert len(replays) == 2
+    secret = (tmp_path / "another-machine" / "cprlint" / "run-cache.key").stat()
+    assert (secret.st_size, secret.st_mode & 0o777) == (32, 0o600)
+
+
+def test_the_cache_is_not_used_through_a_symlink(
+    run_cli, starter: Path, replays: list[int], tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (starter / ".cprlint").symlink_to(elsewhere, target_is_directory=True)
+    first = _json(run_cli, starter)
+    assert _json(run_cli, starter) == first
+    assert len(replays) == 2
+    assert list(elsewhere.iterdir()) == []
