@@ -3,10 +3,10 @@ same whether a scope is summed through its grouping's cells or over its own rows
 
 from __future__ import annotations
 
+import cprlint.bootstrap
 import numpy as np
 import pytest
-from cprlint import compare
-from cprlint.compare import Bootstrap
+from cprlint.bootstrap import Bootstrap
 
 SIZE = 500
 
@@ -52,9 +52,9 @@ def _by_rows() -> list[list[float] | None]:
 
 
 def test_threads_do_not_change_the_intervals(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(compare, "available_cores", lambda: 1)
+    monkeypatch.setattr(cprlint.bootstrap, "available_cores", lambda: 1)
     one = _by_groupings(), _by_rows()
-    monkeypatch.setattr(compare, "available_cores", lambda: 4)
+    monkeypatch.setattr(cprlint.bootstrap, "available_cores", lambda: 4)
     four = _by_groupings(), _by_rows()
     assert one == four
     assert all(interval is not None and interval[0] <= interval[1] for interval in one[0] + one[1])
