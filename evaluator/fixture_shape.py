@@ -15,10 +15,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-_AUTOMATION = frozenset({"full", "partial", "assisted"})
-_STATUSES = frozenset({"resolved", "escalated", "abandoned", "open"})
-_RESOLVERS = frozenset({"ai", "human"})
-_ROLES = frozenset({"user", "assistant", "agent", "system"})
+from cprlint.model import AUTOMATION_MODES, MESSAGE_ROLES, OUTCOME_STATUSES, RESOLVERS
+
+_AUTOMATION = frozenset(AUTOMATION_MODES)
+_STATUSES = frozenset(OUTCOME_STATUSES)
+_RESOLVERS = frozenset(RESOLVERS)
+_ROLES = frozenset(MESSAGE_ROLES)
 _USAGE_COUNTS = ("input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens")
 
 

@@ -21,6 +21,8 @@ from cprlint.findings import Location
 AutomationMode = Literal["full", "partial", "assisted"]
 AUTOMATION_MODES: tuple[str, ...] = get_args(AutomationMode)
 OUTCOME_STATUSES = ("resolved", "escalated", "abandoned", "open")
+RESOLVERS = ("ai", "human")
+MESSAGE_ROLES = ("user", "assistant", "agent", "system")
 EVENT_TYPES = ("message", "llm_call", "retrieval", "tool_call", "escalation")
 DEFAULT_INTENT = "default"
 
@@ -160,7 +162,7 @@ class CreepLimits:
 @dataclass(frozen=True)
 class ResolutionRule:
     statuses: tuple[str, ...] = ("resolved",)
-    resolved_by: tuple[str, ...] = ("ai", "human")
+    resolved_by: tuple[str, ...] = RESOLVERS
     exclude_reopened: bool = True
 
 
@@ -374,7 +376,7 @@ def policy_from_document(document: Document) -> Policy:
         ),
         resolution=ResolutionRule(
             statuses=_texts(resolution.get("statuses")) or ("resolved",),
-            resolved_by=_texts(resolution.get("resolved_by")) or ("ai", "human"),
+            resolved_by=_texts(resolution.get("resolved_by")) or RESOLVERS,
             exclude_reopened=resolution.get("exclude_reopened") is not False,
         ),
         traffic=Traffic(
@@ -453,7 +455,7 @@ def prompt_version_from_parts(
 
 Name = Annotated[str, msgspec.Meta(min_length=1)]
 Count = Annotated[int, msgspec.Meta(ge=0)]
-Role = Annotated[str, msgspec.Meta(pattern="^(user|assistant|agent|system)$")]
+Role = Annotated[str, msgspec.Meta(pattern=f"^({'|'.join(MESSAGE_ROLES)})$")]
 
 
 class Usage(msgspec.Struct, frozen=True, gc=False):
@@ -497,7 +499,10 @@ class ToolCall(msgspec.Struct, frozen=True, kw_only=True, tag="tool_call", tag_f
     status: Name = "ok"  # an empty status reads as "ok" (the lenient builder)
 
 
-class Escalation(msgspec.Struct, frozen=True, kw_only=True, tag="escalation", tag_field="type"):
+class Escalation(msgspec.Struct, frozen=True, kw_only=True):
+    """Never decoded itself: made from `_EscalationRecord`, whose minutes are checked by
+    hand, or by the lenient builder."""
+
     index: int = 0
     reason: str | None = None
     handle_minutes: Decimal = Decimal(0)
@@ -515,7 +520,7 @@ Event = Message | LlmCall | Retrieval | ToolCall | Escalation | OtherEvent
 
 class Outcome(msgspec.Struct, frozen=True, gc=False):
     status: Annotated[str, msgspec.Meta(pattern=f"^({'|'.join(OUTCOME_STATUSES)})$")]
-    resolved_by: Annotated[str, msgspec.Meta(pattern="^(ai|human)$")] | None = None
+    resolved_by: Annotated[str, msgspec.Meta(pattern=f"^({'|'.join(RESOLVERS)})$")] | None = None
     reopened: bool = False
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 from typing import BinaryIO
 
 from cprlint.config import Config, load_config
@@ -215,10 +215,15 @@ def _files(tree: SourceTree, entries: tuple[str, ...], suffixes: tuple[str, ...]
             found.update(
                 path
                 for path in tree.files_under(entry)
-                if PurePosixPath(path).suffix in suffixes
-                and not PurePosixPath(path).name.startswith(".")
+                if is_project_file(PurePosixPath(path), suffixes)
             )
     return sorted(found)
+
+
+def is_project_file(path: PurePath, suffixes: tuple[str, ...]) -> bool:
+    """Whether a file found in a project folder is read: one of `suffixes`, and not
+    hidden (`.draft.yaml` is someone's work in progress)."""
+    return path.suffix in suffixes and not path.name.startswith(".")
 
 
 def load_project(

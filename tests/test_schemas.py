@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from cprlint.model import AUTOMATION_MODES, MESSAGE_ROLES, OUTCOME_STATUSES, RESOLVERS
 
 from tests.conftest import REPO
 
@@ -48,3 +49,19 @@ def test_example_fixtures_validate_with_check_jsonschema(run_cli, tmp_path: Path
         instance.write_text(line)
         completed = _check_jsonschema(schema, instance)
         assert completed.returncode == 0, completed.stdout
+
+
+def test_the_models_names_are_the_fixture_schemas() -> None:
+    """The strict reader and the fast shape check take their names from the model; the
+    schema is what users' editors see. They are one list each."""
+    schema = json.loads((REPO / "evaluator" / "data" / "fixture.schema.json").read_text())
+    outcome = schema["properties"]["outcome"]["properties"]
+    (message,) = [
+        branch["then"]
+        for branch in schema["properties"]["events"]["items"]["allOf"]
+        if "role" in branch["then"].get("properties", {})
+    ]
+    assert list(AUTOMATION_MODES) == schema["properties"]["automation"]["enum"]
+    assert list(OUTCOME_STATUSES) == outcome["status"]["enum"]
+    assert list(RESOLVERS) == outcome["resolved_by"]["enum"]
+    assert list(MESSAGE_ROLES) == message["properties"]["role"]["enum"]

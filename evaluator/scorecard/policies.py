@@ -13,7 +13,7 @@ from cprlint.documents import load_yaml_documents, read_text
 from cprlint.errors import CprlintError
 from cprlint.findings import Problem
 from cprlint.model import Policy
-from cprlint.project import YAML_SUFFIXES, load_project, policies_in
+from cprlint.project import YAML_SUFFIXES, is_project_file, load_project, policies_in
 
 
 def _refuse(problems: Sequence[Problem]) -> None:
@@ -24,13 +24,10 @@ def _refuse(problems: Sequence[Problem]) -> None:
 
 
 def _policy_files(path: Path) -> list[Path]:
-    """The YAML files of a folder, as `check` finds them: hidden files (`.draft.yaml`)
-    left out."""
+    """The YAML files of a folder, as `check` finds them."""
     if path.is_dir():
         return sorted(
-            p
-            for p in path.rglob("*")
-            if p.suffix in YAML_SUFFIXES and not p.name.startswith(".") and p.is_file()
+            p for p in path.rglob("*") if is_project_file(p, YAML_SUFFIXES) and p.is_file()
         )
     if path.is_file():
         return [path]
