@@ -7,7 +7,7 @@ other files are still read.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath, PurePosixPath
 from typing import BinaryIO
@@ -95,7 +95,7 @@ class Project:
             wanted.setdefault(line.path, set()).add(line.line)
         found: dict[Location, Conversation] = {}
         for path, numbers in sorted(wanted.items()):
-            for item in self._iter_fixture_records(Stretch(path)):
+            for item in self._iter_fixture_records(Stretch(path), only_lines=numbers):
                 if isinstance(item, Document) and item.start_line in numbers:
                     conversation = conversation_from_document(item)
                 elif isinstance(item, Conversation) and item.document.start_line in numbers:
@@ -122,11 +122,12 @@ class Project:
             yield from _line_stretches(self.tree, path, split_bytes)
 
     def _iter_fixture_records(
-        self, stretch: Stretch
+        self, stretch: Stretch, *, only_lines: Container[int] | None = None
     ) -> Iterator[Conversation | Document | Problem]:
         """The stretch's fixtures: a JSON line that certainly matches the schema is read
         straight into its conversation; anything else is a document for the full reading
-        (a YAML file always is), or the problem that stops it."""
+        (a YAML file always is), or the problem that stops it. With `only_lines`, JSON
+        lines with other numbers are skipped unread."""
         path = stretch.path
         if path.endswith(".jsonl"):
             try:
@@ -140,6 +141,8 @@ class Project:
                             yield item
                             continue
                         text, number = item
+                        if only_lines is not None and number not in only_lines:
+                            continue
                         conversation = conversation_from_json_line(path, text, number)
                         yield conversation or json_document(path, text, number)
             except OSError as error:

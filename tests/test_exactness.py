@@ -18,8 +18,11 @@ import sys
 from pathlib import Path
 
 import cprlint.check
+import cprlint.project
 import pytest
 from cprlint.check import check_project
+from cprlint.findings import Location
+from cprlint.model import Conversation
 from cprlint.pii import find_personal_data
 from cprlint.project import load_project
 from cprlint.reporters import REPORTERS, RenderOptions
@@ -149,3 +152,23 @@ def test_the_personal_data_prescreen_never_skips_a_finding(text: str, ascii_only
     line = json.dumps({"events": [{"type": "message", "text": text}]}, ensure_ascii=ascii_only)
     if any(find_personal_data(text)):
         assert might_hold_personal_data(line)
+
+
+def test_conversations_are_found_again_without_reading_other_lines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A duplicate id seen by a worker is located again in the parent: only its line is
+    decoded, not the whole file."""
+    path = "fixtures/generated/conversations.jsonl"
+    project = load_project(REPO, with_fixtures=False)
+    decoded: list[int] = []
+    read_line = cprlint.project.conversation_from_json_line
+
+    def counting(path: str, text: str, line: int) -> Conversation | None:
+        decoded.append(line)
+        return read_line(path, text, line)
+
+    monkeypatch.setattr(cprlint.project, "conversation_from_json_line", counting)
+    found = project.conversations_at([Location(path, 3), Location(path, 7)])
+    assert decoded == [3, 7]
+    assert sorted(conversation.document.start_line for conversation in found.values()) == [3, 7]
