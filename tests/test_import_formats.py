@@ -140,6 +140,20 @@ def test_tool_arguments_that_are_not_json_are_kept_as_text(importer: Importer) -
     assert conversations[0]["events"][0]["args"] == '{"amount": NaN}'
 
 
+def test_tool_argument_numbers_are_written_as_recorded(importer: Importer) -> None:
+    # `1.0` and `1` are two recordings (the identical-call cap tells them apart); a
+    # number past a float's range stays its text rather than becoming `Infinity`.
+    arguments = '{"amount": 1.0, "count": 1, "rate": 0.25, "huge": 1e400}'
+    tool = span("t", "1", 1, {"gen_ai.operation.name": "execute_tool",
+                              "gen_ai.tool.name": "refund",
+                              "gen_ai.tool.call.arguments": arguments})  # fmt: skip
+    result, conversations, _ = importer("otel", {"s.jsonl": jsonl(export(tool))})
+    assert result.exit_code == 0
+    recorded = conversations[0]["events"][0]["args"]
+    assert recorded == {"amount": 1.0, "count": 1, "rate": 0.25, "huge": "1E+400"}
+    assert [type(recorded[key]) for key in ("amount", "count")] == [float, int]
+
+
 def test_otel_failed_call_and_messages(importer: Importer) -> None:
     failed = span("t", "1", 1, {**CHAT, "gen_ai.request.model": "gpt-4o",
                                 "error.type": "rate_limit_exceeded",

@@ -10,6 +10,7 @@ hash) and are dropped when the conversation is written.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -61,15 +62,17 @@ def dig(value: Any, *path: str | int) -> Any:
 
 
 def plain(value: Any) -> Any:
-    """A JSON value without Decimals: whole numbers become ints, others floats.
+    """A JSON value without Decimals (which the JSON writers cannot take): floats.
 
     Tool arguments and label values are copied into fixtures as they were recorded;
-    they are never summed, so a float is exact enough and keeps JSON numbers numbers.
+    they are never summed, so a float is exact enough. A Decimal was read from a number
+    written with a fraction or an exponent, and stays one: `1.0` is not written as `1`,
+    which would make two tool calls' arguments equal that were recorded apart. A number
+    past a float's range (`1e400`) is kept as its text.
     """
     if isinstance(value, Decimal):
-        if value == value.to_integral_value():
-            return int(value)
-        return float(value)
+        number = float(value)
+        return number if math.isfinite(number) else str(value)
     if isinstance(value, dict):
         return {str(key): plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
