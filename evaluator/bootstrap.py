@@ -72,9 +72,8 @@ class Bootstrap:
         its handle."""
         handle = self._figures
         self._figures += 1
-        if len(rows):  # a figure over no conversations stays NaN: no interval
-            values = np.vstack([base_num, base_den, head_num, head_den])
-            self._own_rows.append((handle, rows, values))
+        # (Over no rows, every resample sums to 0 / 0: NaN, so no interval.)
+        self._own_rows.append((handle, rows, np.vstack([base_num, base_den, head_num, head_den])))
         return handle
 
     def intervals(self) -> list[list[float] | None]:
@@ -84,7 +83,7 @@ class Bootstrap:
         if not self.size or not self._figures:
             return [None] * self._figures
         sums = _ResampleSums(self)
-        # A figure over no conversations stays NaN: no interval.
+        # Each resample writes its column for every figure; NaN where a ratio has no value.
         changes = np.full((self._figures, BOOTSTRAP_SAMPLES), np.nan)
 
         def resample(sample: int) -> None:
