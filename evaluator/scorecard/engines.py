@@ -179,7 +179,7 @@ class DuckDBEngine:
                     f"{path}: not a readable Parquet file: {engine_message(error)}"
                 ) from None
             check_layout(path, described)
-        listed = ", ".join("'" + str(path).replace("'", "''") + "'" for path in files)
+        listed = ", ".join(_sql_string(path) for path in files)
         casts = ", ".join(
             f"CAST({column.name} AS {column.sql_type}) AS {column.name}" for column in EVENT_COLUMNS
         )
@@ -233,7 +233,7 @@ class DuckDBEngine:
 
     def write_parquet(self, output: Any) -> int:
         """Copy the events table into one Parquet file; the number of rows written."""
-        target = "'" + str(output).replace("'", "''") + "'"
+        target = _sql_string(output)
         try:
             self.connection.execute(
                 f"COPY (SELECT * FROM events) TO {target} (FORMAT parquet, COMPRESSION zstd)"
@@ -255,6 +255,12 @@ def _setting_literal(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
+    return _sql_string(value)
+
+
+def _sql_string(value: Any) -> str:
+    """`value`'s text as an SQL string literal, for the statements that take no
+    parameters (a file list, COPY's target, SET)."""
     return "'" + str(value).replace("'", "''") + "'"
 
 
