@@ -33,6 +33,7 @@ from typing import Any
 from cprlint.findings import Finding, Location, Scope, Severity
 from cprlint.machine import available_cores
 from cprlint.report import Report
+from cprlint.trees import lies_within
 
 CACHE_DIR = ".cprlint/cache"
 _FORMAT = 2
@@ -65,7 +66,11 @@ def run_key(
     extra_files: Iterable[Path] = (),
 ) -> str:
     """The key of one run: cprlint's code, the options, and the bytes of every input file."""
-    named = [(name, root / name) for name in sorted(set(files))]
+    # A project file that links outside the project is not read, so neither hashed.
+    named: list[tuple[str, Path | None]] = [
+        (name, root / name if lies_within(root, root / name) else None)
+        for name in sorted(set(files))
+    ]
     named += [(str(path), path) for path in extra_files]
     digest = hashlib.sha256()
     digest.update(f"cprlint-cache/{_FORMAT}/{_code_fingerprint()}".encode())
@@ -80,7 +85,9 @@ def run_key(
     return digest.hexdigest()
 
 
-def _file_digest(path: Path) -> bytes:
+def _file_digest(path: Path | None) -> bytes:
+    if path is None:
+        return b"\0outside\0"
     digest = hashlib.sha256()
     try:
         with path.open("rb") as handle:

@@ -165,7 +165,7 @@ def check(
     from cprlint.check import check_project, parse_prompt_overrides
     from cprlint.config import CONFIG_FILES
     from cprlint.project import load_project
-    from cprlint.trees import GitTree
+    from cprlint.trees import GitTree, path_within
 
     targets = parse_targets(formats, output)
     project = load_project(path)
@@ -173,7 +173,7 @@ def check(
     base_tree = GitTree(path, base_ref) if base_ref is not None else None
     if baseline_path is not None and not baseline_path.is_file():
         raise CprlintError(f"--baseline {baseline_path}: no such file")
-    baseline_file = baseline_path or path / project.config.baseline
+    baseline_file = baseline_path or path_within(path, project.config.baseline, "baseline")
     checked_on = _today(today)
     key: str | None = None
     report: Report | None = None
@@ -273,11 +273,12 @@ def write_baseline_command(path: Path, output: Path | None, today: str | None) -
     from cprlint.baseline import write_baseline
     from cprlint.check import check_project
     from cprlint.project import load_project
+    from cprlint.trees import path_within
 
     project = load_project(path)
     report = check_project(project, today=_today(today))
     assert report.metrics is not None
-    target = output or path / project.config.baseline
+    target = output or path_within(path, project.config.baseline, "baseline", writing=True)
     write_baseline(target, report.metrics)
     sys.stdout.write(f"cprlint: wrote {target} ({report.conversations} conversations)\n")
     return ExitCode.OK

@@ -9,6 +9,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 from cprlint.documents import load_yaml_documents, read_text
@@ -65,10 +66,21 @@ def _config_from_yaml(tree: SourceTree, name: str) -> Config:
 
 def _paths(value: Any, key: str, source: str) -> tuple[str, ...]:
     if isinstance(value, str):
-        return (value,)
+        return (_relative(value, key, source),)
     if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
-        return tuple(value)
+        return tuple(_relative(item, key, source) for item in value)
     raise CprlintError(f"{source}: `{key}` must be a path or a list of paths")
+
+
+def _relative(path: str, key: str, source: str) -> str:
+    """A path the config names, which must stay inside the project: the config comes
+    with the pull request, and what cprlint reads ends up in the report it posts."""
+    parts = PurePosixPath(path.replace("\\", "/")).parts
+    if PurePosixPath(path).is_absolute() or ".." in parts:
+        raise CprlintError(
+            f"{source}: `{key}` must be a path inside the project, relative to it; not {path!r}"
+        )
+    return path
 
 
 def _config_from_mapping(data: Any, source: str) -> Config:
@@ -87,7 +99,7 @@ def _config_from_mapping(data: Any, source: str) -> Config:
         if key in data:
             if not isinstance(data[key], str):
                 raise CprlintError(f"{source}: `{key}` must be a path")
-            values[key] = data[key]
+            values[key] = _relative(data[key], key, source)
     if "fail_on" in data:
         if data["fail_on"] not in FAIL_ON:
             raise CprlintError(f"{source}: `fail_on` must be one of {', '.join(FAIL_ON)}")

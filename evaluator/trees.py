@@ -8,6 +8,7 @@ directly (never through a shell), with the ref checked first.
 
 from __future__ import annotations
 
+import errno
 import re
 import subprocess
 from abc import ABC, abstractmethod
@@ -23,6 +24,29 @@ from cprlint.errors import CprlintError
 # sees it.
 _REF = re.compile(r"^[A-Za-z0-9._/@{}~^+=-]{1,256}$")
 GIT_TIMEOUT_SECONDS = 60
+_LINK_OUTSIDE = "it is a link to a file outside the project"
+
+
+def lies_within(root: Path, path: Path) -> bool:
+    """Whether `path`, its symlinks followed, is inside `root`.
+
+    A pull request can commit a symlink to any file on the machine that checks it
+    (`fixtures/a.jsonl -> ~/.docker/config.json`), and what cprlint reads ends up in
+    the report it posts: nothing outside the project is read, or written.
+    """
+    try:
+        return path.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a symlink loop, or a path that cannot be resolved
+        return False
+
+
+def path_within(root: Path, relative: str, what: str, *, writing: bool = False) -> Path:
+    """`root / relative` for a file the project's config names; CprlintError when it
+    leads outside the project (and is there to read, or is to be written)."""
+    path = root / relative
+    if (writing or path.exists()) and not lies_within(root, path):
+        raise CprlintError(f"{what} {relative}: {_LINK_OUTSIDE}; not used")
+    return path
 
 
 class SourceTree(ABC):
@@ -97,12 +121,18 @@ class WorkTree(SourceTree):
         return sorted(path.name for path in base.iterdir() if path.is_dir())
 
     def read_bytes(self, path: str) -> bytes:
-        return self._path(path).read_bytes()
+        return self._inside(path).read_bytes()
 
     @contextmanager
     def open_binary(self, path: str) -> Iterator[BinaryIO]:
-        with self._path(path).open("rb") as handle:
+        with self._inside(path).open("rb") as handle:
             yield handle
+
+    def _inside(self, path: str) -> Path:
+        full = self._path(path)
+        if not lies_within(self.root, full):
+            raise OSError(errno.EACCES, _LINK_OUTSIDE, path)
+        return full
 
 
 def _git(args: list[str], *, cwd: Path) -> bytes:
