@@ -3,8 +3,11 @@
 One environment for all of cprlint. It is sandboxed (no attribute access to Python
 internals), autoescape-free (prompts are text, not HTML), and bounded: `range` yields at
 most 1,000 items, string and list repetition and powers are capped, for-loops nest at
-most three deep, and a rendering stops at 1,000,000 characters. An unknown variable
-renders empty (and attribute access on it too); which ones were missing is reported.
+most three deep, and a rendering stops at 1,000,000 characters or at 100,000 steps (a
+call, the start of a for-loop included, or an item of a for-loop). The steps are what
+the other bounds miss: three nested loops that print nothing would still run a billion
+times, and a macro that calls itself twice grows as 2^n. An unknown variable renders
+empty (and attribute access on it too); which ones were missing is reported.
 """
 
 from __future__ import annotations
@@ -23,18 +26,36 @@ MAX_RANGE = 1_000
 MAX_LOOP_NESTING = 3
 MAX_RENDERED_CHARS = 1_000_000
 MAX_REPEAT_ITEMS = 100_000
+MAX_RENDER_STEPS = 100_000
 
 
-_rendered_undefined: ContextVar[set[str]] = ContextVar("rendered_undefined")
+class _Rendering:
+    """What one rendering has used up: its steps, and the unknown variables it printed."""
+
+    __slots__ = ("missing", "steps_left")
+
+    def __init__(self) -> None:
+        self.missing: set[str] = set()
+        self.steps_left = MAX_RENDER_STEPS
+
+    def step(self) -> None:
+        self.steps_left -= 1
+        if self.steps_left < 0:
+            raise SecurityError(
+                f"rendering takes over {MAX_RENDER_STEPS:,} steps (loop items and calls)"
+            )
+
+
+_rendering: ContextVar[_Rendering] = ContextVar("rendering")
 
 
 class _ReportingUndefined(ChainableUndefined):
     """Renders as empty text, and notes the name of the variable that was missing."""
 
     def __str__(self) -> str:
-        names = _rendered_undefined.get(None)
-        if names is not None and self._undefined_name is not None:
-            names.add(self._undefined_name)
+        rendering = _rendering.get(None)
+        if rendering is not None and self._undefined_name is not None:
+            rendering.missing.add(self._undefined_name)
         return ""
 
 
@@ -61,6 +82,21 @@ class _PromptEnvironment(ImmutableSandboxedEnvironment):
                 if sized and len(sequence) * times > MAX_REPEAT_ITEMS:
                     raise SecurityError("repetition too large")
         return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        # (Jinja's own signature: a template may pass keyword arguments named `self`.)
+        rendering = _rendering.get(None)
+        if rendering is not None:
+            rendering.step()
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def counted_items(self, items: Any) -> Iterator[Any]:
+        """A for-loop's items, each a step of the rendering (see `_counting_loops`)."""
+        rendering = _rendering.get(None)
+        for item in items:
+            if rendering is not None:
+                rendering.step()
+            yield item
 
 
 @cache
@@ -142,7 +178,17 @@ def is_global(name: str) -> bool:
 @cache
 def _compile(source: str) -> Template:
     """Templates compiled once per distinct text (a version's text, not per call)."""
-    return environment().from_string(source)
+    return environment().from_string(_counting_loops(environment().parse(source)))
+
+
+def _counting_loops(tree: nodes.Template) -> nodes.Template:
+    """Every for-loop iterates `environment.counted_items(...)` of what it names: an
+    attribute of the environment, which no template can rebind."""
+    for loop in tree.find_all(nodes.For):
+        loop.iter = nodes.Call(
+            nodes.EnvironmentAttribute("counted_items"), [loop.iter], [], None, None
+        )
+    return tree
 
 
 def render(source: str, variables: Mapping[str, Any]) -> tuple[str, frozenset[str]]:
@@ -155,13 +201,13 @@ def render(source: str, variables: Mapping[str, Any]) -> tuple[str, frozenset[st
         raise TemplateRenderError("template does not parse")
     template = _compile(source)
     try:
-        token = _rendered_undefined.set(set())
+        rendering = _Rendering()
+        token = _rendering.set(rendering)
         try:
             text = "".join(_chunks(template.generate(dict(variables))))
-            missing = frozenset(_rendered_undefined.get())
         finally:
-            _rendered_undefined.reset(token)
-        return text, missing
+            _rendering.reset(token)
+        return text, frozenset(rendering.missing)
     except (TemplateError, TypeError, ValueError, ArithmeticError, RecursionError) as error:
         raise TemplateRenderError(f"{type(error).__name__}: {error}") from error
 
