@@ -15,7 +15,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from cprlint.model import AUTOMATION_MODES, MESSAGE_ROLES, OUTCOME_STATUSES, RESOLVERS
+from cprlint.model import (
+    AUTOMATION_MODES,
+    MAX_AMOUNT,
+    MAX_COUNT,
+    MESSAGE_ROLES,
+    OUTCOME_STATUSES,
+    RESOLVERS,
+)
 
 _AUTOMATION = frozenset(AUTOMATION_MODES)
 _STATUSES = frozenset(OUTCOME_STATUSES)
@@ -29,7 +36,7 @@ def _name(value: Any) -> bool:
 
 
 def _count(value: Any) -> bool:
-    return type(value) is int and value >= 0
+    return type(value) is int and 0 <= value <= MAX_COUNT
 
 
 def _text(value: Any) -> bool:
@@ -45,7 +52,7 @@ def _object(value: Any) -> bool:
 
 
 def _attempt(value: Any) -> bool:
-    return type(value) is int and value >= 1
+    return type(value) is int and 1 <= value <= MAX_COUNT
 
 
 def _role(value: Any) -> bool:
@@ -53,7 +60,7 @@ def _role(value: Any) -> bool:
 
 
 def _minutes(value: Any) -> bool:
-    return type(value) in (int, Decimal, float) and value >= 0
+    return type(value) in (int, Decimal, float) and 0 <= value <= MAX_AMOUNT
 
 
 def _automation(value: Any) -> bool:

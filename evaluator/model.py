@@ -25,6 +25,10 @@ RESOLVERS = ("ai", "human")
 MESSAGE_ROLES = ("user", "assistant", "agent", "system")
 EVENT_TYPES = ("message", "llm_call", "retrieval", "tool_call", "escalation")
 DEFAULT_INTENT = "default"
+# The largest numbers read, as the schemas' `maximum`s say. Past them a number is a broken
+# export or a hostile one, and its sums would no longer print as JSON numbers.
+MAX_AMOUNT = Decimal(1_000_000)  # a price per 1M tokens, a budget, a percentage, minutes
+MAX_COUNT = 1_000_000_000  # tokens in one call, and any other whole number
 
 
 # --- small, forgiving readers of loaded values ----------------------------------------
@@ -55,26 +59,28 @@ def _texts(value: Any) -> tuple[str, ...]:
 
 
 def _number(value: Any) -> Decimal | None:
+    """A number of at most MAX_AMOUNT either way (the schema reports the others)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return Decimal(value)
-    if isinstance(value, Decimal) and value.is_finite():
-        return value
-    if isinstance(value, float):
-        return Decimal(repr(value))
-    return None
+        number = Decimal(value)
+    elif isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, float):
+        number = Decimal(repr(value))
+    else:
+        return None
+    return number if number.is_finite() and abs(number) <= MAX_AMOUNT else None
 
 
 def _integer(value: Any) -> int | None:
-    if type(value) is int:
-        return value
+    """A whole number of at most MAX_COUNT either way (the schema reports the others)."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-        return int(value)
+        value = int(value)
+    if isinstance(value, int) and -MAX_COUNT <= value <= MAX_COUNT:
+        return value
     return None
 
 
@@ -238,12 +244,13 @@ class Policy:
 
 
 def _budget(value: Any) -> Budget | None:
+    """A budget above zero; one of 0 or less is reported (CPR105), never judged by."""
     amount = _number(value)
     if amount is not None:
-        return Budget(amount)
+        return Budget(amount) if amount > 0 else None
     mapping = _mapping(value)
     amount = _number(mapping.get("cost_per_resolution"))
-    if amount is None:
+    if amount is None or amount <= 0:
         return None
     return Budget(amount, fully_loaded=mapping.get("fully_loaded") is True)
 
@@ -454,7 +461,7 @@ def prompt_version_from_parts(
 # by whichever made the conversation.
 
 Name = Annotated[str, msgspec.Meta(min_length=1)]
-Count = Annotated[int, msgspec.Meta(ge=0)]
+Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_COUNT)]
 Role = Annotated[str, msgspec.Meta(pattern=f"^({'|'.join(MESSAGE_ROLES)})$")]
 
 
@@ -550,8 +557,9 @@ class Conversation:
 
 
 def _token_count(value: Any) -> int:
+    """A broken count (negative, fractional, absurd) reads as 0; the schema reports it."""
     if type(value) is int:  # the common case first: four of these per call
-        return value if value >= 0 else 0
+        return value if 0 <= value <= MAX_COUNT else 0
     count = _integer(value)
     return count if count is not None and count >= 0 else 0
 
@@ -686,7 +694,7 @@ def conversation_from_json_line(path: str, text: str, line: int) -> Conversation
     for index, event in enumerate(record.events):
         if isinstance(event, _EscalationRecord):
             minutes = event.handle_minutes
-            if type(minutes) not in (int, Decimal) or minutes < 0:
+            if type(minutes) not in (int, Decimal) or not 0 <= minutes <= MAX_AMOUNT:
                 return None
             events.append(
                 Escalation(index=index, reason=event.reason, handle_minutes=Decimal(minutes))

@@ -6,7 +6,7 @@ cent and cents above (SPEC §1).
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 
 NINE_PLACES = Decimal("0.000000001")
 CENT = Decimal("0.01")
@@ -14,9 +14,21 @@ DOLLAR = Decimal(1)
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 
+def round_half_even(value: Decimal, quantum: Decimal) -> Decimal:
+    """`value` rounded half-even to the places of `quantum`, at any magnitude.
+
+    Inputs are bounded where they are read (`model.MAX_AMOUNT`), but a sum of many can
+    still outgrow Decimal's default 28 digits, at which `quantize` raises instead of
+    rounding.
+    """
+    digits = value.adjusted() - quantum.as_tuple().exponent + 1  # type: ignore[operator]
+    context = Context(prec=digits) if digits > 28 else None
+    return value.quantize(quantum, rounding=ROUND_HALF_EVEN, context=context)
+
+
 def json_number(amount: Decimal) -> float | int:
     """A money amount or rate for JSON: rounded half-even to 9 decimals, shortest form."""
-    rounded = amount.quantize(NINE_PLACES, rounding=ROUND_HALF_EVEN)
+    rounded = round_half_even(amount, NINE_PLACES)
     if rounded == rounded.to_integral_value():
         return int(rounded)
     # float() of a 9-place Decimal prints back as those same digits (repr is shortest).
@@ -41,7 +53,7 @@ def format_amount(
     elif magnitude < precise_below and Decimal(_significant(magnitude, 4)) < precise_below:
         digits = _significant(magnitude, 4)
     else:
-        digits = f"{magnitude.quantize(CENT, rounding=ROUND_HALF_EVEN):,}"
+        digits = f"{round_half_even(magnitude, CENT):,}"
     return f"{sign}{symbol}{digits}" if symbol else f"{sign}{digits} {currency}"
 
 
@@ -57,10 +69,10 @@ def format_cost(amount: Decimal | float | int | None, currency: str = "USD") -> 
 def _significant(value: Decimal, digits: int) -> str:
     exponent = value.adjusted()  # position of the first significant digit
     quantum = Decimal(1).scaleb(exponent - digits + 1)
-    return f"{value.quantize(quantum, rounding=ROUND_HALF_EVEN):f}"
+    return f"{round_half_even(value, quantum):f}"
 
 
 def format_rate(rate: Decimal | None) -> str:
     if rate is None:
         return "n/a"
-    return f"{(rate * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_EVEN)}%"
+    return f"{round_half_even(rate * 100, Decimal('0.1'))}%"

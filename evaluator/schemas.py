@@ -59,8 +59,10 @@ def _leaf_errors(errors: Iterator[Any]) -> Iterator[Any]:
         if error.context and error.validator in ("allOf", "if", "then"):
             yield from _leaf_errors(iter(error.context))
         elif error.context and error.validator in ("oneOf", "anyOf"):
-            # The branch that got furthest says best what is wrong.
-            best = jsonschema.exceptions.best_match(error.context)
+            # The branch that got furthest says best what is wrong: one the value's type
+            # matched (a budget too large) over one it did not ("must be a mapping").
+            typed = [branch for branch in error.context if branch.validator != "type"]
+            best = jsonschema.exceptions.best_match(typed or error.context)
             yield best if best is not None else error
         else:
             yield error
@@ -137,7 +139,9 @@ def _describe(error: Any, document: Document, scope: Scope) -> Problem:
     elif validator in ("minimum", "exclusiveMinimum"):
         message = f"{where} is {_show(error.instance)}; it must be at least {error.validator_value}"
     elif validator in ("maximum", "exclusiveMaximum"):
-        message = f"{where} is {_show(error.instance)}; it must be at most {error.validator_value}"
+        message = (
+            f"{where} is {_show(error.instance)}; it must be at most {error.validator_value:,}"
+        )
     elif validator == "pattern":
         message = f"{where} is {_show(error.instance)}, which is not in the expected form"
         if path and path[-1] in ("as_of", "expires"):
@@ -155,4 +159,7 @@ def _describe(error: Any, document: Document, scope: Scope) -> Problem:
         message = (
             f"{where} must be a whole number of tokens, 0 or more, not {_show(error.instance)}"
         )
+    elif path and path[-1] in _TOKEN_COUNT_KEYS and validator == "maximum":
+        code = BAD_TOKEN_COUNT
+        message = f"{where} is {_show(error.instance)} tokens, more than any call has ({error.validator_value:,} at most)"
     return Problem(message, location, scope, code=code)

@@ -23,6 +23,9 @@ scalars = st.one_of(
     st.booleans(),
     st.integers(min_value=-3, max_value=5000),
     st.decimals(min_value=-5, max_value=5, allow_nan=False, allow_infinity=False, places=2),
+    # Either side of the schema's maximums (10^9 tokens, 10^6 minutes).
+    st.sampled_from([10**6, 10**6 + 1, 10**9, 10**9 + 1, 10**30]),
+    st.sampled_from([Decimal("1000000.00"), Decimal("1000000.01"), Decimal("1E+400")]),
     st.sampled_from(
         [
             "",

@@ -52,7 +52,7 @@ def fuzz(max_examples: int) -> settings:
     )
 
 
-def lint_with(replacements: dict[str, bytes]) -> dict[str, Any] | None:
+def lint_with(replacements: dict[str, bytes], command: str = "lint") -> dict[str, Any] | None:
     """Lint a copy of the example project with some files replaced; check the outcome.
 
     Returns the parsed JSON report, or None when the run ended with a usage error.
@@ -69,7 +69,8 @@ def lint_with(replacements: dict[str, bytes]) -> dict[str, Any] | None:
             (root / relative).write_bytes(content)
         stdout, stderr = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-            code = run(["lint", str(root), "--format", "json"])
+            replay = ["--no-cache", "--today", "2026-11-23"] if command == "check" else []
+            code = run([command, str(root), "--format", "json", *replay])
         out, err = stdout.getvalue(), stderr.getvalue()
         assert code in (0, 1, 2), f"exit {code}: {err}"
         assert "Traceback" not in err, err
@@ -298,6 +299,9 @@ ODD_NUMBERS = [
 ]
 # The ones every kind of place is tried with; the fuzzer mixes in the rest.
 HUGE_AND_SPECIAL = [
+    "1e30",
+    "1" + "0" * 30,
+    "1000000000.5",
     "1e99999",
     "1e999999999",
     "1.5e+999999999",
@@ -344,7 +348,30 @@ def test_odd_numbers(case: tuple[str, str]) -> None:
     ],
 )
 def test_each_odd_number_in_each_kind_of_place(target: str, key: str, number: str) -> None:
-    # The first `key: 123` (or `"key": 123`) of the file gets the odd number instead.
+    check_replaced(target, _with_number(target, key, number))
+
+
+@pytest.mark.parametrize("number", HUGE_AND_SPECIAL)
+@pytest.mark.parametrize(
+    ("target", "key"),
+    [
+        (POLICY, "cost_per_resolution"),
+        (POLICY, "input"),  # a model's price per 1M input tokens
+        (POLICY, "per_minute"),
+        (POLICY, "monthly_tickets"),
+        (FIXTURE_JSONL, "input_tokens"),
+        (FIXTURE_JSONL, "handle_minutes"),
+        (FIXTURE_YAML, "output_tokens"),
+    ],
+)
+def test_each_odd_number_is_replayed_and_priced(target: str, key: str, number: str) -> None:
+    """`lint` reads a number; `check` multiplies, sums and rounds it too. Amounts past
+    Decimal's 28 digits once crashed the rounding of the report (an internal error)."""
+    lint_with({target: _with_number(target, key, number).encode("utf-8")}, "check")
+
+
+def _with_number(target: str, key: str, number: str) -> str:
+    """The file with its first `key: 123` (or `"key": 123`) holding `number` instead."""
     text, replaced = re.subn(
         rf'("?{key}"?: )-?\d+(?:\.\d+)?',
         lambda match: match.group(1) + number,
@@ -352,7 +379,7 @@ def test_each_odd_number_in_each_kind_of_place(target: str, key: str, number: st
         count=1,
     )
     assert replaced == 1
-    check_replaced(target, text)
+    return text
 
 
 # --- (e) random JSON values ------------------------------------------------------------

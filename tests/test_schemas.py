@@ -6,9 +6,18 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import pytest
 import yaml
-from cprlint.model import AUTOMATION_MODES, MESSAGE_ROLES, OUTCOME_STATUSES, RESOLVERS
+from cprlint.model import (
+    AUTOMATION_MODES,
+    MAX_AMOUNT,
+    MAX_COUNT,
+    MESSAGE_ROLES,
+    OUTCOME_STATUSES,
+    RESOLVERS,
+)
 
 from tests.conftest import REPO
 
@@ -65,3 +74,20 @@ def test_the_models_names_are_the_fixture_schemas() -> None:
     assert list(OUTCOME_STATUSES) == outcome["status"]["enum"]
     assert list(RESOLVERS) == outcome["resolved_by"]["enum"]
     assert list(MESSAGE_ROLES) == message["properties"]["role"]["enum"]
+
+
+def _numeric_nodes(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, list):
+        return [found for item in node for found in _numeric_nodes(item)]
+    if not isinstance(node, dict):
+        return []
+    own = [node] if node.get("type") in ("number", "integer") else []
+    return own + [found for value in node.values() for found in _numeric_nodes(value)]
+
+
+@pytest.mark.parametrize("name", ["policy", "fixture"])
+def test_every_number_has_the_models_maximum(name: str) -> None:
+    """The model drops what the schema reports: both bound numbers alike (rates at 1)."""
+    schema = json.loads((REPO / "evaluator" / "data" / f"{name}.schema.json").read_text())
+    maxima = {(node["type"], node.get("maximum")) for node in _numeric_nodes(schema)}
+    assert maxima <= {("number", MAX_AMOUNT), ("number", 1), ("integer", MAX_COUNT)}

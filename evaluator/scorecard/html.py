@@ -18,11 +18,11 @@ import datetime as dt
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_CEILING, Decimal
 from html import escape
 
 from cprlint.model import Budget
-from cprlint.money import format_cost, format_rate
+from cprlint.money import format_cost, format_rate, round_half_even
 from cprlint.reporters.base import plural
 from cprlint.scorecard.card import Breach, Row, Scorecard, previous_period
 
@@ -574,7 +574,7 @@ def _table_row(row: Row, card: Scorecard, colour: int | None) -> str:
 def _retries(value: Decimal | None) -> str:
     if value is None:
         return "n/a"
-    return str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN))
+    return str(round_half_even(value, Decimal("0.01")))
 
 
 def _table(card: Scorecard, charted: Sequence[str]) -> list[str]:

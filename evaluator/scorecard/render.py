@@ -11,9 +11,9 @@ import csv
 import io
 import json
 from collections.abc import Callable
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 
-from cprlint.money import NINE_PLACES, format_cost, format_rate
+from cprlint.money import NINE_PLACES, format_cost, format_rate, round_half_even
 from cprlint.scorecard.card import Row, Scorecard
 
 Renderer = Callable[[Scorecard], str]
@@ -56,7 +56,7 @@ def title(card: Scorecard) -> str:
 def _signed_pct(change: Decimal | None) -> str:
     if change is None:
         return ""
-    percent = (change * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN)
+    percent = round_half_even(change * 100, Decimal("0.1"))
     return f"{'+' if percent > 0 else ''}{percent}%"
 
 
@@ -193,7 +193,7 @@ def render_json(card: Scorecard) -> str:
 def _exact(value: Decimal | None) -> str:
     if value is None:
         return ""
-    return f"{value.quantize(NINE_PLACES, rounding=ROUND_HALF_EVEN):f}"
+    return f"{round_half_even(value, NINE_PLACES):f}"
 
 
 CSV_COLUMNS = (
