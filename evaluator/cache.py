@@ -158,7 +158,9 @@ def store(root: Path, key: str, report: Report) -> None:
     directory, secret = _cache_directory(root), _machine_secret()
     if directory is None or secret is None:
         return
-    body = json.dumps(_report_to_json(report), ensure_ascii=False).encode("utf-8")
+    # ASCII: text that is not valid Unicode (a YAML "\udfff" in a finding) is escaped
+    # and reads back as it was.
+    body = json.dumps(_report_to_json(report)).encode("ascii")
     try:
         directory.mkdir(parents=True, exist_ok=True)
         ignore = directory / ".gitignore"

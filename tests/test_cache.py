@@ -183,3 +183,16 @@ def test_the_cache_is_not_used_through_a_symlink(
     assert _json(run_cli, starter) == first
     assert len(replays) == 2
     assert list(elsewhere.iterdir()) == []
+
+
+def test_text_that_is_not_unicode_is_cached_as_it_was(
+    run_cli, starter: Path, replays: list[int]
+) -> None:
+    # A YAML escape makes a lone surrogate; it reaches a finding's message (CPR302).
+    (starter / "fixtures" / "odd.yaml").write_text(
+        'id: odd-1\nintent: "bad\\udfffintent"\noutcome: {status: resolved}\nevents: []\n'
+    )
+    first = _json(run_cli, starter)
+    assert "bad\\udfffintent" in first  # (the JSON report escapes it)
+    assert _json(run_cli, starter) == first
+    assert len(replays) == 1
