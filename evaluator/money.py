@@ -21,7 +21,7 @@ def round_half_even(value: Decimal, quantum: Decimal) -> Decimal:
     still outgrow Decimal's default 28 digits, at which `quantize` raises instead of
     rounding.
     """
-    digits = value.adjusted() - quantum.as_tuple().exponent + 1  # type: ignore[operator]
+    digits = value.adjusted() - quantum.adjusted() + 1  # (a quantum is a power of ten)
     context = Context(prec=digits) if digits > 28 else None
     return value.quantize(quantum, rounding=ROUND_HALF_EVEN, context=context)
 

@@ -161,5 +161,8 @@ def _describe(error: Any, document: Document, scope: Scope) -> Problem:
         )
     elif path and path[-1] in _TOKEN_COUNT_KEYS and validator == "maximum":
         code = BAD_TOKEN_COUNT
-        message = f"{where} is {_show(error.instance)} tokens, more than any call has ({error.validator_value:,} at most)"
+        message = (
+            f"{where} is {_show(error.instance)} tokens, more than any call has "
+            f"({error.validator_value:,} at most)"
+        )
     return Problem(message, location, scope, code=code)

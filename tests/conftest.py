@@ -71,6 +71,14 @@ def run_cli(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def starter_project(run_cli, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+    """The project `cprlint init` writes, in a temporary folder a test may change."""
+    root = tmp_path / "shop"
+    assert run_cli("init", str(root)).exit_code == 0
+    return root
+
+
+@pytest.fixture
 def example_project(tmp_path: Path) -> Path:
     """A copy of the repo's example project that a test may change."""
     root = tmp_path / "project"

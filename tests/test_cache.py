@@ -18,9 +18,9 @@ TODAY = ["--today", "2026-11-23"]
 
 
 @pytest.fixture
-def starter(run_cli, tmp_path: Path) -> Path:
-    root = tmp_path / "shop"
-    assert run_cli("init", str(root)).exit_code == 0
+def starter(starter_project: Path) -> Path:
+    """The starter project, committed: `--base main` has a commit to read."""
+    root = starter_project
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "start"]):
         git(root, *args)
     return root

@@ -52,8 +52,9 @@ def fuzz(max_examples: int) -> settings:
     )
 
 
-def lint_with(replacements: dict[str, bytes], command: str = "lint") -> dict[str, Any] | None:
-    """Lint a copy of the example project with some files replaced; check the outcome.
+def run_with(replacements: dict[str, bytes], command: str = "lint") -> dict[str, Any] | None:
+    """Run `command` (`lint`, or `check`, which also replays and prices) on a copy of the
+    example project with some files replaced; check the outcome.
 
     Returns the parsed JSON report, or None when the run ended with a usage error.
     """
@@ -101,7 +102,7 @@ def lint_with(replacements: dict[str, bytes], command: str = "lint") -> dict[str
 
 def check_replaced(target: str, content: str | bytes) -> dict[str, Any] | None:
     raw = content.encode("utf-8") if isinstance(content, str) else content
-    return lint_with({target: raw})
+    return run_with({target: raw})
 
 
 def findings_in(report: dict[str, Any] | None, path: str) -> list[dict[str, Any]]:
@@ -111,7 +112,7 @@ def findings_in(report: dict[str, Any] | None, path: str) -> list[dict[str, Any]
 
 def test_the_copied_example_project_is_valid() -> None:
     # The fuzzer starts from files with nothing wrong in them.
-    report = lint_with({})
+    report = run_with({})
     for target in TARGETS:
         assert findings_in(report, target) == [], target
 
@@ -367,7 +368,7 @@ def test_each_odd_number_in_each_kind_of_place(target: str, key: str, number: st
 def test_each_odd_number_is_replayed_and_priced(target: str, key: str, number: str) -> None:
     """`lint` reads a number; `check` multiplies, sums and rounds it too. Amounts past
     Decimal's 28 digits once crashed the rounding of the report (an internal error)."""
-    lint_with({target: _with_number(target, key, number).encode("utf-8")}, "check")
+    run_with({target: _with_number(target, key, number).encode("utf-8")}, "check")
 
 
 def _with_number(target: str, key: str, number: str) -> str:

@@ -81,9 +81,8 @@ def test_ordinary_loops_render_within_the_budget() -> None:
         render(source, variables)
 
 
-def test_a_runaway_template_is_a_finding(run_cli, tmp_path: Path) -> None:
-    root = tmp_path / "shop"
-    assert run_cli("init", str(root)).exit_code == 0
+def test_a_runaway_template_is_a_finding(run_cli, starter_project: Path) -> None:
+    root = starter_project
     (root / "prompts" / "answer" / "v2.md").write_text(DOUBLING_MACRO + "{{ facts }}")
     prompt = root / "prompts" / "answer" / "prompt.yaml"
     prompt.write_text(prompt.read_text().replace("released: v1", "released: v2"))

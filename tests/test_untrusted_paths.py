@@ -16,13 +16,6 @@ SECRET = "ghp_not_for_the_report"
 
 
 @pytest.fixture
-def starter(run_cli, tmp_path: Path) -> Path:
-    root = tmp_path / "shop"
-    assert run_cli("init", str(root)).exit_code == 0
-    return root
-
-
-@pytest.fixture
 def outside(tmp_path: Path) -> Path:
     """A directory on the same machine, outside the project, holding a fixture-shaped
     file whose values must not reach any report."""
@@ -49,10 +42,10 @@ def _check(run_cli, root: Path) -> CliResult:  # type: ignore[no-untyped-def]
     [("fixtures/linked.jsonl", "creds.jsonl"), ("policies/linked.yaml", "policy.yaml")],
 )
 def test_a_file_linked_from_outside_is_not_read(
-    run_cli, starter: Path, outside: Path, link: str, target: str
+    run_cli, starter_project: Path, outside: Path, link: str, target: str
 ) -> None:
-    (starter / link).symlink_to(outside / target)
-    result = _check(run_cli, starter)
+    (starter_project / link).symlink_to(outside / target)
+    result = _check(run_cli, starter_project)
     assert SECRET not in result.stdout + result.stderr
     report = json.loads(result.stdout)
     refused = [finding for finding in report["findings"] if finding["path"] == link]
@@ -61,22 +54,24 @@ def test_a_file_linked_from_outside_is_not_read(
     ]
 
 
-def test_a_folder_linked_from_outside_is_not_listed(run_cli, starter: Path, outside: Path) -> None:
-    before = json.loads(_check(run_cli, starter).stdout)["summary"]["conversations"]
-    (starter / "fixtures" / "more").symlink_to(outside, target_is_directory=True)
-    result = _check(run_cli, starter)
+def test_a_folder_linked_from_outside_is_not_listed(
+    run_cli, starter_project: Path, outside: Path
+) -> None:
+    before = json.loads(_check(run_cli, starter_project).stdout)["summary"]["conversations"]
+    (starter_project / "fixtures" / "more").symlink_to(outside, target_is_directory=True)
+    result = _check(run_cli, starter_project)
     assert SECRET not in result.stdout + result.stderr
     assert json.loads(result.stdout)["summary"]["conversations"] == before
 
 
-def test_a_link_inside_the_project_is_read(run_cli, starter: Path) -> None:
+def test_a_link_inside_the_project_is_read(run_cli, starter_project: Path) -> None:
     # Links are not refused as such: one to a file of the project reads like the file.
-    before = json.loads(_check(run_cli, starter).stdout)
-    (starter / "shared").mkdir()
-    fixture = starter / "fixtures" / "conversations.jsonl"
-    fixture.rename(starter / "shared" / "conversations.jsonl")
-    fixture.symlink_to(starter / "shared" / "conversations.jsonl")
-    after = json.loads(_check(run_cli, starter).stdout)
+    before = json.loads(_check(run_cli, starter_project).stdout)
+    (starter_project / "shared").mkdir()
+    fixture = starter_project / "fixtures" / "conversations.jsonl"
+    fixture.rename(starter_project / "shared" / "conversations.jsonl")
+    fixture.symlink_to(starter_project / "shared" / "conversations.jsonl")
+    after = json.loads(_check(run_cli, starter_project).stdout)
     assert after["summary"] == before["summary"]
     assert after["summary"]["conversations"] > 0
     assert "CPR005" not in {finding["rule"] for finding in after["findings"]}
@@ -93,10 +88,10 @@ def test_a_link_inside_the_project_is_read(run_cli, starter: Path) -> None:
     ],
 )
 def test_config_paths_must_stay_in_the_project(
-    run_cli, starter: Path, outside: Path, setting: str
+    run_cli, starter_project: Path, outside: Path, setting: str
 ) -> None:
-    (starter / "cprlint.yaml").write_text(setting + "\n")
-    result = _check(run_cli, starter)
+    (starter_project / "cprlint.yaml").write_text(setting + "\n")
+    result = _check(run_cli, starter_project)
     key = setting.split(":")[0]
     assert result.exit_code == 2
     assert result.stderr.startswith(f"cprlint: error: cprlint.yaml: `{key}` must be a path inside")
@@ -104,28 +99,30 @@ def test_config_paths_must_stay_in_the_project(
     assert result.stdout == ""
 
 
-def test_a_config_linked_from_outside_is_refused(run_cli, starter: Path, outside: Path) -> None:
+def test_a_config_linked_from_outside_is_refused(
+    run_cli, starter_project: Path, outside: Path
+) -> None:
     (outside / "cprlint.yaml").write_text(f"fixtures: {SECRET}\n")
-    (starter / "cprlint.yaml").symlink_to(outside / "cprlint.yaml")
-    result = _check(run_cli, starter)
+    (starter_project / "cprlint.yaml").symlink_to(outside / "cprlint.yaml")
+    result = _check(run_cli, starter_project)
     assert result.exit_code == 2
     assert SECRET not in result.stderr
     assert "it is a link to a file outside the project" in result.stderr
 
 
 def test_the_baseline_is_not_read_or_written_through_a_link(
-    run_cli, starter: Path, outside: Path
+    run_cli, starter_project: Path, outside: Path
 ) -> None:
-    (starter / ".cprlint").mkdir()
-    (starter / ".cprlint" / "baseline.json").symlink_to(outside / "baseline.json")
-    written = run_cli("baseline", str(starter), *TODAY)
+    (starter_project / ".cprlint").mkdir()
+    (starter_project / ".cprlint" / "baseline.json").symlink_to(outside / "baseline.json")
+    written = run_cli("baseline", str(starter_project), *TODAY)
     assert written.exit_code == 2
     assert "baseline .cprlint/baseline.json: it is a link" in written.stderr
     assert not (outside / "baseline.json").exists()
     # Nothing there to read: no baseline. Something there: refused, not read.
-    assert _check(run_cli, starter).exit_code in (0, 1)
+    assert _check(run_cli, starter_project).exit_code in (0, 1)
     (outside / "baseline.json").write_text(json.dumps({"version": SECRET}))
-    read = _check(run_cli, starter)
+    read = _check(run_cli, starter_project)
     assert read.exit_code == 2
     assert "baseline .cprlint/baseline.json: it is a link" in read.stderr
     assert SECRET not in read.stderr
