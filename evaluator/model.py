@@ -11,7 +11,6 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
 from typing import Annotated, Any, Literal, get_args
 
 import msgspec
@@ -542,18 +541,14 @@ class Conversation:
     vars: Mapping[str, Any]
     outcome: Outcome
     events: tuple[Event, ...]
+    # Of `events`: the `llm_call` events (what most rules and the replay look at) and those
+    # of types cprlint does not know, in order. Sorted out by the readers, which go over
+    # every event anyway: a `cached_property` would take a lock per conversation.
+    llm_calls: tuple[LlmCall, ...]
+    unknown_events: tuple[OtherEvent, ...]
 
     def locate(self, *key_path: str | int, key: bool = False) -> Location:
         return self.document.locate(*key_path, key=key)
-
-    @cached_property
-    def llm_calls(self) -> tuple[LlmCall, ...]:
-        """The `llm_call` events, in order: what most rules and the replay look at."""
-        return tuple(event for event in self.events if type(event) is LlmCall)
-
-    @cached_property
-    def unknown_events(self) -> tuple[OtherEvent, ...]:
-        return tuple(event for event in self.events if type(event) is OtherEvent)
 
 
 def _token_count(value: Any) -> int:
@@ -628,6 +623,11 @@ def conversation_from_document(document: Document) -> Conversation | None:
         return None
     outcome = _mapping(data.get("outcome"))
     automation = _text(data.get("automation"))
+    events = tuple(
+        _event(index, raw)
+        for index, raw in enumerate(_list(data.get("events")))
+        if isinstance(raw, dict)
+    )
     return Conversation(
         document=document,
         id=_text(data.get("id")) or f"{document.path}:{document.start_line}",
@@ -641,11 +641,9 @@ def conversation_from_document(document: Document) -> Conversation | None:
             resolved_by=_text(outcome.get("resolved_by")),
             reopened=outcome.get("reopened") is True,
         ),
-        events=tuple(
-            _event(index, raw)
-            for index, raw in enumerate(_list(data.get("events")))
-            if isinstance(raw, dict)
-        ),
+        events=events,
+        llm_calls=tuple(event for event in events if type(event) is LlmCall),
+        unknown_events=tuple(event for event in events if type(event) is OtherEvent),
     )
 
 
@@ -690,6 +688,7 @@ def conversation_from_json_line(path: str, text: str, line: int) -> Conversation
     except (msgspec.MsgspecError, ValueError):
         return None
     events: list[Event] = []
+    llm_calls: list[LlmCall] = []
     set_index = msgspec.structs.force_setattr  # (looked up once: a hundred events a line)
     for index, event in enumerate(record.events):
         if isinstance(event, _EscalationRecord):
@@ -702,6 +701,8 @@ def conversation_from_json_line(path: str, text: str, line: int) -> Conversation
             continue
         set_index(event, "index", index)
         events.append(event)
+        if type(event) is LlmCall:
+            llm_calls.append(event)
     identifier = record.id if type(record.id) is str else str(record.id)
     return Conversation(
         document=Document.of_json_line(path, text, line),
@@ -713,4 +714,6 @@ def conversation_from_json_line(path: str, text: str, line: int) -> Conversation
         vars=record.vars,
         outcome=record.outcome,
         events=tuple(events),
+        llm_calls=tuple(llm_calls),
+        unknown_events=(),  # (the strict reader takes none)
     )

@@ -111,14 +111,13 @@ def unknown_intent(conversation: Conversation, context: RuleContext) -> Iterator
         {"id": "T-1", "intent": "card_lost", ...}
     """
     policy = context.project.policy_for(conversation.project)
-    scope = _scope(conversation)
     if policy is None:
         if context.project.policies:
             yield Problem(
                 f"no policy governs project `{conversation.project}`; add one with "
                 "`metadata.project` set, or one without a project",
                 conversation.locate("project"),
-                scope,
+                _scope(conversation),
             )
         return
     if policy.intent(conversation.intent) is None:
@@ -126,7 +125,7 @@ def unknown_intent(conversation: Conversation, context: RuleContext) -> Iterator
             f"intent `{conversation.intent}` is not in policy `{policy.name}`, which has no "
             "`default` intent",
             conversation.locate("intent"),
-            scope,
+            _scope(conversation),
         )
 
 
