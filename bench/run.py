@@ -1,6 +1,6 @@
 """The cprlint performance bench: throughput, wall time and peak memory of `check`.
 
-    python bench/run.py [--sizes 10000,100000,300000] [--workdir DIR]
+    python bench/run.py [--sizes 10000,100000,300000] [--repeat N] [--workdir DIR]
 
 For each size it makes (or reuses) a corpus with bench/make_corpus.py in the work
 directory (default: <tmp>/cprlint-bench, outside the repository), then runs each of these
@@ -13,7 +13,10 @@ as its own process under `/usr/bin/time -v`:
   warm    the plain check again, right after `check` (its cache in place)
 
 and prints, per size and command: conversations/s, llm calls/s, wall and CPU seconds,
-peak RSS and the ratio to the floor. Peak RSS is the largest single process (what
+peak RSS and the ratio to the floor. With `--repeat N` every command runs N times, in
+rounds (floor, check, warm, base, then again), and each figure is the median of its N
+runs, with the range of the wall times beside it: on a shared machine one run can be
+off by a fifth. Peak RSS is the largest single process (what
 wait4 reports); `tree MB` is the sum over the process tree sampled every 0.2 s, which
 matters once cprlint runs worker processes. Nothing is written into the repository.
 """
@@ -27,6 +30,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -275,33 +279,61 @@ def machine_lines() -> list[str]:
     ]
 
 
-def run_size(size: int, workdir: Path, cprlint: list[str]) -> list[str]:
+@dataclass
+class Runs:
+    """The measurements of one command: each figure read as the median over its runs."""
+
+    runs: list[Measurement]
+
+    def median(self, figure: str) -> float:
+        return float(statistics.median(getattr(run, figure) for run in self.runs))
+
+    @property
+    def wall_range(self) -> str:
+        walls = [run.wall_seconds for run in self.runs]
+        return f"{min(walls):.2f}-{max(walls):.2f}" if len(walls) > 1 else ""
+
+    @property
+    def failed(self) -> Measurement | None:
+        return next((run for run in self.runs if run.exit_code not in (0, 1)), None)
+
+
+def run_size(size: int, workdir: Path, cprlint: list[str], repeat: int = 1) -> list[str]:
     corpus = corpus_for(size, workdir)
     check = [*cprlint, "check", str(corpus.root), "--format", "json"]
     check += ["--output", os.devnull, "--today", TODAY]
     print(f"measuring {size:,} conversations ...", flush=True)
-    floor = measure([sys.executable, "-c", FLOOR_SCRIPT, str(corpus.root)], cwd=corpus.root)
-    clear_cache(corpus)
-    plain = measure(check, cwd=corpus.root)
-    warm = measure(check, cwd=corpus.root)
-    clear_cache(corpus)
-    base = measure([*check, "--base", "base"], cwd=corpus.root)
+    runs: dict[str, list[Measurement]] = {"floor": [], "check": [], "base": [], "warm": []}
+    for _ in range(repeat):
+        floor_command = [sys.executable, "-c", FLOOR_SCRIPT, str(corpus.root)]
+        runs["floor"].append(measure(floor_command, cwd=corpus.root))
+        clear_cache(corpus)
+        runs["check"].append(measure(check, cwd=corpus.root))
+        runs["warm"].append(measure(check, cwd=corpus.root))
+        clear_cache(corpus)
+        runs["base"].append(measure([*check, "--base", "base"], cwd=corpus.root))
 
+    floor_wall = Runs(runs["floor"]).median("wall_seconds")
     rows = []
     problems = []
-    for label, result in (("floor", floor), ("check", plain), ("base", base), ("warm", warm)):
-        wall = result.wall_seconds
-        ratio = "" if label == "floor" else f"{wall / floor.wall_seconds:.1f}x"
+    for label, measured in runs.items():
+        result = Runs(measured)
+        wall = result.median("wall_seconds")
+        ratio = "" if label == "floor" else f"{wall / floor_wall:.1f}x"
         rows.append(
             f"{corpus.conversations:>9,} {label:<6}"
             f"{corpus.conversations / wall:>10,.0f}{corpus.llm_calls / wall:>11,.0f}"
-            f"{wall:>9.2f}{result.cpu_seconds:>8.2f}"
-            f"{result.peak_rss_mb:>9.0f}{result.tree_rss_mb:>9.0f}"
-            f"{floor.wall_seconds:>9.2f}{ratio:>8}{result.exit_code:>5}"
+            f"{wall:>9.2f}{result.wall_range:>12}{result.median('cpu_seconds'):>8.2f}"
+            f"{max(run.peak_rss_mb for run in measured):>9.0f}"
+            f"{max(run.tree_rss_mb for run in measured):>9.0f}"
+            f"{floor_wall:>9.2f}{ratio:>8}{max(run.exit_code for run in measured):>5}"
         )
-        if result.exit_code not in (0, 1) or (label == "floor" and result.exit_code):
-            tail = " | ".join(result.stderr.strip().splitlines()[-3:])
-            problems.append(f"  ! {label} at {size:,} exited {result.exit_code}: {tail}")
+        failed = result.failed or (
+            measured[0] if label == "floor" and measured[0].exit_code else None
+        )
+        if failed is not None:
+            tail = " | ".join(failed.stderr.strip().splitlines()[-3:])
+            problems.append(f"  ! {label} at {size:,} exited {failed.exit_code}: {tail}")
     return rows + problems
 
 
@@ -319,9 +351,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=parse_sizes, default=[10_000, 100_000, 300_000])
     parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of each command; figures are medians"
+    )
+    parser.add_argument(
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "cprlint-bench"
     )
     options = parser.parse_args(argv)
+    if options.repeat < 1:
+        parser.error("--repeat must be at least 1")
     workdir = options.workdir.resolve()
     if workdir.is_relative_to(REPOSITORY):
         parser.error(f"--workdir {workdir} is inside the repository; choose one outside it")
@@ -330,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     cprlint = cprlint_command()
     lines = []
     for size in options.sizes:
-        lines += run_size(size, workdir, cprlint)
+        lines += run_size(size, workdir, cprlint, options.repeat)
 
     print()
     print("\n".join(machine_lines()))
@@ -339,14 +376,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     print()
     print(
-        f"{'size':>9} {'run':<6}{'conv/s':>10}{'calls/s':>11}{'wall s':>9}{'CPU s':>8}"
+        f"{'size':>9} {'run':<6}{'conv/s':>10}{'calls/s':>11}{'wall s':>9}{'range':>12}{'CPU s':>8}"
         f"{'peak MB':>9}{'tree MB':>9}{'floor s':>9}{'x floor':>8}{'exit':>5}"
     )
     print("\n".join(lines))
     print(
         "\ncheck: cold plain check; warm: the same right after (cache kept); "
         "base: --base base, cold.\n"
-        "peak MB: largest single process (wait4); tree MB: sampled sum over the process tree."
+        "peak MB: largest single process (wait4); tree MB: sampled sum over the process tree;\n"
+        f"both the largest of the runs. Runs per command: {options.repeat}; wall, CPU and the "
+        "ratios are medians, range is the fastest and slowest wall time."
     )
     return 0
 
