@@ -20,6 +20,7 @@ from cprlint.findings import Location, Problem
 from cprlint.model import Policy
 from cprlint.money import format_cost, json_number
 from cprlint.project import Project
+from cprlint.reporters.base import escape_markdown
 
 LOOSENED, TIGHTENED, NEUTRAL = "loosened", "tightened", "neutral"
 VERSION_NOT_BUMPED = "CPR120"
@@ -281,25 +282,29 @@ def render_markdown(result: DiffResult) -> str:
         for kind in (LOOSENED, TIGHTENED, NEUTRAL)
     }
     icon = "❌" if result.problems else "⚠️" if counts[LOOSENED] else "✅"
+    # Policies come from the pull request: what they hold is escaped (`escape_markdown`).
+    base = escape_markdown(f"`{result.base_label}`", table_cell=False)
     lines = [
-        f"### {icon} Policy diff against `{result.base_label}`: {counts[LOOSENED]} loosened, "
+        f"### {icon} Policy diff against {base}: {counts[LOOSENED]} loosened, "
         f"{counts[TIGHTENED]} tightened, {counts[NEUTRAL]} neutral",
         "",
     ]
     for problem in result.problems:
-        lines += [f"❌ **{problem.code}** {problem.message} (`{problem.location}`)", ""]
+        text = escape_markdown(f"{problem.message} (`{problem.location}`)", table_cell=False)
+        lines += [f"❌ **{problem.code}** {text}", ""]
     if result.changes:
         lines += ["| | Change | Where |", "|---|---|---|"]
         for change in result.changes:
-            text = change.describe().replace("|", "\\|")
-            lines.append(f"| {_MARK[change.kind]} | {text} | `{change.location}` |")
+            text = escape_markdown(change.describe())
+            where = escape_markdown(f"`{change.location}`")
+            lines.append(f"| {_MARK[change.kind]} | {text} | {where} |")
         lines.append("")
     moved = {name: row for name, row in result.projection.items() if row["delta_pct"]}
     if moved:
         lines += ["| Intent | Base | Head | Δ |", "|---|---:|---:|---:|"]
         for name, row in sorted(moved.items()):
             lines.append(
-                f"| {name} | {format_cost(row['base'], result.currency)} | {format_cost(row['head'], result.currency)} | {_pct(row['delta_pct'])} |"
+                f"| {escape_markdown(name)} | {format_cost(row['base'], result.currency)} | {format_cost(row['head'], result.currency)} | {_pct(row['delta_pct'])} |"
             )
         lines.append("")
     return "\n".join(lines)

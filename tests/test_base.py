@@ -475,6 +475,18 @@ def test_diff_markdown_says_a_lowered_risk_level_loosens(run_cli, repo: Path) ->
     assert "| ▲ loosened | intents.refund.risk: high → low | `policies/shop.yaml:15:18` |" in lines
 
 
+def test_diff_markdown_mentions_nobody(run_cli, repo: Path) -> None:
+    # A pull request that adds a waiver owned by a team: its comment shows the owner but
+    # must not notify the team (GitHub mentions need `@` right before the name).
+    waiver = "waivers:\n  - {rule: CPR702, intent: refund, reason: r, owner: '@acme/sec', expires: 2099-01-01}"
+    head = POLICY.replace("  min_conversations: 30", f"  min_conversations: 30\n{waiver}")
+    (repo / "policies" / "shop.yaml").write_text(head.replace("version: 1", "version: 2"))
+    result = run_cli("diff", str(repo), "--base", "main", "--format", "markdown")
+    assert result.exit_code == 0
+    assert "@\u2060acme/sec" in result.stdout
+    assert "@acme" not in result.stdout
+
+
 def test_a_tree_read_twice_replays_nothing_in_between() -> None:
     # Trees are compared by value (documents included): the same project read twice has
     # no in-between tree to replay, and one whose prompts alone changed shares the head's

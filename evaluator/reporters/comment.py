@@ -16,7 +16,7 @@ from typing import Any
 from cprlint.findings import Finding, Severity
 from cprlint.money import format_cost
 from cprlint.report import Report
-from cprlint.reporters.base import RenderOptions, escape_cell, plural
+from cprlint.reporters.base import RenderOptions, escape_markdown, plural
 from cprlint.rules import RULES
 
 MARKER = "<!-- cprlint:report -->"
@@ -48,9 +48,8 @@ def verdict_line(report: Report, comparison: dict[str, Any]) -> str:
         return f"### {report.verdict}"
     errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
     change = comparison["summary"]
-    movement = (
-        f"cost per resolution {_pct(change['delta_pct'])} vs `{escape_cell(comparison['base'])}`"
-    )
+    base = escape_markdown(f"`{comparison['base']}`", table_cell=False)
+    movement = f"cost per resolution {_pct(change['delta_pct'])} vs {base}"
     if errors:
         return (
             f"### ❌ cprlint: {movement} — {plural(errors, 'error')}, {plural(warnings, 'warning')}"
@@ -107,7 +106,7 @@ def _scope_table(
         )
         ci = change["ci95"]
         rows.append(
-            f"| {escape_cell(name)} | {format_cost(change['base'], currency)} | {format_cost(change['head'], currency)} | "
+            f"| {escape_markdown(name)} | {format_cost(change['base'], currency)} | {format_cost(change['head'], currency)} | "
             f"{_pct(change['delta_pct'])} | {'' if not ci else f'{ci[0]:+.1f}% … {ci[1]:+.1f}%'} | "
             f"{budget} | {status} |"
         )
@@ -138,7 +137,7 @@ def _prompt_table(prompts: dict[str, Any]) -> list[str]:
         head = "n/a" if change["head"] is None else f"{change['head']:,.1f}"
         ci = change["ci95"]
         rows.append(
-            f"| {escape_cell(name)} | {escape_cell(versions)} | {base} | {head} | {_pct(change['delta_pct'])} | "
+            f"| {escape_markdown(name)} | {escape_markdown(versions)} | {base} | {head} | {_pct(change['delta_pct'])} | "
             f"{'' if not ci else f'{ci[0]:+.1f}% … {ci[1]:+.1f}%'} |"
         )
     return [*rows, "", "</details>", ""]
@@ -170,8 +169,9 @@ def _findings(
         lines.append(f"{icon} **{code}** {name} ({len(group)})")
         lines.append("")
         for finding in group[:per_rule]:
-            where = f"`{escape_cell(options.repo_path(finding.path))}:{finding.line}`"
-            lines.append(f"- {where} {escape_cell(_short(finding.message))}")
+            where = f"`{options.repo_path(finding.path)}:{finding.line}`"
+            item = f"{where} {_short(finding.message)}"
+            lines.append(f"- {escape_markdown(item, table_cell=False)}")
         if len(group) > per_rule:
             lines.append(f"- …and {len(group) - per_rule} more")
         lines.append("")

@@ -8,7 +8,7 @@ from typing import Any
 from cprlint.findings import Finding, Severity
 from cprlint.money import format_amount, format_rate
 from cprlint.report import Report
-from cprlint.reporters.base import RenderOptions, escape_cell, plural
+from cprlint.reporters.base import RenderOptions, escape_markdown, plural
 from cprlint.reporters.comment import render_comment
 
 # Rows of findings shown before "and N more"; keeps comments readable and small.
@@ -31,10 +31,10 @@ def findings_table(findings: list[Finding], options: RenderOptions) -> list[str]
     lines = ["| | Rule | Where | Finding |", "|---|---|---|---|"]
     for finding in findings[:MAX_FINDING_ROWS]:
         icon = "💤" if finding.waived_by else _ICON[finding.severity]
-        where = f"`{options.repo_path(finding.path)}:{finding.line}`"
-        message = escape_cell(finding.message)
+        where = escape_markdown(f"`{options.repo_path(finding.path)}:{finding.line}`")
+        message = escape_markdown(finding.message)
         if finding.waived_by:
-            message += f" (waived by `{escape_cell(finding.waived_by)}`)"
+            message += f" (waived by {escape_markdown(f'`{finding.waived_by}`')})"
         lines.append(f"| {icon} | {finding.rule} | {where} | {message} |")
     if len(findings) > MAX_FINDING_ROWS:
         lines.append(f"\n…and {len(findings) - MAX_FINDING_ROWS} more (see the full report).")
@@ -55,7 +55,7 @@ def metrics_section(metrics: dict[str, Any]) -> list[str]:
     for name, view in metrics.get("policies", {}).items():
         summary = view["summary"]
         headline = (
-            f"**{escape_cell(name)}**: cost per resolution "
+            f"**{escape_markdown(name)}**: cost per resolution "
             f"**{_amount(summary['cost_per_resolution'], currency)}**"
         )
         if summary.get("budget") is not None:
@@ -80,7 +80,7 @@ def metrics_section(metrics: dict[str, Any]) -> list[str]:
             for scope, row in view[key].items():
                 budget = "" if row.get("budget") is None else _amount(row["budget"], currency)
                 lines.append(
-                    f"| {escape_cell(scope)} | {row['conversations']:,} | "
+                    f"| {escape_markdown(scope)} | {row['conversations']:,} | "
                     f"{format_rate(Decimal(str(row['resolution_rate'])))} | "
                     f"{_amount(row['ai_cost'], currency)} | "
                     f"{_amount(row['cost_per_resolution'], currency)} | {budget} | "

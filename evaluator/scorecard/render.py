@@ -14,6 +14,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from cprlint.money import NINE_PLACES, format_cost, format_rate, round_half_even
+from cprlint.reporters.base import escape_markdown
 from cprlint.scorecard.card import Row, Scorecard
 
 Renderer = Callable[[Scorecard], str]
@@ -157,10 +158,6 @@ def render_text(card: Scorecard) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _markdown_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 @renderer("markdown")
 def render_markdown(card: Scorecard) -> str:
     lines = [f"### {title(card)}", ""]
@@ -175,7 +172,7 @@ def render_markdown(card: Scorecard) -> str:
         cells = [row.group, *_cells(card, row)]
         if row.breaches:
             cells[-1] = f"**{cells[-1]}**"
-        lines.append("| " + " | ".join(_markdown_cell(cell) for cell in cells) + " |")
+        lines.append("| " + " | ".join(escape_markdown(cell) for cell in cells) + " |")
     notes = _notes(card)
     if notes:
         lines += ["", *(f"- {note}" for note in notes)]

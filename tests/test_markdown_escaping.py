@@ -1,0 +1,130 @@
+"""Text from a pull request in cprlint's markdown: shown as written, never as markup.
+
+Findings quote fixture, policy and prompt values, and scope names come from fixtures; the
+markdown reports and the pull-request comment carry them. `escape_markdown` keeps the
+messages' `code` spans and escapes the rest; the property test renders its output with
+markdown-it (CommonMark plus GFM tables) and reads back what a reader would see.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from cprlint.findings import Finding, Location, Scope, Severity
+from cprlint.report import Report
+from cprlint.reporters import REPORTERS, RenderOptions
+from cprlint.reporters.base import escape_markdown
+from hypothesis import given
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+WORD_JOINER = "\u2060"
+# A mention as GitHub finds it in text: `@` and a letter or digit.
+MENTION = re.compile(r"@[A-Za-z0-9]")
+MARKDOWN = MarkdownIt("commonmark").enable("table")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # In code only the pipe is escaped (GitHub splits the cell first); "<" shows as is.
+        ("intent `a<b|c` is unknown", "intent `a<b\\|c` is unknown"),
+        # Outside code: no link, no HTML, entities shown as written, pipes escaped.
+        (
+            "see [here](http://x) <b>&amp; x|y",
+            "see \\[here\\](http://x) &lt;b&gt;&amp;amp; x\\|y",
+        ),
+        # A mention is broken with an invisible word joiner, in text only.
+        ("ping @octocat `@x`", f"ping @{WORD_JOINER}octocat `@x`"),
+        # A backtick nothing closes is text; a run of two is closed by two, not one.
+        ("a ` b @c", f"a ` b @{WORD_JOINER}c"),
+        ("``a`b`` @c", f"``a`b`` @{WORD_JOINER}c"),
+        ("C:\\path", "C:\\\\path"),
+        ("one\r\ntwo", "one  two"),
+    ],
+)
+def test_escape_markdown_examples(text: str, expected: str) -> None:
+    assert escape_markdown(text) == expected
+
+
+def test_code_outside_a_table_keeps_its_pipe() -> None:
+    # A list item or a heading is no table: `\|` in code would show its backslash.
+    assert escape_markdown("`a|b` and c|d", table_cell=False) == "`a|b` and c\\|d"
+
+
+def _cell(markdown: str) -> list[tuple[str, str]]:
+    """(token type, content) of what a one-cell table row shows."""
+    tokens = MARKDOWN.parse(f"| h |\n|---|\n| {markdown} |\n")
+    assert sum(token.type == "td_open" for token in tokens) == 1, markdown
+    cell = [token for token in tokens if token.type == "inline"][-1]
+    assert cell.children is not None
+    return [(child.type, child.content) for child in cell.children]
+
+
+def _shown(text: str) -> str:
+    """What comparing ignores: code-span delimiters, the spaces CommonMark may trim, and
+    the word joiner."""
+    return re.sub(r"[`\s]", "", text.replace(WORD_JOINER, ""))
+
+
+@given(st.text(alphabet="ab1 @`|\\[]()<>&;!#/\r\n\u00e9", max_size=40))
+def test_a_cell_shows_the_text_as_written(text: str) -> None:
+    shown = _cell(escape_markdown(text))
+    # Only text and code, nothing GitHub would turn into a link, HTML or an entity.
+    assert {kind for kind, _ in shown} <= {"text", "code_inline"}, shown
+    assert _shown("".join(content for _, content in shown)) == _shown(text)
+    for kind, content in shown:
+        if kind == "text":
+            assert not MENTION.search(content), content
+
+
+# A finding as a hostile fixture could word it: a mention and a link in the text, and
+# markup in the quoted value.
+HOSTILE_VALUE = "@acme/all|<b>"
+HOSTILE = Finding(
+    "CPR302",
+    Severity.ERROR,
+    f"intent `{HOSTILE_VALUE}` from @acme/everyone: [click](https://evil.example)",
+    Location("fixtures/t.jsonl", 3, 1),
+    Scope(intent="@acme/all"),
+)
+
+
+def _assert_harmless(shown: list[tuple[str, str]]) -> None:
+    """The value in code as written; the rest plain text, no mention in it."""
+    assert {kind for kind, _ in shown} <= {"text", "code_inline"}, shown
+    assert ("code_inline", HOSTILE_VALUE) in shown
+    assert not any(MENTION.search(content) for kind, content in shown if kind == "text")
+
+
+def test_markdown_report_neither_mentions_nor_links() -> None:
+    report = Report("check", (HOSTILE,), files_checked=("fixtures/t.jsonl",))
+    output = REPORTERS["markdown"](report, RenderOptions())
+    row = next(line for line in output.splitlines() if line.startswith("| ❌ |"))
+    message_cell = re.split(r"(?<!\\) \| ", row.removesuffix(" |"))[3]
+    _assert_harmless(_cell(message_cell))
+
+
+def test_pr_comment_neither_mentions_nor_links() -> None:
+    change = {"base": 0.01, "head": 0.02, "delta_pct": 100, "ci95": None, "conversations": 5}
+    comparison = {
+        "base": "main",
+        "summary": change,
+        "intents": {"@acme/all": change},
+        "queues": {},
+        "automation": {},
+        "prompts": {},
+    }
+    report = Report(
+        "check", (HOSTILE,), metrics={"currency": "USD", "policies": {}, "comparison": comparison}
+    )
+    output = REPORTERS["markdown"](report, RenderOptions())
+    item = next(line for line in output.splitlines() if line.startswith("- "))
+    tokens = MARKDOWN.parse(item)
+    inline = next(token for token in tokens if token.type == "inline")
+    assert inline.children is not None
+    _assert_harmless([(child.type, child.content) for child in inline.children])
+    # The intent's row: its name is text, the mention broken.
+    row = next(line for line in output.splitlines() if "acme/all |" in line)
+    assert row.startswith(f"| @{WORD_JOINER}acme/all |")
