@@ -136,9 +136,10 @@ class _ResampleSums:
                     )
                     changes[handles] = _change(base_num, base_den, head_num, head_den)
             for handle, rows, values in self.own_rows:
-                # einsum, not `@`: BLAS threads spin on a busy 2-core runner; and no
-                # temporary of the rows' size, as an elementwise product would make.
-                changes[handle] = _change(*np.einsum("ij,j->i", values, counts[rows]))
+                # Four dot products over contiguous rows (BLAS gemv): a third of einsum's
+                # time, and on one thread, as OpenBLAS keeps a product with four outputs
+                # (the other layout, a row per conversation, takes threads that spin).
+                changes[handle] = _change(*(values @ counts[rows]))
 
 
 def _change(
