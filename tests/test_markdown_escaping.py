@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 WORD_JOINER = "\u2060"
-# A mention as GitHub finds it in text: `@` and a letter or digit.
-MENTION = re.compile(r"@[A-Za-z0-9]")
+# A mention or an issue reference as GitHub finds it in text: `@` and a letter or digit,
+# `#` and a digit.
+MENTION = re.compile(r"@[A-Za-z0-9]|#[0-9]")
 MARKDOWN = MarkdownIt("commonmark").enable("table")
 
 
@@ -35,8 +36,13 @@ MARKDOWN = MarkdownIt("commonmark").enable("table")
             "see [here](http://x) <b>&amp; x|y",
             "see \\[here\\](http://x) &lt;b&gt;&amp;amp; x\\|y",
         ),
-        # A mention is broken with an invisible word joiner, in text only.
+        # A mention or an issue reference is broken with an invisible word joiner, in
+        # text only; an `@` or `#` before anything else stays as it is.
         ("ping @octocat `@x`", f"ping @{WORD_JOINER}octocat `@x`"),
+        (
+            "see #12, acme/repo#3, `#4`; # @ x",
+            f"see #{WORD_JOINER}12, acme/repo#{WORD_JOINER}3, `#4`; # @ x",
+        ),
         # A backtick nothing closes is text; a run of two is closed by two, not one.
         ("a ` b @c", f"a ` b @{WORD_JOINER}c"),
         ("``a`b`` @c", f"``a`b`` @{WORD_JOINER}c"),

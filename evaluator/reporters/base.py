@@ -24,10 +24,11 @@ def plural(count: int, word: str) -> str:
 
 # A run of backticks: it opens a code span, which the next run of the same length closes.
 _BACKTICKS = re.compile(r"`+")
-# `@` before a letter or digit: GitHub makes it a mention of that user or team (and
-# notifies them), except inside code.
-_MENTION = re.compile(r"@(?=[A-Za-z0-9])")
-_WORD_JOINER = "\u2060"  # invisible, and no mention matches across it
+# `@` before a letter or digit, and `#` before a digit: GitHub makes them a mention of
+# that user or team (and notifies them), or a reference to that issue (and marks it on
+# the issue), except inside code.
+_MENTION = re.compile(r"@(?=[A-Za-z0-9])|#(?=[0-9])")
+_WORD_JOINER = "\u2060"  # invisible, and neither matches across it
 _PLAIN_ESCAPES = str.maketrans(
     {
         "\\": "\\\\",
@@ -50,8 +51,8 @@ def escape_markdown(text: str, *, table_cell: bool = True) -> str:
     a pipe in one is escaped (GitHub splits cells before it reads code); anything else in
     code shows as written, so an entity or a backslash escape would show literally. Outside
     them, what markdown would read as a link, HTML, an entity or a table's pipe is
-    escaped, and a mention is broken with an invisible word joiner, so that a fixture
-    cannot ping people. Line breaks become spaces.
+    escaped, and a mention or an issue reference is broken with an invisible word joiner,
+    so that a fixture cannot ping people or mark issues. Line breaks become spaces.
     """
     text = text.replace("\r", " ").replace("\n", " ")
     pieces = []
@@ -59,7 +60,8 @@ def escape_markdown(text: str, *, table_cell: bool = True) -> str:
         if is_code:
             pieces.append(piece.replace("|", "\\|") if table_cell else piece)
         else:
-            pieces.append(_MENTION.sub("@" + _WORD_JOINER, piece.translate(_PLAIN_ESCAPES)))
+            escaped = piece.translate(_PLAIN_ESCAPES)
+            pieces.append(_MENTION.sub(lambda sign: sign.group() + _WORD_JOINER, escaped))
     return "".join(pieces)
 
 
