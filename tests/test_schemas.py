@@ -91,3 +91,41 @@ def test_every_number_has_the_models_maximum(name: str) -> None:
     schema = json.loads((REPO / "evaluator" / "data" / f"{name}.schema.json").read_text())
     maxima = {(node["type"], node.get("maximum")) for node in _numeric_nodes(schema)}
     assert maxima <= {("number", MAX_AMOUNT), ("number", 1), ("integer", MAX_COUNT)}
+
+
+def test_a_token_count_past_the_maximum_is_a_bad_token_count() -> None:
+    from cprlint.documents import json_document
+    from cprlint.schemas import validate
+
+    line = (
+        '{"id": "T-1", "intent": "x", "outcome": {"status": "resolved"}, "events": '
+        '[{"type": "llm_call", "model": "m", "usage": {"input_tokens": 10000000000, '
+        '"output_tokens": 1}}]}'
+    )
+    (problem,) = validate(json_document("f.jsonl", line, 1), "fixture")
+    assert problem.code == "CPR304"
+    assert problem.location.column == line.index("10000000000") + 1
+    # 10^10 tokens against MAX_COUNT = 10^9, written with separators.
+    assert problem.message == (
+        "`events[0].usage.input_tokens` is 10000000000 tokens, more than any call has "
+        "(1,000,000,000 at most)"
+    )
+
+
+def test_an_amount_past_the_maximum_names_the_maximum_not_another_type() -> None:
+    # The budget is a number or a mapping (oneOf): the number branch, which the value's
+    # type matched, says what is wrong, not "must be a mapping".
+    from cprlint.documents import load_yaml_documents
+    from cprlint.schemas import validate
+
+    text = (REPO / "policies" / "support.yaml").read_text(encoding="utf-8")
+    budget = "  cost_per_resolution: 0.0055\n"
+    line = text[: text.index(budget)].count("\n") + 1
+    text = text.replace(budget, "  cost_per_resolution: 1.0e+400\n", 1)
+    (document,), _ = load_yaml_documents("policies/support.yaml", text)
+    (problem,) = validate(document, "policy")
+    # "  cost_per_resolution: " is 23 characters: the value starts in column 24.
+    assert (problem.location.line, problem.location.column) == (line, 24)
+    assert problem.message == (
+        "`budgets.cost_per_resolution` is 1.0E+400; it must be at most 1,000,000"
+    )
