@@ -1,22 +1,214 @@
 """The paired bootstrap behind every comparison's 95% intervals (`cprlint.compare`).
 
-Both trees replay the same conversations, so a resample draws conversations, not calls:
-each figure's base and head are summed over the same draw.
+Both trees replay the same conversations, so a resample weighs conversations, not calls:
+each figure's base and head are summed with the same weights.
+
+It is a Poisson bootstrap: in each of the 1,000 resamples every conversation gets its own
+weight, drawn from Poisson(1), instead of the n draws with replacement of the classic
+bootstrap (whose counts are multinomial and tie every conversation to all the others).
+The two give the same intervals as n grows (Hanley and MacGibbon, 2006; Chamandy et al.,
+"Estimating uncertainty for massive data streams", Google, 2012), and independent weights
+are what make the bootstrap stream: a conversation's weighted values are added to running
+sums as it is replayed and then forgotten, the sums of two stretches of the stream add up,
+and memory stays flat however many conversations there are.
+
+A conversation's weights are a hash of its id and the resample's number, so they do not
+depend on where it sits in the fixture files or on which process replays it. The sums are
+kept in integers (costs in billionths, `money.billionths`), which add up exactly in any order: the intervals
+are the same for any number of worker processes.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import hashlib
+import math
+from array import array
+from collections.abc import Hashable, Iterable, Sequence
 from decimal import Decimal
 
 import numpy as np
-from cprlint.machine import available_cores
 from cprlint.money import json_number
 
 BOOTSTRAP_SAMPLES = 1000
 BOOTSTRAP_SEED = 20261123
-# Threads summing resamples: past the cores there is nothing to gain.
-MAX_BOOTSTRAP_THREADS = 4
+
+# A weight is looked up from 16 bits of the hash: the table holds Poisson(1)'s quantiles at
+# the midpoints of 65,536 equal slices of probability. Its mean is 1 and its variance
+# 0.99997; the largest weight is 8 (Poisson(1) exceeds 8 once in a million draws).
+_WEIGHT_BITS = 16
+
+
+def _poisson_quantiles() -> np.ndarray:
+    cumulative, bounds = 0.0, []
+    for k in range(20):
+        cumulative += math.exp(-1) / math.factorial(k)
+        bounds.append(cumulative)
+    slices = 1 << _WEIGHT_BITS
+    midpoints = (np.arange(slices) + 0.5) / slices
+    return np.searchsorted(np.array(bounds), midpoints, side="right").astype(np.float64)
+
+
+POISSON_WEIGHTS = _poisson_quantiles()
+MAX_WEIGHT = int(POISSON_WEIGHTS.max())
+
+# SplitMix64 (Steele, Lea and Flood, 2014): one 64-bit hash gives four 16-bit weights.
+_GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX_2 = np.uint64(0x94D049BB133111EB)
+_WEIGHTS_PER_HASH = 64 // _WEIGHT_BITS
+_HASH_STREAMS = (
+    np.arange(1, BOOTSTRAP_SAMPLES // _WEIGHTS_PER_HASH + 1, dtype=np.uint64) * _GOLDEN_GAMMA
+)
+
+# Conversations whose weighted values are summed together, in one pass per group.
+BLOCK_ROWS = 1024
+# Weighted sums are worked out as float64 products, exact while every partial sum is an
+# integer below 2**53; past that (a conversation costing over a million, say) in int64.
+_EXACT_FLOAT = 1 << 53
+# A figure whose sums could pass int64's range gets no interval (`ResampledSums.interval`).
+_INT64_LIMIT = (1 << 63) - 1
+# Values past this are held at it, to fit an int64; no interval is given for them anyway.
+_VALUE_CAP = 1 << 62
+
+Figure = Hashable  # ("intents", "refund"), say: what a set of sums is the figure of
+
+
+def resample_key(conversation_id: str) -> int:
+    """The 64 bits a conversation's weights are drawn from: its id's hash, seeded."""
+    digest = hashlib.blake2b(
+        conversation_id.encode("utf-8", "surrogatepass"),
+        digest_size=8,
+        salt=BOOTSTRAP_SEED.to_bytes(8, "little"),
+    ).digest()
+    return int.from_bytes(digest, "little")
+
+
+def resample_weights(keys: np.ndarray) -> np.ndarray:
+    """Conversation x resample: the Poisson(1) weight of each conversation (by its
+    `resample_key`) in each resample, as float64."""
+    mixed = keys.astype(np.uint64)[:, None] + _HASH_STREAMS[None, :]
+    mixed ^= mixed >> np.uint64(30)
+    mixed *= _MIX_1
+    mixed ^= mixed >> np.uint64(27)
+    mixed *= _MIX_2
+    mixed ^= mixed >> np.uint64(31)
+    # Little-endian whatever the machine, so the 16-bit slices are the same everywhere.
+    slices = mixed.astype("<u8", copy=False).view("<u2")
+    weights: np.ndarray = POISSON_WEIGHTS[slices]
+    return weights
+
+
+class ResampledSums:
+    """Per figure, the four values summed in every resample: a 4 x 1,000 int64 array.
+
+    Rows are added as conversations are replayed (`add`) and summed a block at a time;
+    the sums of two stretches of the stream merge (`merge`) into those of both.
+    """
+
+    def __init__(self) -> None:
+        self.sums: dict[Figure, np.ndarray] = {}
+        # Per figure, the most any one of its four values adds up to unweighted: the sums
+        # stay within int64 while MAX_WEIGHT times it does.
+        self.bounds: dict[Figure, int] = {}
+        # A group is the figures that add the same values: a conversation's scopes (the
+        # summary, its intent, queue and mode) share one, a prompt has its own.
+        self.groups: list[tuple[Figure, ...]] = []
+        self._group_ids: dict[tuple[Figure, ...], int] = {}
+        self._new_block()
+
+    def _new_block(self) -> None:
+        # The block being gathered: each row's key; each entry's row, group and values.
+        self._keys: array[int] = array("Q")
+        self._rows: array[int] = array("q")
+        self._entry_groups: array[int] = array("q")
+        self._values: array[int] = array("q")
+
+    def group(self, figures: tuple[Figure, ...]) -> int:
+        """The number `add` knows these figures by, together."""
+        group = self._group_ids.get(figures)
+        if group is None:
+            group = self._group_ids[figures] = len(self.groups)
+            self.groups.append(figures)
+        return group
+
+    def add(self, conversation_id: str, entries: Iterable[tuple[int, int, int, int, int]]) -> None:
+        """One conversation, by its id: for each group it adds to, the group
+        and the four values the group's figures sum, whole numbers, none negative: base
+        numerator, base denominator, head numerator, head denominator (a scope's cost
+        and resolved tickets, a prompt's input tokens and calls)."""
+        row = len(self._keys)
+        self._keys.append(resample_key(conversation_id))
+        for group, *values in entries:
+            self._rows.append(row)
+            self._entry_groups.append(group)
+            if max(values) > _VALUE_CAP:  # held within int64: `bounds` says no interval
+                values = [min(value, _VALUE_CAP) for value in values]
+            self._values.extend(values)
+        if row + 1 >= BLOCK_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Sum the rows gathered so far into their figures."""
+        if not self._keys:
+            return
+        weights = resample_weights(np.frombuffer(self._keys, dtype=np.uint64))
+        groups = np.frombuffer(self._entry_groups, dtype=np.int64)
+        order = np.argsort(groups, kind="stable")
+        groups = groups[order]
+        rows = np.frombuffer(self._rows, dtype=np.int64)[order]
+        values = np.frombuffer(self._values, dtype=np.int64).reshape(-1, 4)[order]
+        starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+        ends = np.r_[starts[1:], len(groups)]
+        for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+            figures = self.groups[int(groups[start])]
+            self._add_group(figures, weights[rows[start:end]], values[start:end])
+        self._new_block()
+
+    def _add_group(
+        self, figures: Sequence[Figure], weights: np.ndarray, values: np.ndarray
+    ) -> None:
+        largest = int(values.max()) if values.size else 0
+        if largest * len(values) < _INT64_LIMIT:
+            column_totals = max(int(total) for total in values.sum(axis=0))
+        else:  # (int64 would wrap: add as Python integers)
+            column_totals = max(sum(int(value) for value in column) for column in values.T)
+        if largest * MAX_WEIGHT * len(values) < _EXACT_FLOAT:
+            summed = np.rint(values.T.astype(np.float64) @ weights).astype(np.int64)
+        else:
+            # Exact modulo 2**64; a figure that could wrap gets no interval anyway.
+            summed = values.T @ weights.astype(np.int64)
+        for figure in figures:
+            mine = self.sums.get(figure)
+            if mine is None:
+                self.sums[figure] = summed.copy()
+                self.bounds[figure] = column_totals
+            else:
+                mine += summed
+                self.bounds[figure] += column_totals
+
+    def merge(self, later: ResampledSums) -> None:
+        later.flush()
+        for figure, summed in later.sums.items():
+            mine = self.sums.get(figure)
+            if mine is None:
+                self.sums[figure] = summed.copy()
+                self.bounds[figure] = later.bounds[figure]
+            else:
+                mine += summed
+                self.bounds[figure] += later.bounds[figure]
+
+    def interval(self, figure: Figure) -> list[float] | None:
+        """The 95% interval of the figure's change in % (head numerator / denominator
+        against base numerator / denominator), or None without enough resamples where it
+        is defined."""
+        self.flush()
+        summed = self.sums.get(figure)
+        if summed is None or self.bounds[figure] * MAX_WEIGHT > _INT64_LIMIT:
+            return None
+        base_num, base_den, head_num, head_den = summed.astype(np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            changes = (head_num / head_den / (base_num / base_den) - 1) * 100
+        return _interval(changes)
 
 
 def _interval(values: np.ndarray) -> list[float] | None:
@@ -25,125 +217,3 @@ def _interval(values: np.ndarray) -> list[float] | None:
         return None  # too many resamples without a defined ratio to say anything
     low, high = np.percentile(finite, [2.5, 97.5])
     return [json_number(Decimal(repr(float(low)))), json_number(Decimal(repr(float(high))))]
-
-
-class Bootstrap:
-    """Paired bootstrap over conversations, one resample at a time (flat memory).
-
-    Each resample draws n conversations with replacement (fixed seed); every figure (a
-    ratio change: head num/den against base num/den, summed over the drawn
-    conversations) is computed for it, and its 2.5th and 97.5th percentiles are the
-    interval.
-
-    Two kinds of figure. A scope's (the summary, an intent, a queue, a mode) sums the
-    conversation columns given here over the conversations of one group of a grouping;
-    the groupings are summed through their cells (the conversations alike in every
-    grouping), so a resample weighs each conversation once, whatever the number of
-    groupings. A prompt's sums its own values over its own rows.
-    """
-
-    def __init__(self, columns: np.ndarray) -> None:
-        # Base numerator, base denominator, head numerator, head denominator: 4 x n.
-        self.columns = columns
-        self.size = columns.shape[1]
-        self._groupings: list[np.ndarray] = []  # group code per conversation
-        self._figures = 0
-        self._grouping_figures: list[list[int]] = []  # grouping -> handle per group
-        # Figures over rows of their own (prompts): handle, rows, values (4 x rows).
-        self._own_rows: list[tuple[int, np.ndarray, np.ndarray]] = []
-
-    def register_grouping(self, codes: np.ndarray, groups: int) -> list[int]:
-        """A figure per group of `codes` (0 <= code < groups); returns their handles."""
-        handles = list(range(self._figures, self._figures + groups))
-        self._figures += groups
-        self._groupings.append(codes)
-        self._grouping_figures.append(handles)
-        return handles
-
-    def register(
-        self,
-        rows: np.ndarray,
-        base_num: np.ndarray,
-        base_den: np.ndarray,
-        head_num: np.ndarray,
-        head_den: np.ndarray,
-    ) -> int:
-        """A figure over `rows` (distinct conversations) with values of its own; returns
-        its handle."""
-        handle = self._figures
-        self._figures += 1
-        # (Over no rows, every resample sums to 0 / 0: NaN, so no interval.)
-        self._own_rows.append((handle, rows, np.vstack([base_num, base_den, head_num, head_den])))
-        return handle
-
-    def intervals(self) -> list[list[float] | None]:
-        """Resample k is drawn from its own generator, seeded with (seed, k), and writes
-        its own column: the intervals are the same for any number of threads. numpy
-        lets go of the GIL while drawing and summing, so the threads share the cores."""
-        if not self.size or not self._figures:
-            return [None] * self._figures
-        sums = _ResampleSums(self)
-        # Each resample writes its column for every figure; NaN where a ratio has no value.
-        changes = np.full((self._figures, BOOTSTRAP_SAMPLES), np.nan)
-
-        def resample(sample: int) -> None:
-            rng = np.random.default_rng([BOOTSTRAP_SEED, sample])
-            drawn = rng.integers(0, self.size, self.size)
-            counts = np.bincount(drawn, minlength=self.size).astype(np.float64)  # (once)
-            sums.resample(changes[:, sample], counts)
-
-        threads = min(available_cores(), MAX_BOOTSTRAP_THREADS)
-        with ThreadPoolExecutor(threads) as pool:
-            # (`map` consumes the results, so a failure in a thread is raised here.)
-            for _ in pool.map(resample, range(BOOTSTRAP_SAMPLES)):
-                pass
-        return [_interval(row) for row in changes]
-
-
-class _ResampleSums:
-    """A bootstrap's figures laid out for summing one resample in a few array passes.
-
-    A resample's temporaries are a few arrays of one value per conversation: threads
-    summing resamples side by side keep memory flat.
-    """
-
-    def __init__(self, bootstrap: Bootstrap) -> None:
-        self.columns = bootstrap.columns
-        # Cells: the conversations in the same group of every grouping.
-        self.cell_groups: list[tuple[np.ndarray, int, list[int]]] = []
-        self.cells = 0
-        if bootstrap._groupings:
-            cells, cell_of_row = np.unique(
-                np.vstack(bootstrap._groupings), axis=1, return_inverse=True
-            )
-            self.cell_of_row = cell_of_row.reshape(-1)
-            self.cells = cells.shape[1]
-            for codes, handles in zip(cells, bootstrap._grouping_figures, strict=True):
-                self.cell_groups.append((codes, len(handles), handles))
-        self.own_rows = bootstrap._own_rows
-
-    def resample(self, changes: np.ndarray, counts: np.ndarray) -> None:
-        """The figures' changes (in %) under one resample's conversation counts."""
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if self.cell_groups:
-                by_cell = [
-                    np.bincount(self.cell_of_row, weights=column * counts, minlength=self.cells)
-                    for column in self.columns
-                ]
-                for codes, groups, handles in self.cell_groups:
-                    base_num, base_den, head_num, head_den = (
-                        np.bincount(codes, weights=column, minlength=groups) for column in by_cell
-                    )
-                    changes[handles] = _change(base_num, base_den, head_num, head_den)
-            for handle, rows, values in self.own_rows:
-                # Four dot products over contiguous rows (BLAS gemv): a third of einsum's
-                # time, and on one thread, as OpenBLAS keeps a product with four outputs
-                # (the other layout, a row per conversation, takes threads that spin).
-                changes[handle] = _change(*(values @ counts[rows]))
-
-
-def _change(
-    base_num: np.ndarray, base_den: np.ndarray, head_num: np.ndarray, head_den: np.ndarray
-) -> np.ndarray:
-    change: np.ndarray = (head_num / head_den / (base_num / base_den) - 1) * 100
-    return change

@@ -103,7 +103,7 @@ class Tally:
         if self.at_baseline_prices is not None and later.at_baseline_prices is not None:
             self.at_baseline_prices.merge(later.at_baseline_prices)
         if self.samples is not None and later.samples is not None:
-            self.samples.extend(later.samples)
+            self.samples.merge(later.samples)
 
 
 # Stretches of about this many bytes of JSON Lines go to worker processes one at a time:
@@ -242,6 +242,8 @@ class CheckRun:
             for key, reason in result.render_errors.items():
                 tally.render_errors.setdefault(key, reason)
         tally.findings = collector.findings
+        if tally.samples is not None:
+            tally.samples.flush()
         return tally
 
     def _judge(self) -> None:

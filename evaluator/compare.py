@@ -12,8 +12,7 @@ fixed seed: the same inputs give the same interval.
 from __future__ import annotations
 
 import dataclasses
-from array import array
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,17 +21,19 @@ from typing import TYPE_CHECKING, Any
 from cprlint.deltas import TokenDeltas
 from cprlint.findings import Location, Problem, Scope
 from cprlint.model import Conversation, CreepLimits, Policy
-from cprlint.money import format_cost, json_number
+from cprlint.money import billionths, format_cost, json_number
 from cprlint.pricing import Catalog
 from cprlint.project import Project
 from cprlint.replay import ConversationResult, Replayer
 
 if TYPE_CHECKING:
-    import numpy as np
+    from cprlint.bootstrap import ResampledSums
 
 TOKEN_CREEP = "CPR701"
 COST_CREEP = "CPR702"
 DIMENSIONS = ("intents", "queues", "automation")
+SUMMARY = ("summary", "")  # the figure of every conversation
+_ZERO = Decimal(0)
 
 
 def _policy_key(policy: Policy) -> str | None:
@@ -51,118 +52,166 @@ def with_prices_of(head: Project, base: Project) -> list[Policy]:
 VARIANTS = ("base", "prompt_text", "routing", "head")
 
 
-def _ints() -> array[int]:
-    return array("q")
+@dataclass
+class CellTotals:
+    """The exact sums of a cell: the conversations alike in intent, queue and mode."""
+
+    conversations: int = 0
+    resolved_base: int = 0
+    resolved_head: int = 0
+    # Variant -> sum of costs: base, prompt_text (the head's prompts under the base
+    # policy), routing (head policy at base prices) and head.
+    costs: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(VARIANTS, _ZERO))
+
+    def merge(self, other: CellTotals) -> None:
+        self.conversations += other.conversations
+        self.resolved_base += other.resolved_base
+        self.resolved_head += other.resolved_head
+        for variant, amount in other.costs.items():
+            self.costs[variant] += amount
 
 
 @dataclass
-class PromptSamples:
-    """Per conversation that used the prompt: its calls and input tokens, base and head."""
+class PromptPairTotals:
+    """A prompt's calls and input tokens, base and head, over the conversations that used it."""
 
-    conversations: array[int] = field(default_factory=_ints)  # rows of PairedSamples
-    base_calls: array[int] = field(default_factory=_ints)
-    base_tokens: array[int] = field(default_factory=_ints)
-    head_calls: array[int] = field(default_factory=_ints)
-    head_tokens: array[int] = field(default_factory=_ints)
-    base_versions: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    head_versions: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    conversations: int = 0
+    base_calls: int = 0
+    base_tokens: int = 0
+    head_calls: int = 0
+    head_tokens: int = 0
+    base_versions: Counter[str] = field(default_factory=Counter)
+    head_versions: Counter[str] = field(default_factory=Counter)
+
+    def merge(self, other: PromptPairTotals) -> None:
+        self.conversations += other.conversations
+        self.base_calls += other.base_calls
+        self.base_tokens += other.base_tokens
+        self.head_calls += other.head_calls
+        self.head_tokens += other.head_tokens
+        self.base_versions.update(other.base_versions)
+        self.head_versions.update(other.head_versions)
 
 
 @dataclass
 class PairedSamples:
-    """One row per conversation, in compact columns: a few dozen bytes a conversation.
+    """Every figure a comparison needs, as sums over the paired conversations: exact sums
+    for the point estimates, resampled ones (`cprlint.bootstrap`) for the intervals.
 
-    The bootstrap needs each conversation's cost as a float; the point estimates are
-    exact Decimal sums, kept per group as rows are added.
+    Nothing is kept per conversation, so memory does not grow with the fixture set, and
+    the samples of consecutive stretches of the stream merge into those of the whole.
     """
 
-    # Dimension -> group name -> its code in `codes`, in order of first appearance.
-    labels: dict[str, dict[str, int]] = field(
-        default_factory=lambda: {name: {} for name in DIMENSIONS}
-    )
-    codes: dict[str, array[int]] = field(
-        default_factory=lambda: {name: array("I") for name in DIMENSIONS}
-    )
-    resolved_base: bytearray = field(default_factory=bytearray)
-    resolved_head: bytearray = field(default_factory=bytearray)
-    # Variant -> cost per conversation: base, prompt_text (the head's prompts under the
-    # base policy), routing (head policy at base prices) and head.
-    costs: dict[str, array[float]] = field(
-        default_factory=lambda: {name: array("d") for name in VARIANTS}
-    )
-    # Cell (intent, queue, automation mode) -> variant -> exact sum of costs; a scope's
-    # sums are those of its cells (`cost_sums_of`).
-    cell_costs: dict[tuple[str, ...], dict[str, Decimal]] = field(default_factory=dict)
-    prompts: dict[str, PromptSamples] = field(default_factory=lambda: defaultdict(PromptSamples))
+    # Cell (intent, queue, automation mode) -> its exact sums; a scope's are those of its
+    # cells (`cell_totals_of`).
+    cells: dict[tuple[str, str, str], CellTotals] = field(default_factory=dict)
+    prompts: dict[str, PromptPairTotals] = field(default_factory=dict)
+    # The groups of figures of `resampled`: a cell's scopes (the summary, its intent, queue
+    # and mode) add the same values, so they are one group; a prompt is a group alone.
+    _scope_groups: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    _prompt_groups: dict[str, int] = field(default_factory=dict)
+    # Imported on first use: numpy takes a tenth of a second to load, and a check
+    # without a comparison never needs it.
+    _resampled: ResampledSums | None = None
+
+    @property
+    def resampled(self) -> ResampledSums:
+        if self._resampled is None:
+            from cprlint.bootstrap import ResampledSums
+
+            self._resampled = ResampledSums()
+        return self._resampled
 
     def __len__(self) -> int:
-        return len(self.resolved_head)
+        return sum(cell.conversations for cell in self.cells.values())
 
-    def add_row(
-        self, groups: Mapping[str, str], resolved: tuple[bool, bool], costs: Mapping[str, Decimal]
-    ) -> int:
-        """Append one conversation; returns its row."""
-        row = len(self)
-        for dimension, name in groups.items():
-            labels = self.labels[dimension]
-            self.codes[dimension].append(labels.setdefault(name, len(labels)))
-        self.resolved_base.append(resolved[0])
-        self.resolved_head.append(resolved[1])
+    def add(
+        self,
+        conversation_id: str,
+        cell: tuple[str, str, str],
+        resolved: tuple[bool, bool],
+        costs: Mapping[str, Decimal],
+        prompts: Mapping[str, tuple[PromptUsage, PromptUsage]],
+    ) -> None:
+        """One conversation: its cell, whether base and head resolved it, its cost under
+        each variant, and per prompt it used its (base, head) usage."""
+        totals = self.cells.get(cell)
+        if totals is None:
+            totals = self.cells[cell] = CellTotals()
+        totals.conversations += 1
+        totals.resolved_base += resolved[0]
+        totals.resolved_head += resolved[1]
         for variant, cost in costs.items():
-            self.costs[variant].append(float(cost))
-        cell = tuple(groups[dimension] for dimension in DIMENSIONS)
-        sums = self.cell_costs.get(cell)
-        if sums is None:
-            sums = self.cell_costs[cell] = dict.fromkeys(VARIANTS, Decimal(0))
-        for variant, cost in costs.items():
-            sums[variant] += cost
-        return row
+            totals.costs[variant] += cost
+        resampled = self.resampled
+        scope_group = self._scope_groups.get(cell)
+        if scope_group is None:
+            intent, queue, automation = cell
+            scope_group = self._scope_groups[cell] = resampled.group(
+                (SUMMARY, ("intents", intent), ("queues", queue), ("automation", automation))
+            )
+        entries: list[tuple[int, int, int, int, int]] = [
+            (
+                scope_group,
+                billionths(costs["base"]),
+                resolved[0],
+                billionths(costs["head"]),
+                resolved[1],
+            )
+        ]
+        for prompt, (base, head) in prompts.items():
+            entry = self.prompts.get(prompt)
+            if entry is None:
+                entry = self.prompts[prompt] = PromptPairTotals()
+            prompt_group = self._prompt_groups.get(prompt)
+            if prompt_group is None:
+                prompt_group = self._prompt_groups[prompt] = resampled.group((("prompts", prompt),))
+            entry.conversations += 1
+            entry.base_calls += base[0]
+            entry.base_tokens += base[1]
+            entry.head_calls += head[0]
+            entry.head_tokens += head[1]
+            if base[2]:
+                entry.base_versions[base[2]] += base[0]
+            if head[2]:
+                entry.head_versions[head[2]] += head[0]
+            entries.append((prompt_group, base[1], base[0], head[1], head[0]))
+        resampled.add(conversation_id, entries)
 
-    def cost_sums_of(self, dimension: str, name: str) -> dict[str, Decimal]:
-        """Variant -> exact sum of costs over a scope: `("summary", "")` is everyone."""
+    def cell_totals_of(self, dimension: str, name: str) -> CellTotals:
+        """The exact sums over a scope: `("summary", "")` is everyone."""
         position = DIMENSIONS.index(dimension) if dimension != "summary" else None
-        sums = dict.fromkeys(VARIANTS, Decimal(0))
-        for cell, cell_sums in sorted(self.cell_costs.items()):
+        totals = CellTotals()
+        for cell, cell_totals in sorted(self.cells.items()):
             if position is None or cell[position] == name:
-                for variant, amount in cell_sums.items():
-                    sums[variant] += amount
-        return sums
+                totals.merge(cell_totals)
+        return totals
 
     def group_names(self, dimension: str) -> list[str]:
-        return sorted(self.labels[dimension])
+        position = DIMENSIONS.index(dimension)
+        return sorted({cell[position] for cell in self.cells})
 
-    def extend(self, later: PairedSamples) -> None:
-        """Append the rows of the conversations that came after these."""
-        offset = len(self)
-        for dimension, later_labels in later.labels.items():
-            labels = self.labels[dimension]
-            recode = {
-                code: labels.setdefault(name, len(labels)) for name, code in later_labels.items()
-            }
-            self.codes[dimension].extend(recode[code] for code in later.codes[dimension])
-        self.resolved_base.extend(later.resolved_base)
-        self.resolved_head.extend(later.resolved_head)
-        for variant, costs in later.costs.items():
-            self.costs[variant].extend(costs)
-        for key, later_sums in later.cell_costs.items():
-            sums = self.cell_costs.setdefault(key, dict.fromkeys(VARIANTS, Decimal(0)))
-            for variant, amount in later_sums.items():
-                sums[variant] += amount
-        for prompt, theirs in later.prompts.items():
-            mine = self.prompts[prompt]
-            mine.conversations.extend(index + offset for index in theirs.conversations)
-            mine.base_calls.extend(theirs.base_calls)
-            mine.base_tokens.extend(theirs.base_tokens)
-            mine.head_calls.extend(theirs.head_calls)
-            mine.head_tokens.extend(theirs.head_tokens)
-            for version, calls in theirs.base_versions.items():
-                mine.base_versions[version] += calls
-            for version, calls in theirs.head_versions.items():
-                mine.head_versions[version] += calls
+    def merge(self, later: PairedSamples) -> None:
+        """Add the samples of the conversations that came after these."""
+        for cell, theirs in later.cells.items():
+            self.cells.setdefault(cell, CellTotals()).merge(theirs)
+        for prompt, their_prompt in later.prompts.items():
+            self.prompts.setdefault(prompt, PromptPairTotals()).merge(their_prompt)
+        if later._resampled is not None:
+            self.resampled.merge(later._resampled)
+
+    def flush(self) -> None:
+        """Sum what is gathered for resampling (before the samples are sent elsewhere)."""
+        if self._resampled is not None:
+            self._resampled.flush()
 
 
-def _prompt_usage(result: ConversationResult) -> dict[str, list[Any]]:
-    """Prompt -> [calls, input tokens, version of its first call]."""
+# A prompt's use in one conversation's replay: calls, input tokens, the version of its first call.
+PromptUsage = tuple[int, int, str | None]
+_NOT_USED: PromptUsage = (0, 0, None)
+
+
+def _prompt_usage(result: ConversationResult) -> dict[str, PromptUsage]:
     usage: dict[str, list[Any]] = {}
     for call in result.calls:
         if call.prompt is None:
@@ -173,7 +222,7 @@ def _prompt_usage(result: ConversationResult) -> dict[str, list[Any]]:
         else:
             entry[0] += 1
             entry[1] += call.usage.input_tokens
-    return usage
+    return {prompt: (calls, tokens, version) for prompt, (calls, tokens, version) in usage.items()}
 
 
 class PairedReplay:
@@ -232,8 +281,10 @@ class PairedReplay:
         else:
             prompt_text = base
         routing = self.routing.replay(conversation, judge=False) if self.routing else head
-        index = samples.add_row(
-            {"intents": head.intent, "queues": head.queue, "automation": head.automation},
+        base_usage, head_usage = _prompt_usage(base), _prompt_usage(head)
+        samples.add(
+            conversation.id,
+            (head.intent, head.queue, head.automation),
             (base.resolved, head.resolved),
             {
                 "base": base.ai_cost,
@@ -241,21 +292,11 @@ class PairedReplay:
                 "routing": routing.ai_cost,
                 "head": head.ai_cost,
             },
+            {
+                prompt: (base_usage.get(prompt, _NOT_USED), head_usage.get(prompt, _NOT_USED))
+                for prompt in base_usage.keys() | head_usage.keys()
+            },
         )
-        base_usage, head_usage = _prompt_usage(base), _prompt_usage(head)
-        for prompt in sorted(base_usage.keys() | head_usage.keys()):
-            entry = samples.prompts[prompt]
-            base_calls, base_tokens, base_version = base_usage.get(prompt, (0, 0, None))
-            head_calls, head_tokens, head_version = head_usage.get(prompt, (0, 0, None))
-            entry.conversations.append(index)
-            entry.base_calls.append(base_calls)
-            entry.base_tokens.append(base_tokens)
-            entry.head_calls.append(head_calls)
-            entry.head_tokens.append(head_tokens)
-            if base_version:
-                entry.base_versions[base_version] += base_calls
-            if head_version:
-                entry.head_versions[head_version] += head_calls
 
 
 # --- the comparison -----------------------------------------------------------------------
@@ -337,79 +378,52 @@ class Comparison:
 
 
 def compare(samples: PairedSamples, base_label: str) -> Comparison:
-    # Imported here: numpy takes a tenth of a second to load, and a check without a
-    # comparison never needs it.
-    import numpy as np
-    from cprlint.bootstrap import Bootstrap
+    resampled = samples.resampled
 
-    resolved_base = np.frombuffer(samples.resolved_base, dtype=np.uint8).astype(np.float64)
-    resolved_head = np.frombuffer(samples.resolved_head, dtype=np.uint8).astype(np.float64)
-    cost_float = {
-        name: np.frombuffer(costs, dtype=np.float64) for name, costs in samples.costs.items()
-    }
-    bootstrap = Bootstrap(
-        np.vstack([cost_float["base"], resolved_base, cost_float["head"], resolved_head])
-    )
-    pending: list[tuple[Change, int]] = []
-
-    def scope_change(key: tuple[str, str], rows: np.ndarray, handle: int) -> Change:
-        sums = samples.cost_sums_of(*key)
-        resolved = {"base": int(resolved_base[rows].sum()), "head": int(resolved_head[rows].sum())}
+    def scope_change(dimension: str, name: str) -> Change:
+        totals = samples.cell_totals_of(dimension, name)
+        sums, resolved_base, resolved_head = (
+            totals.costs,
+            totals.resolved_base,
+            totals.resolved_head,
+        )
         # The prompt-text variant runs the base policy (its resolution rule); the others the head's.
         cpr = {
-            "base": _ratio(sums["base"], resolved["base"]),
-            "prompt_text": _ratio(sums["prompt_text"], resolved["base"]),
-            "routing": _ratio(sums["routing"], resolved["head"]),
-            "head": _ratio(sums["head"], resolved["head"]),
+            "base": _ratio(sums["base"], resolved_base),
+            "prompt_text": _ratio(sums["prompt_text"], resolved_base),
+            "routing": _ratio(sums["routing"], resolved_head),
+            "head": _ratio(sums["head"], resolved_head),
         }
         contributions = {
             "prompt_text": _difference(cpr["base"], cpr["prompt_text"]),
             "routing": _difference(cpr["prompt_text"], cpr["routing"]),
             "prices": _difference(cpr["routing"], cpr["head"]),
         }
-        change = Change(cpr["base"], cpr["head"], None, len(rows), contributions)
-        pending.append((change, handle))
-        return change
+        figure = SUMMARY if dimension == "summary" else (dimension, name)
+        return Change(
+            cpr["base"],
+            cpr["head"],
+            resampled.interval(figure),
+            totals.conversations,
+            contributions,
+        )
 
-    everyone = np.arange(len(samples))
-    (summary_handle,) = bootstrap.register_grouping(np.zeros(len(samples), dtype=np.intp), 1)
-    summary = scope_change(("summary", ""), everyone, summary_handle)
-    scopes: dict[str, dict[str, Change]] = {}
-    for dimension in DIMENSIONS:
-        labels = samples.labels[dimension]
-        codes = np.frombuffer(samples.codes[dimension], dtype=np.uint32).astype(np.intp)
-        handles = bootstrap.register_grouping(codes, len(labels))
-        scopes[dimension] = {
-            name: scope_change(
-                (dimension, name), np.flatnonzero(codes == labels[name]), handles[labels[name]]
-            )
-            for name in samples.group_names(dimension)
-        }
-
-    prompts: dict[str, Change] = {}
-    for prompt in sorted(samples.prompts):
-        entry = samples.prompts[prompt]
-        change = Change(
-            _ratio(Decimal(sum(entry.base_tokens)), sum(entry.base_calls)),
-            _ratio(Decimal(sum(entry.head_tokens)), sum(entry.head_calls)),
-            None,
-            len(entry.conversations),
+    summary = scope_change("summary", "")
+    scopes = {
+        dimension: {name: scope_change(dimension, name) for name in samples.group_names(dimension)}
+        for dimension in DIMENSIONS
+    }
+    prompts = {
+        prompt: Change(
+            _ratio(Decimal(entry.base_tokens), entry.base_calls),
+            _ratio(Decimal(entry.head_tokens), entry.head_calls),
+            resampled.interval(("prompts", prompt)),
+            entry.conversations,
             base_version=_main(entry.base_versions),
             head_version=_main(entry.head_versions),
         )
-        handle = bootstrap.register(
-            np.frombuffer(entry.conversations, dtype=np.int64),
-            np.frombuffer(entry.base_tokens, dtype=np.int64).astype(np.float64),
-            np.frombuffer(entry.base_calls, dtype=np.int64).astype(np.float64),
-            np.frombuffer(entry.head_tokens, dtype=np.int64).astype(np.float64),
-            np.frombuffer(entry.head_calls, dtype=np.int64).astype(np.float64),
-        )
-        pending.append((change, handle))
-        prompts[prompt] = change
-
-    intervals = bootstrap.intervals()
-    for change, handle in pending:
-        change.ci95 = intervals[handle]
+        for prompt, entry in sorted(samples.prompts.items())
+    }
     return Comparison(base_label, summary, scopes, prompts)
 
 

@@ -26,6 +26,11 @@ def round_half_even(value: Decimal, quantum: Decimal) -> Decimal:
     return value.quantize(quantum, rounding=ROUND_HALF_EVEN, context=context)
 
 
+def billionths(amount: Decimal) -> int:
+    """`amount` in whole billionths (the 9 decimals JSON carries), rounded half-even."""
+    return int(amount.scaleb(9).to_integral_value(rounding=ROUND_HALF_EVEN))
+
+
 def json_number(amount: Decimal) -> float | int:
     """A money amount or rate for JSON: rounded half-even to 9 decimals, shortest form."""
     rounded = round_half_even(amount, NINE_PLACES)
