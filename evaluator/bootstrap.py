@@ -151,17 +151,32 @@ class ResampledSums:
         """Sum the rows gathered so far into their figures."""
         if not self._keys:
             return
-        weights = resample_weights(np.frombuffer(self._keys, dtype=np.uint64))
-        groups = np.frombuffer(self._entry_groups, dtype=np.int64)
-        order = np.argsort(groups, kind="stable")
-        groups = groups[order]
-        rows = np.frombuffer(self._rows, dtype=np.int64)[order]
+        keys = np.frombuffer(self._keys, dtype=np.uint64)
+        entry_rows = np.frombuffer(self._rows, dtype=np.int64)
+        entry_groups = np.frombuffer(self._entry_groups, dtype=np.int64)
+        # A conversation's weights are laid out in the order of its first group (its
+        # scopes'), so that group's rows are a slice of them; the other groups (prompts)
+        # pick their rows out. Weights are 8 KB a row: copying them costs as much as
+        # summing them.
+        first_entries = np.flatnonzero(np.r_[True, entry_rows[1:] != entry_rows[:-1]])
+        row_order = np.argsort(entry_groups[first_entries], kind="stable")
+        weights = resample_weights(keys[row_order])
+        place_of_row = np.empty(len(keys), dtype=np.intp)
+        place_of_row[row_order] = np.arange(len(keys))
+        order = np.argsort(entry_groups, kind="stable")
+        groups = entry_groups[order]
+        places = place_of_row[entry_rows[order]]
         values = np.frombuffer(self._values, dtype=np.int64).reshape(-1, 4)[order]
         starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
         ends = np.r_[starts[1:], len(groups)]
         for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-            figures = self.groups[int(groups[start])]
-            self._add_group(figures, weights[rows[start:end]], values[start:end])
+            group_places = places[start:end]
+            first = int(group_places[0])
+            if first + end - start - 1 == group_places[-1] and (np.diff(group_places) == 1).all():
+                group_weights = weights[first : first + end - start]
+            else:
+                group_weights = weights[group_places]
+            self._add_group(self.groups[int(groups[start])], group_weights, values[start:end])
         self._new_block()
 
     def _add_group(

@@ -27,9 +27,12 @@ from cprlint.errors import CprlintError
 
 DEFAULT_ENCODING = "o200k_base"
 SUPPORTED_ENCODINGS = ("o200k_base", "cl100k_base")
-# Cache of counts by (encoding, text digest); bounded so a huge fixture set cannot grow it
-# without limit. Prompt renderings repeat heavily, so hits are the common case.
-_MAX_CACHED_COUNTS = 500_000
+# Cache of counts by (encoding, text digest), emptied when full: a few hundred bytes an
+# entry, so 65,536 of them keep a worker's memory flat however many conversations it
+# replays. What repeats (the static parts of templates, common variable values) is
+# counted again after each emptying; most of what fills it (windows around per-
+# conversation variables) is seen once.
+_MAX_CACHED_COUNTS = 1 << 16
 # Texts up to this length are their own cache key; longer ones are keyed by a digest.
 _MAX_TEXT_KEY = 64
 

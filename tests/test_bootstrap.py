@@ -154,3 +154,24 @@ def test_the_interval_is_as_wide_as_the_sampling_error() -> None:
     # (1,000 resamples place a 2.5% quantile to about +-0.05 points.)
     assert low == pytest.approx(9.562, abs=0.08)
     assert high == pytest.approx(10.438, abs=0.08)
+
+
+def test_a_group_of_some_conversations_sums_only_theirs() -> None:
+    # Two scope groups taking turns, and a prompt used by every third conversation: the
+    # prompt's rows are picked out of weights laid out scope by scope.
+    sums = ResampledSums()
+    scopes = [sums.group((("intents", "a"),)), sums.group((("intents", "b"),))]
+    prompt = sums.group((("prompts", "p"),))
+    ids = [f"T-{row}" for row in range(40)]
+    for row, conversation_id in enumerate(ids):
+        entries = [(scopes[row % 2], row, 1, row + 1, 1)]
+        if row % 3 == 0:
+            entries.append((prompt, 10 * row, 2, 11 * row, 2))
+        sums.add(conversation_id, entries)
+    sums.flush()
+    weights = resample_weights(np.array([resample_key(name) for name in ids], np.uint64))
+    used = range(0, 40, 3)
+    expected = [sum(int(weights[row, 5]) * 11 * row for row in used)]
+    assert sums.sums[("prompts", "p")][2, [5]].tolist() == expected
+    second = [sum(int(weights[row, 5]) * (row + 1) for row in range(1, 40, 2))]
+    assert sums.sums[("intents", "b")][2, [5]].tolist() == second

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from cprlint.findings import Location, Problem, Scope, Severity
+from cprlint.findings import Problem, Scope, Severity
 from cprlint.model import EVENT_TYPES, Conversation
 from cprlint.pii import find_personal_data
 from cprlint.rules.context import RuleContext
@@ -61,11 +61,11 @@ def duplicate_conversation_id(
         {"id": "T-1002", "intent": "billing_dispute", ...}
     """
     ids = context.conversation_ids
-    if conversation.id not in ids.first:
+    if conversation.id not in ids:
         # Only the line is kept: locating the column means re-scanning the record, which
         # is worth it only for a duplicate.
         document = conversation.document
-        ids.first[conversation.id] = Location(document.path, document.start_line)
+        ids.add_first(conversation.id, document.path, document.start_line)
     else:
         ids.repeats.append((conversation.id, conversation.locate("id"), _scope(conversation)))
     # The problems are worded once the whole stream is read (`duplicate_ids`): only then
@@ -87,7 +87,7 @@ def duplicate_ids(context: RuleContext) -> Iterator[Problem]:
     for conversation_id, where, scope in ids.repeats + located:
         yield Problem(
             f"conversation id `{conversation_id}` is used again "
-            f"(first at {ids.first[conversation_id]})",
+            f"(first at {ids.first_line(conversation_id)})",
             where,
             scope,
             code="CPR301",
