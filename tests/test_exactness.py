@@ -19,6 +19,7 @@ from pathlib import Path
 
 import cprlint.check
 import cprlint.project
+import cprlint.rules.context
 import pytest
 from cprlint.check import check_project
 from cprlint.findings import Location
@@ -82,9 +83,9 @@ def test_fast_and_plain_reports_are_the_same_bytes(
         )
 
 
-def test_findings_across_stretches_are_the_same(tmp_path: Path, small_stretches: None) -> None:
-    """Duplicate ids in different stretches, an unpriced model first seen in a late
-    stretch, a broken line: what a worker cannot know alone comes out the same."""
+def _project_with_repeats(tmp_path: Path) -> Path:
+    """The example project, with two of its conversations repeated at the end of a file,
+    one conversation on an unpriced model and a broken line."""
     root = tmp_path / "project"
     shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(".git", ".cprlint", "tests"))
     generated = root / "fixtures" / "generated" / "conversations.jsonl"
@@ -98,13 +99,43 @@ def test_findings_across_stretches_are_the_same(tmp_path: Path, small_stretches:
             event.update(model="no-such-model-2026", fallback=True)
     lines += [json.dumps(first) + "\n", json.dumps(unpriced) + "\n", "{not json\n", lines[5]]
     generated.write_text("".join(lines), encoding="utf-8")
+    return root
 
+
+def test_findings_across_stretches_are_the_same(tmp_path: Path, small_stretches: None) -> None:
+    """Duplicate ids in different stretches, an unpriced model first seen in a late
+    stretch, a broken line: what a worker cannot know alone comes out the same."""
+    root = _project_with_repeats(tmp_path)
     fast = report_json(root, fast=True)
     assert fast == report_json(root, fast=False)
     codes = [finding["rule"] for finding in json.loads(fast)["findings"]]
     assert codes.count("CPR301") == 2  # lines[0] and lines[5] repeated at the end
     assert "CPR507" in codes
     assert "CPR002" in codes or "CPR001" in codes
+
+
+def test_ids_that_only_hash_alike_are_not_duplicates(
+    tmp_path: Path, small_stretches: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every id hashing alike makes every conversation a candidate: the ids read again
+    # tell the two real duplicates from the rest.
+    root = _project_with_repeats(tmp_path)
+    expected = report_json(root, fast=True)
+    monkeypatch.setattr(cprlint.rules.context, "hash", lambda _: 7, raising=False)
+    assert report_json(root, fast=True) == expected
+    duplicates = [
+        finding for finding in json.loads(expected)["findings"] if finding["rule"] == "CPR301"
+    ]
+    lines = (root / "fixtures" / "generated" / "conversations.jsonl").read_text().splitlines()
+    repeated_ids = [json.loads(lines[0])["id"], json.loads(lines[5])["id"]]
+    assert [finding["message"].split(" (")[0] for finding in duplicates] == [
+        f"conversation id `{conversation_id}` is used again" for conversation_id in repeated_ids
+    ]
+    # (The patched hash is the one the ids are kept by: two ids, one candidate pair.)
+    ids = cprlint.rules.context.ConversationIds()
+    ids.add("T-1", "a.jsonl", 1)
+    ids.add("T-2", "b.jsonl", 1)
+    assert ids.candidates() == [[Location("a.jsonl", 1), Location("b.jsonl", 1)]]
 
 
 def test_stretches_cover_every_line_once(tmp_path: Path) -> None:

@@ -3,55 +3,65 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from array import array
 from dataclasses import dataclass, field
 
-from cprlint.findings import Location, Scope
+from cprlint.findings import Location
 from cprlint.project import Project
 
 
 @dataclass
 class ConversationIds:
-    """Where each conversation id was first seen, and where it was seen again.
+    """Every conversation's id as a hash, and the line where the conversation starts.
+
+    16 bytes a conversation, whatever the id: the ids of a large fixture set are not kept
+    as strings until the stream ends. Equal hashes only make candidates; `repeated` reads
+    their conversations again, and a duplicate is an equal id.
 
     The ids of a stretch of the fixture stream merge into those of the stretches before
     it, so a duplicate is found, and names the same first place, however the stream was
     split between processes.
     """
 
-    # Id -> the line of its first conversation, as (its file's place in `paths`) << 32 |
-    # line: one small integer an id, where a Location took five times the memory (every id
-    # of the fixture set is kept here until the stream ends).
-    first: dict[str, int] = field(default_factory=dict)
+    # `hash(id)`: the same in the worker processes, which are forked from one interpreter.
+    hashes: array[int] = field(default_factory=lambda: array("q"))
+    # (The file's place in `paths`) << 32 | the line: in stream order, as files are numbered
+    # in the order they are first seen and tallies merge in stream order.
+    places: array[int] = field(default_factory=lambda: array("q"))
     paths: list[str] = field(default_factory=list)
-    # Seen again with the conversation at hand: id, where its `id` is, scope.
-    repeats: list[tuple[str, Location, Scope]] = field(default_factory=list)
-    # Seen again in a later stretch, as that stretch's first: id, the conversation's line.
-    repeats_to_locate: list[tuple[str, Location]] = field(default_factory=list)
     _path_numbers: dict[str, int] = field(default_factory=dict)
 
-    def __contains__(self, conversation_id: str) -> bool:
-        return conversation_id in self.first
+    def add(self, conversation_id: str, path: str, line: int) -> None:
+        self.hashes.append(hash(conversation_id))
+        self.places.append(self._path_number(path) << 32 | line)
 
-    def add_first(self, conversation_id: str, path: str, line: int) -> None:
+    def _path_number(self, path: str) -> int:
         number = self._path_numbers.get(path)
         if number is None:
             number = self._path_numbers[path] = len(self.paths)
             self.paths.append(path)
-        self.first[conversation_id] = number << 32 | line
-
-    def first_line(self, conversation_id: str) -> Location:
-        packed = self.first[conversation_id]
-        return Location(self.paths[packed >> 32], packed & 0xFFFFFFFF)
+        return number
 
     def merge(self, later: ConversationIds) -> None:
-        for conversation_id, packed in later.first.items():
-            path, line = later.paths[packed >> 32], packed & 0xFFFFFFFF
-            if conversation_id in self.first:
-                self.repeats_to_locate.append((conversation_id, Location(path, line)))
-            else:
-                self.add_first(conversation_id, path, line)
-        self.repeats.extend(later.repeats)
-        self.repeats_to_locate.extend(later.repeats_to_locate)
+        renumbered = [self._path_number(path) << 32 for path in later.paths]
+        self.hashes.extend(later.hashes)
+        self.places.extend(renumbered[place >> 32] | place & 0xFFFFFFFF for place in later.places)
+
+    def candidates(self) -> list[list[Location]]:
+        """The lines of conversations whose ids hash alike, a list per hash, in stream
+        order: every duplicate id is among them."""
+        ordered = sorted(self.hashes)
+        repeated = {value for value, following in itertools.pairwise(ordered) if value == following}
+        del ordered
+        if not repeated:
+            return []
+        lines: dict[int, list[Location]] = {}
+        for value, place in zip(self.hashes, self.places, strict=True):
+            if value in repeated:
+                location = Location(self.paths[place >> 32], place & 0xFFFFFFFF)
+                lines.setdefault(value, []).append(location)
+        return list(lines.values())
 
 
 @dataclass

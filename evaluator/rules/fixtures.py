@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from cprlint.findings import Problem, Scope, Severity
+from cprlint.findings import Location, Problem, Scope, Severity
 from cprlint.model import EVENT_TYPES, Conversation
 from cprlint.pii import find_personal_data
 from cprlint.rules.context import RuleContext
@@ -60,38 +60,32 @@ def duplicate_conversation_id(
         {"id": "T-1001", "intent": "order_status", ...}
         {"id": "T-1002", "intent": "billing_dispute", ...}
     """
-    ids = context.conversation_ids
-    if conversation.id not in ids:
-        # Only the line is kept: locating the column means re-scanning the record, which
-        # is worth it only for a duplicate.
-        document = conversation.document
-        ids.add_first(conversation.id, document.path, document.start_line)
-    else:
-        ids.repeats.append((conversation.id, conversation.locate("id"), _scope(conversation)))
-    # The problems are worded once the whole stream is read (`duplicate_ids`): only then
-    # is it known where each id was first seen.
+    # Only the id's hash and the line are kept: the problems are worded once the whole
+    # stream is read (`duplicate_ids`), when it is known where each id was first seen.
+    document = conversation.document
+    context.conversation_ids.add(conversation.id, document.path, document.start_line)
     return iter(())
 
 
 def duplicate_ids(context: RuleContext) -> Iterator[Problem]:
-    """CPR301's problems, once every conversation has been seen."""
-    ids = context.conversation_ids
-    lines = {line for _, line in ids.repeats_to_locate}
-    found = context.project.conversations_at(lines)
-    located = [
-        (conversation_id, found[line].locate("id"), _scope(found[line]))
-        if line in found
-        else (conversation_id, line, Scope(conversation=conversation_id))
-        for conversation_id, line in ids.repeats_to_locate
-    ]
-    for conversation_id, where, scope in ids.repeats + located:
-        yield Problem(
-            f"conversation id `{conversation_id}` is used again "
-            f"(first at {ids.first_line(conversation_id)})",
-            where,
-            scope,
-            code="CPR301",
-        )
+    """CPR301's problems, once every conversation has been seen: the conversations whose
+    ids hash alike are read again, and an id seen before is a problem where it is again."""
+    candidates = context.conversation_ids.candidates()
+    found = context.project.conversations_at(line for lines in candidates for line in lines)
+    for lines in candidates:
+        first_seen: dict[str, Location] = {}
+        for line in lines:
+            conversation = found.get(line)
+            if conversation is None:
+                continue
+            first = first_seen.setdefault(conversation.id, line)
+            if first != line:
+                yield Problem(
+                    f"conversation id `{conversation.id}` is used again (first at {first})",
+                    conversation.locate("id"),
+                    _scope(conversation),
+                    code="CPR301",
+                )
 
 
 @rule("CPR302", "unknown-intent", Severity.ERROR, Target.FIXTURE)
