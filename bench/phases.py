@@ -11,6 +11,8 @@ bench/run.py's generator if missing) and prints, in CPU microseconds per convers
   lint      the fixture rules
   replay    replayed under the head tree, then under the `base` commit's tree
   totals    the replayed results added to the aggregates
+  resample  head and base results added to the comparison's sums, exact and resampled
+            (the streaming bootstrap of `--base`, 1,000 weighted sums per figure)
 
 Each round of `replay` starts with an empty token-count cache, as a run does: the
 windows around per-conversation variables are tokenized anew (the call plans, made once
@@ -30,8 +32,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from cprlint.aggregates import Aggregates
+from cprlint.compare import NOT_USED, PairedSamples, prompt_usage
 from cprlint.deltas import TokenDeltas
 from cprlint.engine import FindingCollector, lint_conversation
+from cprlint.machine import one_blas_thread
 from cprlint.model import Conversation, conversation_from_json_line
 from cprlint.pricing import builtin_catalog
 from cprlint.project import Project, load_project
@@ -69,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "cprlint-bench"
     )
     options = parser.parse_args(argv)
+    one_blas_thread()  # as the command does (numpy is imported later, by the bootstrap)
     corpus = bench_run.corpus_for(10_000, options.workdir)
     head = load_project(corpus.root)
     base = load_project(corpus.root, tree=GitTree(corpus.root, "base"), with_fixtures=False)
@@ -125,6 +130,26 @@ def main(argv: list[str] | None = None) -> int:
             aggregates.add(result)
 
     phases["totals"] = best_microseconds(add_up, count)
+    base_results = list(replay_all(base))
+
+    def resample() -> None:
+        samples = PairedSamples()
+        for head_result, base_result in zip(results, base_results, strict=True):
+            head_usage, base_usage = prompt_usage(head_result), prompt_usage(base_result)
+            samples.add(
+                head_result.conversation_id,
+                (head_result.intent, head_result.queue, head_result.automation),
+                (base_result.resolved, head_result.resolved),
+                dict.fromkeys(("base", "prompt_text"), base_result.ai_cost)
+                | dict.fromkeys(("routing", "head"), head_result.ai_cost),
+                {
+                    prompt: (base_usage.get(prompt, NOT_USED), head_usage.get(prompt, NOT_USED))
+                    for prompt in base_usage.keys() | head_usage.keys()
+                },
+            )
+        samples.flush()
+
+    phases["resample"] = best_microseconds(resample, count)
     print(f"{count:,} conversations of {corpus.root}; CPU µs per conversation, best of {ROUNDS}")
     floor = phases["floor"]
     for name, microseconds in phases.items():

@@ -18,6 +18,7 @@ from typing import Any
 import click
 from cprlint import __version__
 from cprlint.errors import CprlintError, ExitCode
+from cprlint.machine import one_blas_thread
 from cprlint.outputs import parse_targets, publish_to_github_actions, write_report
 from cprlint.report import Report, exit_code_for
 from cprlint.rules import RULES
@@ -555,10 +556,7 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def main() -> None:
-    # One BLAS thread: numpy's only work here is small vectors, where a pool of BLAS
-    # threads costs more than it gives, and idle threads would be forked into workers.
-    for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(variable, "1")
+    one_blas_thread()
     code = run()
     # Flush here so that a closed pipe (`cprlint rules | head`) ends quietly, not with a
     # traceback at interpreter exit: point stdout at devnull, as the Python docs advise.

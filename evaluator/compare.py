@@ -52,6 +52,11 @@ def with_prices_of(head: Project, base: Project) -> list[Policy]:
 VARIANTS = ("base", "prompt_text", "routing", "head")
 
 
+# A prompt's use in one conversation's replay: calls, input tokens, the version of its first call.
+PromptUsage = tuple[int, int, str | None]
+NOT_USED: PromptUsage = (0, 0, None)
+
+
 @dataclass
 class CellTotals:
     """The exact sums of a cell: the conversations alike in intent, queue and mode."""
@@ -121,9 +126,6 @@ class PairedSamples:
 
             self._resampled = ResampledSums()
         return self._resampled
-
-    def __len__(self) -> int:
-        return sum(cell.conversations for cell in self.cells.values())
 
     def add(
         self,
@@ -206,12 +208,8 @@ class PairedSamples:
             self._resampled.flush()
 
 
-# A prompt's use in one conversation's replay: calls, input tokens, the version of its first call.
-PromptUsage = tuple[int, int, str | None]
-_NOT_USED: PromptUsage = (0, 0, None)
-
-
-def _prompt_usage(result: ConversationResult) -> dict[str, PromptUsage]:
+def prompt_usage(result: ConversationResult) -> dict[str, PromptUsage]:
+    """Prompt -> its use in this replay."""
     usage: dict[str, list[Any]] = {}
     for call in result.calls:
         if call.prompt is None:
@@ -281,7 +279,7 @@ class PairedReplay:
         else:
             prompt_text = base
         routing = self.routing.replay(conversation, judge=False) if self.routing else head
-        base_usage, head_usage = _prompt_usage(base), _prompt_usage(head)
+        base_usage, head_usage = prompt_usage(base), prompt_usage(head)
         samples.add(
             conversation.id,
             (head.intent, head.queue, head.automation),
@@ -293,7 +291,7 @@ class PairedReplay:
                 "head": head.ai_cost,
             },
             {
-                prompt: (base_usage.get(prompt, _NOT_USED), head_usage.get(prompt, _NOT_USED))
+                prompt: (base_usage.get(prompt, NOT_USED), head_usage.get(prompt, NOT_USED))
                 for prompt in base_usage.keys() | head_usage.keys()
             },
         )
@@ -382,17 +380,13 @@ def compare(samples: PairedSamples, base_label: str) -> Comparison:
 
     def scope_change(dimension: str, name: str) -> Change:
         totals = samples.cell_totals_of(dimension, name)
-        sums, resolved_base, resolved_head = (
-            totals.costs,
-            totals.resolved_base,
-            totals.resolved_head,
-        )
+        costs = totals.costs
         # The prompt-text variant runs the base policy (its resolution rule); the others the head's.
         cpr = {
-            "base": _ratio(sums["base"], resolved_base),
-            "prompt_text": _ratio(sums["prompt_text"], resolved_base),
-            "routing": _ratio(sums["routing"], resolved_head),
-            "head": _ratio(sums["head"], resolved_head),
+            "base": _ratio(costs["base"], totals.resolved_base),
+            "prompt_text": _ratio(costs["prompt_text"], totals.resolved_base),
+            "routing": _ratio(costs["routing"], totals.resolved_head),
+            "head": _ratio(costs["head"], totals.resolved_head),
         }
         contributions = {
             "prompt_text": _difference(cpr["base"], cpr["prompt_text"]),
