@@ -14,8 +14,8 @@ and memory stays flat however many conversations there are.
 
 A conversation's weights are a hash of its id and the resample's number, so they do not
 depend on where it sits in the fixture files or on which process replays it. The sums are
-kept in integers (costs in billionths, `money.billionths`), which add up exactly in any order: the intervals
-are the same for any number of worker processes.
+kept in integers (costs in billionths, `money.billionths`), which add up exactly in any
+order: the intervals are the same for any number of worker processes.
 """
 
 from __future__ import annotations
@@ -62,8 +62,9 @@ _HASH_STREAMS = (
 
 # Conversations whose weighted values are summed together, in one pass per group.
 BLOCK_ROWS = 1024
-# Weighted sums are worked out as float64 products, exact while every partial sum is an
-# integer below 2**53; past that (a conversation costing over a million, say) in int64.
+# Weighted sums are worked out as float64 matrix products, exact while every partial sum
+# is an integer below 2**53; past that (a block of conversations costing a thousand or
+# more each, say) in int64.
 _EXACT_FLOAT = 1 << 53
 # A figure whose sums could pass int64's range gets no interval (`ResampledSums.interval`).
 _INT64_LIMIT = (1 << 63) - 1
@@ -108,8 +109,8 @@ class ResampledSums:
 
     def __init__(self) -> None:
         self.sums: dict[Figure, np.ndarray] = {}
-        # Per figure, the most any one of its four values adds up to unweighted: the sums
-        # stay within int64 while MAX_WEIGHT times it does.
+        # Per figure, at least what any one of its four values adds up to, unweighted: the
+        # sums stay within int64 while MAX_WEIGHT times it does.
         self.bounds: dict[Figure, int] = {}
         # A group is the figures that add the same values: a conversation's scopes (the
         # summary, its intent, queue and mode) share one, a prompt has its own.
@@ -133,10 +134,11 @@ class ResampledSums:
         return group
 
     def add(self, conversation_id: str, entries: Iterable[tuple[int, int, int, int, int]]) -> None:
-        """One conversation, by its id: for each group it adds to, the group
-        and the four values the group's figures sum, whole numbers, none negative: base
-        numerator, base denominator, head numerator, head denominator (a scope's cost
-        and resolved tickets, a prompt's input tokens and calls)."""
+        """One conversation, by its id: for each group it adds to, the group and the four
+        values the group's figures sum, whole numbers, none negative: base numerator,
+        base denominator, head numerator, head denominator (a scope's cost and resolved
+        tickets, a prompt's input tokens and calls). Its first group is the one it always
+        has (its scopes'): its weights are laid out in that order."""
         row = len(self._keys)
         self._keys.append(resample_key(conversation_id))
         for group, *values in entries:
@@ -160,7 +162,9 @@ class ResampledSums:
         # pick their rows out. Weights are 8 KB a row: copying them costs as much as
         # summing them.
         first_entries = np.flatnonzero(np.r_[True, entry_rows[1:] != entry_rows[:-1]])
-        row_order = np.argsort(entry_groups[first_entries], kind="stable")
+        first_group_of_row = np.full(len(keys), -1, dtype=np.int64)  # (-1: a row of none)
+        first_group_of_row[entry_rows[first_entries]] = entry_groups[first_entries]
+        row_order = np.argsort(first_group_of_row, kind="stable")
         weights = resample_weights(keys[row_order])
         place_of_row = np.empty(len(keys), dtype=np.intp)
         place_of_row[row_order] = np.arange(len(keys))

@@ -175,3 +175,15 @@ def test_a_group_of_some_conversations_sums_only_theirs() -> None:
     assert sums.sums[("prompts", "p")][2, [5]].tolist() == expected
     second = [sum(int(weights[row, 5]) * (row + 1) for row in range(1, 40, 2))]
     assert sums.sums[("intents", "b")][2, [5]].tolist() == second
+
+
+def test_a_conversation_with_nothing_to_add_changes_no_sum() -> None:
+    rows = _rows(30)
+    with_empty = ResampledSums()
+    group = with_empty.group((FIGURE,))
+    for row, (conversation_id, values) in enumerate(rows):
+        with_empty.add(conversation_id, [(group, *values)])
+        if row == 10:
+            with_empty.add("T-nothing", [])
+    with_empty.flush()
+    assert (with_empty.sums[FIGURE] == _summed(rows).sums[FIGURE]).all()
