@@ -16,8 +16,8 @@ class ConversationIds:
     """Every conversation's id as a hash, and the line where the conversation starts.
 
     16 bytes a conversation, whatever the id: the ids of a large fixture set are not kept
-    as strings until the stream ends. Equal hashes only make candidates; `repeated` reads
-    their conversations again, and a duplicate is an equal id.
+    as strings until the stream ends. Equal hashes only make candidates (`candidates`):
+    CPR301 reads those conversations again, and a duplicate is an equal id.
 
     The ids of a stretch of the fixture stream merge into those of the stretches before
     it, so a duplicate is found, and names the same first place, however the stream was
