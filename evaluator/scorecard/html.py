@@ -22,7 +22,7 @@ from decimal import ROUND_CEILING, Decimal
 from html import escape
 
 from cprlint.model import Budget
-from cprlint.money import format_cost, format_rate, round_half_even
+from cprlint.money import CENT, format_cost, format_rate, round_half_even
 from cprlint.reporters.base import plural
 from cprlint.scorecard.card import Breach, Row, Scorecard, previous_period
 
@@ -574,7 +574,7 @@ def _table_row(row: Row, card: Scorecard, colour: int | None) -> str:
 def _retries(value: Decimal | None) -> str:
     if value is None:
         return "n/a"
-    return str(round_half_even(value, Decimal("0.01")))
+    return str(round_half_even(value, CENT))
 
 
 def _table(card: Scorecard, charted: Sequence[str]) -> list[str]:
