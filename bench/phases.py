@@ -8,6 +8,9 @@ bench/run.py's generator if missing) and prints, in CPU microseconds per convers
 
   floor     orjson.loads of each line (json.loads without orjson)
   read      the line into typed records (the strict reader)
+  read x3   the same for lines three conversations long (their events joined: about 85
+            brackets, past the count that lets a line through without measuring its
+            depth), per conversation's worth of events
   lint      the fixture rules
   replay    replayed under the head tree, then under the `base` commit's tree
   totals    the replayed results added to the aggregates
@@ -25,6 +28,7 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime as dt
+import json
 import sys
 import tempfile
 import time
@@ -107,9 +111,22 @@ def main(argv: list[str] | None = None) -> int:
         for number, line in enumerate(lines, 1):
             conversation_from_json_line("fixture.jsonl", line, number)
 
+    # Three conversations' events on one line: a conversation of some thirty events.
+    joined = [json.loads(line) for line in lines[: count - count % 3]]
+    long_lines = [
+        json.dumps({**first, "events": first["events"] + second["events"] + third["events"]})
+        for first, second, third in zip(joined[0::3], joined[1::3], joined[2::3], strict=True)
+    ]
+
+    def read_long() -> None:
+        for number, line in enumerate(long_lines, 1):
+            if conversation_from_json_line("fixture.jsonl", line, number) is None:
+                raise SystemExit(f"a long line {number} is not read by the strict reader")
+
     phases: dict[str, float] = {
         "floor": best_microseconds(floor, count),
         "read": best_microseconds(read, count),
+        "read x3": best_microseconds(read_long, 3 * len(long_lines)),
         "lint": best_microseconds(lint, count),
     }
 

@@ -8,6 +8,7 @@ its file, line and column. Builders are lenient: a value of the wrong shape is l
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -668,6 +669,10 @@ class _ConversationRecord(msgspec.Struct, frozen=True):
     vars: dict[str, Any] = {}
 
 
+# Where a null value can stand in JSON: after a colon, a comma or an opening bracket. (The
+# word in a message, "null and void", is not one, unless it follows a comma.)
+_NULL_VALUE = re.compile(r"[:,\[]\s*null")
+
 # Unknown keys are ignored, as the schema allows; numbers with a fraction become Decimal
 # from their text, as `parse_json_line` makes them.
 _FIXTURE_DECODER = msgspec.json.Decoder(_ConversationRecord, float_hook=json_decimal)
@@ -680,12 +685,13 @@ def conversation_from_json_line(path: str, text: str, line: int) -> Conversation
     event types): then `json_document`, the schema and the lenient builder take over.
     """
     # No key of the schema takes null, but msgspec reads null into an `X | None` field.
-    # Nesting deeper than the rules walk is refused by the full reading.
-    if "null" in text or may_nest_too_deep(text):
+    if "null" in text and _NULL_VALUE.search(text):
         return None
     try:
         record = _FIXTURE_DECODER.decode(text)
-    except (msgspec.MsgspecError, ValueError):
+    except (msgspec.MsgspecError, ValueError, RecursionError):
+        return None
+    if may_nest_too_deep(text):  # (the full reading refuses what the rules cannot walk)
         return None
     events: list[Event] = []
     llm_calls: list[LlmCall] = []

@@ -8,7 +8,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from cprlint.documents import Document, json_document, parse_json_line
+from cprlint.documents import (
+    MAX_DEPTH,
+    Document,
+    json_document,
+    may_nest_too_deep,
+    parse_json_line,
+)
 from cprlint.fixture_shape import conforms
 from cprlint.model import Conversation, conversation_from_document, conversation_from_json_line
 from cprlint.schemas import _validator
@@ -322,3 +328,100 @@ def test_a_typo_is_left_to_the_schema() -> None:
     data["outcome"]["status"] = "resolved"
     data["events"] = [{"type": "escalation", "handle_minutes": Decimal("-1")}]
     assert not conforms(data)
+
+
+def _long_conversation(turns: int) -> dict[str, Any]:
+    events: list[dict[str, Any]] = []
+    for turn in range(turns):
+        events.append({"type": "message", "role": "user", "text": f"turn {turn} is null {{"})
+        events.append(
+            {
+                "type": "llm_call",
+                "model": "gpt-4o-mini",
+                "prompt": "triage",
+                "usage": {"input_tokens": 900 + turn, "output_tokens": 40},
+            }
+        )
+        events.append({"type": "tool_call", "name": "lookup", "args": {"order": [turn]}})
+    return {
+        "id": "T-LONG",
+        "intent": "refund",
+        "outcome": {"status": "resolved"},
+        "vars": {"note": 'null and void ]]]] \\" {{{{'},
+        "events": events,
+    }
+
+
+def test_a_long_conversation_takes_the_strict_reader() -> None:
+    # 30 turns of three events: 30 * (1 + 2 + 3) = 180 brackets outside strings, 3 of the
+    # 5 levels ({ [ { { [) at most; the strings add brackets and the word null.
+    line = json.dumps(_long_conversation(30))
+    assert line.count("[") + line.count("{") > MAX_DEPTH
+    fast = conversation_from_json_line("f.jsonl", line, 1)
+    assert fast is not None
+    assert len(fast.events) == 90
+    document = json_document("f.jsonl", line, 1)
+    assert isinstance(document, Document)
+    assert _without_document(fast) == _without_document(conversation_from_document(document))
+
+
+@pytest.mark.parametrize("levels", [MAX_DEPTH - 4, MAX_DEPTH - 3, MAX_DEPTH + 5])
+def test_a_long_and_deep_conversation_is_left_to_the_full_reading(levels: int) -> None:
+    # The arguments of a tool call sit at level 4 (line, events, event, args): with
+    # `levels` more lists inside, the brackets stand 4 + levels deep.
+    data = _long_conversation(30)
+    data["events"][2]["args"] = {"order": json.loads("[" * levels + "1" + "]" * levels)}
+    line = json.dumps(data)
+    fast = conversation_from_json_line("f.jsonl", line, 1)
+    too_deep = 4 + levels > MAX_DEPTH  # 4 + 60 = 64: read; 4 + 61 = 65 > 64: refused
+    assert (fast is None) == too_deep
+    if fast is not None:
+        document = json_document("f.jsonl", line, 1)
+        assert isinstance(document, Document)
+        assert _without_document(fast) == _without_document(conversation_from_document(document))
+
+
+def _bracket_depth(value: Any) -> int:
+    """Levels of containers, empty ones included: what `may_nest_too_deep` measures."""
+    if isinstance(value, dict):
+        return 1 + max(map(_bracket_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_bracket_depth, value), default=0)
+    return 0
+
+
+# Strings full of what could fool a count of brackets: brackets, quotes, backslashes (and
+# what JSON escapes, or writes in more than one byte).
+tricky_text = st.text(alphabet='[]{}"\\ ,:nul\né\u2028\ud800', max_size=8)
+leaves = st.none() | st.integers() | tricky_text | st.just([]) | st.just({})
+shallow = st.recursive(
+    leaves,
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(tricky_text, children, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@st.composite
+def nested_values(draw: st.DrawFn) -> Any:
+    value = draw(shallow)
+    for _ in range(draw(st.integers(min_value=0, max_value=MAX_DEPTH + 6))):
+        sibling = draw(shallow)
+        if draw(st.booleans()):
+            value = [sibling, value] if draw(st.booleans()) else [value]
+        else:
+            value = {draw(tricky_text): value, "~": sibling}
+    return value
+
+
+@settings(max_examples=400, deadline=None)
+@given(nested_values(), st.booleans())
+def test_the_depth_of_a_json_text_is_measured_outside_its_strings(
+    value: Any, compact: bool
+) -> None:
+    if compact:
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    else:
+        text = json.dumps(value)
+    assert may_nest_too_deep(text) == (_bracket_depth(value) > MAX_DEPTH)
