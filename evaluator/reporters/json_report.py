@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from cprlint.findings import Severity
 from cprlint.report import Report
-from cprlint.reporters.base import RenderOptions
+from cprlint.reporters.base import RenderOptions, indented_json
 
 
 def report_dict(report: Report) -> dict[str, Any]:
@@ -35,4 +34,4 @@ def report_dict(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return indented_json(report_dict(report)) + "\n"

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from cprlint.findings import Finding
 from cprlint.report import Report
-from cprlint.reporters.base import RenderOptions
+from cprlint.reporters.base import RenderOptions, indented_json
 from cprlint.rules import RULES
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -111,4 +111,4 @@ def sarif_log(report: Report, options: RenderOptions) -> dict[str, Any]:
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    return json.dumps(sarif_log(report, options), indent=2, ensure_ascii=False) + "\n"
+    return indented_json(sarif_log(report, options)) + "\n"

@@ -35,31 +35,42 @@ def console_for(buffer: io.StringIO, options: RenderOptions) -> Console:
     )
 
 
-def findings_text(findings: list[Finding]) -> list[Text]:
+# Control characters that came in with the project's files (an ESC that retitles the
+# terminal or clears it, a carriage return that hides a line) are shown, never sent.
+_ESCAPED_CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
+
+# A line of the findings: its pieces and their styles ("" for none).
+Line = list[tuple[str, str]]
+
+
+def shown(text: str) -> str:
+    """`text` as it may be printed to a terminal: its control characters escaped."""
+    return text.translate(_ESCAPED_CONTROLS)
+
+
+def findings_lines(findings: list[Finding]) -> list[Line]:
     by_path: dict[str, list[Finding]] = defaultdict(list)
     for finding in findings:
         by_path[finding.path].append(finding)
-    lines: list[Text] = []
+    lines: list[Line] = []
     for path in sorted(by_path):
-        lines.append(Text(path, style="bold underline"))
+        lines.append([(shown(path), "bold underline")])
         places = [
             f"{finding.line}:{finding.column}" if finding.column else str(finding.line)
             for finding in by_path[path]
         ]
         width = max(8, *(len(place) + 1 for place in places))
         for finding, place in zip(by_path[path], places, strict=True):
-            line = Text("  ")
-            line.append(f"{place:<{width}}", style="dim")
+            line = [("  ", ""), (f"{place:<{width}}", "dim")]
             if finding.waived_by:
-                line.append(f"{'waived':<8}", style="dim")
+                line.append((f"{'waived':<8}", "dim"))
             else:
-                line.append(f"{finding.severity.value:<8}", style=_SEVERITY_STYLE[finding.severity])
-            line.append(f"{finding.rule}  ", style="cyan")
-            line.append(finding.message)
+                line.append((f"{finding.severity.value:<8}", _SEVERITY_STYLE[finding.severity]))
+            line += [(f"{finding.rule}  ", "cyan"), (shown(finding.message), "")]
             if finding.waived_by:
-                line.append(f"  (waived by {finding.waived_by})", style="dim")
+                line.append((f"  (waived by {shown(finding.waived_by)})", "dim"))
             lines.append(line)
-        lines.append(Text(""))
+        lines.append([])
     return lines
 
 
@@ -108,7 +119,7 @@ def _scope_table(title: str, rows: dict[str, dict[str, Any]], currency: str) -> 
     for name, row in rows.items():
         label, style = _STATUS.get(row.get("budget_status", "none"), ("", ""))
         table.add_row(
-            name,
+            shown(name),
             f"{row['conversations']:,}",
             format_rate(Decimal(str(row["resolution_rate"]))),
             _amount(row["ai_cost"], currency),
@@ -124,8 +135,8 @@ def metrics_tables(metrics: dict[str, Any]) -> list[Any]:
     renderables: list[Any] = []
     for name, view in metrics.get("policies", {}).items():
         summary = view["summary"]
-        heading = Text(f"Policy {name}", style="bold")
-        heading.append(f"  ({view['path']})", style="dim")
+        heading = Text(f"Policy {shown(name)}", style="bold")
+        heading.append(f"  ({shown(view['path'])})", style="dim")
         renderables.append(heading)
         renderables.append(_scope_table("Overall", {"all conversations": summary}, currency))
         for key, title in _SCOPE_TITLES:
@@ -159,14 +170,21 @@ def render(report: Report, options: RenderOptions) -> str:
     buffer = io.StringIO()
     console = console_for(buffer, options)
     if report.verdict is not None:
-        console.print(Text(report.verdict, style="bold"))
+        console.print(Text(shown(report.verdict), style="bold"))
         console.print()
     if report.metrics is not None:
         for renderable in metrics_tables(report.metrics):
             console.print(renderable)
-    for line in findings_text(list(report.findings)):
-        console.print(line)
+    # A broad routing drift makes tens of thousands of findings, and rich's cost is per
+    # print and per styled piece: in colour they are printed at once, plain they are
+    # plain strings.
+    lines = findings_lines(list(report.findings))
+    if options.color:
+        if lines:
+            console.print(Text("\n").join(Text.assemble(*line) for line in lines))
+    else:
+        buffer.write("".join("".join(text for text, _ in line) + "\n" for line in lines))
     console.print(summary_line(report))
     if report.verdict is not None:
-        console.print(Text(report.verdict, style="bold"))
+        console.print(Text(shown(report.verdict), style="bold"))
     return buffer.getvalue()
