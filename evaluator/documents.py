@@ -65,7 +65,15 @@ _UNPARSED: Any = object()
 class Document:
     """One YAML document or JSON value, with the position of each value and key in it."""
 
-    __slots__ = ("_data", "key_positions", "path", "raw_json", "start_line", "value_positions")
+    __slots__ = (
+        "_data",
+        "_json_containers",
+        "key_positions",
+        "path",
+        "raw_json",
+        "start_line",
+        "value_positions",
+    )
 
     def __init__(
         self,
@@ -83,6 +91,7 @@ class Document:
         self.start_line = start_line
         # For JSON lines: the raw text, searched for positions only when a finding needs one.
         self.raw_json = raw_json
+        self._json_containers: dict[int, Members] = {}  # (what `locate_json` has read)
 
     @classmethod
     def of_json_line(cls, path: str, text: str, line: int) -> Document:
@@ -121,10 +130,10 @@ class Document:
         A path that does not exist falls back to its closest existing ancestor, so a
         finding about a missing key points at the mapping that should hold it.
         """
-        if self.raw_json is not None and not self.value_positions:
-            self._index_json()
-        positions = self.key_positions if key else self.value_positions
         path: KeyPath = tuple(key_path)
+        positions = self.key_positions if key else self.value_positions
+        if self.raw_json is not None and path not in positions:
+            self._locate_in_json(path)
         while path:
             if path in positions:
                 line, column = positions[path]
@@ -137,11 +146,12 @@ class Document:
         line, column = self.value_positions.get((), (self.start_line, 1))
         return Location(self.path, line, column)
 
-    def _index_json(self) -> None:
+    def _locate_in_json(self, key_path: KeyPath) -> None:
         assert self.raw_json is not None
-        values, keys = locate_json(self.raw_json)
-        self.value_positions = {path: (self.start_line, column) for path, column in values.items()}
-        self.key_positions = {path: (self.start_line, column) for path, column in keys.items()}
+        values, keys = locate_json(self.raw_json, key_path, self._json_containers)
+        line = self.start_line
+        self.value_positions.update((path, (line, column)) for path, column in values.items())
+        self.key_positions.update((path, (line, column)) for path, column in keys.items())
 
 
 def suppressions_in(text: str) -> dict[int, frozenset[str]]:
@@ -457,76 +467,86 @@ def _refuse_lone_surrogates(value: Any) -> None:
             _refuse_lone_surrogates(item)
 
 
+_SPACES = " \t\n\r"
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
-_LITERALS = ("true", "false", "null")
+_SCAN_VALUE = json.JSONDecoder().raw_decode
 
 
-def locate_json(text: str) -> tuple[dict[KeyPath, int], dict[KeyPath, int]]:
-    """Columns (1-based) of every value and key in one line of valid JSON.
+# A JSON container's members, by key (an object) or position (an array): where the key is
+# written (None in an array) and where the value starts, as 0-based indexes.
+Members = dict[str | int, tuple[int | None, int]]
+
+
+def locate_json(
+    text: str, key_path: KeyPath, containers: dict[int, Members] | None = None
+) -> tuple[dict[KeyPath, int], dict[KeyPath, int]]:
+    """Columns (1-based) in one line of valid JSON of the values along `key_path` (the
+    root's, then each step's, as far as the path exists) and of the keys on it.
 
     Used only when a finding must point inside a fixture line; the fast path never
-    computes positions.
+    computes positions. Only the containers on the path are read, each once per line
+    (`containers` keeps them, by where they start, for the next finding): the values
+    beside the path are skipped by the standard library's scanner, in C. A key written
+    twice is found where it was written last, as the parser keeps it.
     """
+    containers = {} if containers is None else containers
     values: dict[KeyPath, int] = {}
     keys: dict[KeyPath, int] = {}
-    decoder = json.JSONDecoder()
-
-    def skip(index: int) -> int:
-        match = _WHITESPACE.match(text, index)
-        return match.end() if match else index
-
-    def value(index: int, path: KeyPath, depth: int) -> int:
-        index = skip(index)
-        values[path] = index + 1
-        if depth > MAX_DEPTH * 4:
-            raise ValueError("too deep")
-        char = text[index : index + 1]
-        if char == "{":
-            index = skip(index + 1)
-            if text[index : index + 1] == "}":
-                return index + 1
-            while True:
-                index = skip(index)
-                key_start = index
-                key, index = json.decoder.scanstring(text, index + 1)  # type: ignore[attr-defined]
-                keys[(*path, key)] = key_start + 1
-                index = skip(index)
-                index = value(index + 1, (*path, key), depth + 1)  # skip ':'
-                index = skip(index)
-                if text[index : index + 1] == ",":
-                    index += 1
-                    continue
-                return index + 1  # '}'
-        if char == "[":
-            index = skip(index + 1)
-            if text[index : index + 1] == "]":
-                return index + 1
-            position = 0
-            while True:
-                index = value(index, (*path, position), depth + 1)
-                index = skip(index)
-                position += 1
-                if text[index : index + 1] == ",":
-                    index += 1
-                    continue
-                return index + 1  # ']'
-        if char == '"':
-            _, end = json.decoder.scanstring(text, index + 1)  # type: ignore[attr-defined]
-            return int(end)
-        for literal in _LITERALS:
-            if text.startswith(literal, index):
-                return index + len(literal)
-        match = _NUMBER.match(text, index)
-        if match:
-            return match.end()
-        _, end = decoder.raw_decode(text, index)
-        return int(end)
-
+    path: KeyPath = ()
+    index = _skip_space(text, 0)
+    values[path] = index + 1
     # Positions found before a problem are still right; the rest falls back to the line.
     with contextlib.suppress(ValueError, IndexError, RecursionError):
-        value(0, (), 0)
+        for step in key_path:
+            members = containers.get(index)
+            if members is None:
+                members = containers[index] = _members(text, index)
+            if step not in members:
+                break
+            key_index, index = members[step]
+            path = (*path, step)
+            values[path] = index + 1
+            if key_index is not None:
+                keys[path] = key_index + 1
     return values, keys
+
+
+def _skip_space(text: str, index: int) -> int:
+    if text[index : index + 1] not in _SPACES:  # (most often: no regular expression)
+        return index
+    match = _WHITESPACE.match(text, index)
+    return match.end() if match else index
+
+
+def _end_of_value(text: str, index: int) -> int:
+    match = _NUMBER.match(text, index)  # (a number past int's digits is no error here)
+    return match.end() if match else int(_SCAN_VALUE(text, index)[1])
+
+
+def _members(text: str, index: int) -> Members:
+    """The members of the object or array that starts at `index` (none for a scalar)."""
+    members: Members = {}
+    opening = text[index : index + 1]
+    if opening not in ("{", "["):
+        return members
+    index = _skip_space(text, index + 1)
+    if text[index] in "}]":
+        return members
+    position = 0
+    while True:
+        if opening == "{":
+            key_index = index
+            key, index = json.decoder.scanstring(text, index + 1)  # type: ignore[attr-defined]
+            index = _skip_space(text, _skip_space(text, index) + 1)  # past ':'
+            members[key] = (key_index, index)
+        else:
+            members[position] = (None, index)
+            position += 1
+        index = _skip_space(text, _end_of_value(text, index))
+        if text[index] != ",":
+            return members
+        index = _skip_space(text, index + 1)
 
 
 def iter_json_lines(path: str, lines: Iterator[bytes]) -> Iterator[Document | Problem]:

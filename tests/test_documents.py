@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from cprlint.documents import (
@@ -25,6 +26,8 @@ from cprlint.documents import (
     suppressions_in,
 )
 from cprlint.findings import Location, Problem
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 def load_one(text: str) -> Document:
@@ -468,39 +471,98 @@ def test_iter_json_lines_not_utf8() -> None:
 NESTED_JSON = '{"a": {"b": [1, {"c": "x"}]}, "d": true}'
 
 
-def test_locate_json_values_and_keys() -> None:
-    values, keys = locate_json(NESTED_JSON)
-    assert values == {
-        (): 1,
-        ("a",): 7,
-        ("a", "b"): 13,
-        ("a", "b", 0): 14,
-        ("a", "b", 1): 17,
-        ("a", "b", 1, "c"): 23,
-        ("d",): 36,
-    }
-    assert keys == {
-        ("a",): 2,
-        ("a", "b"): 8,
-        ("a", "b", 1, "c"): 18,
-        ("d",): 31,
-    }
+def test_locate_json_values_and_keys_along_a_path() -> None:
+    values, keys = locate_json(NESTED_JSON, ("a", "b", 1, "c"))
+    assert values == {(): 1, ("a",): 7, ("a", "b"): 13, ("a", "b", 1): 17, ("a", "b", 1, "c"): 23}
+    assert keys == {("a",): 2, ("a", "b"): 8, ("a", "b", 1, "c"): 18}
+    values, keys = locate_json(NESTED_JSON, ("d",))
+    assert values == {(): 1, ("d",): 36}
+    assert keys == {("d",): 31}
+    assert locate_json(NESTED_JSON, ("a", "b", 0))[0][("a", "b", 0)] == 14
+
+
+def test_locate_json_stops_where_the_path_does() -> None:
+    # No "x" under "a"; no item 2 in "b"; "b" is no object; "d" is no array.
+    for key_path, deepest in [
+        (("a", "x", "y"), ("a",)),
+        (("a", "b", 2), ("a", "b")),
+        (("a", "b", "c"), ("a", "b")),
+        (("d", 0), ("d",)),
+        (("a", "b", -1), ("a", "b")),
+    ]:
+        values, _ = locate_json(NESTED_JSON, key_path)
+        assert max(values, key=len) == deepest
 
 
 def test_locate_json_with_whitespace_and_escapes() -> None:
     # `{ "k\"ey" :  [ 1 ,2 ] }`: `"k\"ey"` starts at index 2 (column 3) and is 7
     # characters long; `[` is at index 13 (2 + 7 + len(" :  ") = 13), `1` at 15, `2` at 18.
     text = '{ "k\\"ey" :  [ 1 ,2 ] }'
-    values, keys = locate_json(text)
+    values, keys = locate_json(text, ('k"ey', 1))
     assert keys == {('k"ey',): 3}
-    assert values[('k"ey',)] == 14
-    assert values[('k"ey', 0)] == 16
-    assert values[('k"ey', 1)] == 19
+    assert values == {(): 1, ('k"ey',): 14, ('k"ey', 1): 19}
+    assert locate_json(text, ('k"ey', 0))[0][('k"ey', 0)] == 16
+
+
+def test_locate_json_finds_a_key_written_twice_where_the_parser_keeps_it() -> None:
+    # `{"a": 1, "\u0061": [2]}`: the second "a" (written as an escape) is the one
+    # json.loads keeps; its key starts at index 9 (column 10), its `[` at 19 (column 20).
+    text = '{"a": 1, "\\u0061": [2]}'
+    assert json.loads(text) == {"a": [2]}
+    values, keys = locate_json(text, ("a", 0))
+    assert keys == {("a",): 10}
+    assert values == {(): 1, ("a",): 20, ("a", 0): 21}
 
 
 def test_locate_json_on_broken_text_keeps_what_it_found() -> None:
-    values, _ = locate_json('{"a": 1, "b": ')
-    assert values[("a",)] == 7
+    # A container cut short is not read (whether "a" is written again later cannot be
+    # told), and every container holds the end of the text: the root is all there is to
+    # know, and it is known. (Lines are located only once they parsed.)
+    assert locate_json('  {"a": 1, "b": ', ("a",)) == ({(): 3}, {})
+    assert locate_json('[{"a": [1]}, {"a": [', (0, "a", 0)) == ({(): 1}, {})
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(alphabet='ab"\\ {}[],:', max_size=3), children, max_size=4)
+    ),
+    max_leaves=15,
+)
+
+
+@st.composite
+def values_with_a_path(draw: st.DrawFn) -> tuple[Any, tuple[str | int, ...]]:
+    value = draw(json_values)
+    path: list[str | int] = []
+    item = value
+    while isinstance(item, dict | list) and item and draw(st.booleans()):
+        step = draw(st.sampled_from(sorted(item) if isinstance(item, dict) else range(len(item))))
+        path.append(step)
+        item = item[step]
+    return value, tuple(path)
+
+
+@settings(max_examples=400, deadline=None)
+@given(values_with_a_path(), st.sampled_from([(",", ":"), (", ", ": "), (" , ", " :  ")]))
+def test_locate_json_points_at_each_value_and_key_of_the_path(
+    value_and_path: tuple[Any, tuple[str | int, ...]], separators: tuple[str, str]
+) -> None:
+    value, key_path = value_and_path
+    text = " " + json.dumps(value, separators=separators)
+    values, keys = locate_json(text, key_path)
+    assert set(values) == {key_path[:length] for length in range(len(key_path) + 1)}
+    item = value
+    for length in range(len(key_path) + 1):
+        path = key_path[:length]
+        if length:
+            item = item[key_path[length - 1]]
+        # Parsing from the column gives the value there; from a key's, the key.
+        assert json.JSONDecoder().raw_decode(text, values[path] - 1)[0] == item
+        if length and isinstance(path[-1], str):
+            assert json.decoder.scanstring(text, keys[path])[0] == path[-1]  # type: ignore[attr-defined]
+    assert len(keys) == sum(isinstance(step, str) for step in key_path)
 
 
 def test_json_document_locates_lazily() -> None:
