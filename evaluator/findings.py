@@ -16,7 +16,7 @@ class Severity(StrEnum):
         return 2 if self is Severity.ERROR else 1
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Location:
     """A place in a file of the project: repository-relative path, 1-based line and column."""
 
@@ -30,7 +30,7 @@ class Location:
         return f"{self.path}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Scope:
     """What a finding is about, beyond the file: the keys users filter and waive by."""
 
@@ -40,10 +40,16 @@ class Scope:
     prompt: str | None = None
 
     def to_dict(self) -> dict[str, str]:
-        return {key: value for key, value in self.__dict__.items() if value is not None}
+        keys = (
+            ("intent", self.intent),
+            ("queue", self.queue),
+            ("conversation", self.conversation),
+            ("prompt", self.prompt),
+        )
+        return {key: value for key, value in keys if value is not None}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     """What a rule or a loader yields; the engine stamps the rule's code and severity on it."""
 
@@ -54,7 +60,7 @@ class Problem:
     code: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     rule: str
     severity: Severity
