@@ -1,6 +1,6 @@
 """Write a synthetic cprlint project of N conversations, for the performance bench.
 
-    python bench/make_corpus.py --conversations N OUT_DIR
+    python bench/make_corpus.py --conversations N [--join K] OUT_DIR
 
 OUT_DIR becomes a git repository with two commits:
 
@@ -11,7 +11,12 @@ OUT_DIR becomes a git repository with two commits:
   policy and the fixtures are unchanged, so `cprlint check OUT_DIR --base base` compares
   two released versions of every prompt.
 
-The output depends on N and --seed only: one seeded `random.Random`, no clock, fixed
+With `--join K`, each line holds the events of K conversations made in a row, under the
+first one's intent: long conversations (some thirty events for K = 3) whose calls mostly
+break their intent's routing, a stress test of long lines and of tens of thousands of
+findings, not a realistic project.
+
+The output depends on N, --seed and --join only: one seeded `random.Random`, no clock, fixed
 author, committer and dates for git, so the commit SHAs are reproducible. The corpus of
 N conversations is a prefix of the corpus of any larger N. Conversations are written as
 they are made, never all held in memory. Customers are placeholders ("Customer 04711");
@@ -28,6 +33,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from random import Random
+from typing import cast
 
 DEFAULT_SEED = 20261123
 PER_FILE = 10_000
@@ -530,8 +536,10 @@ class ConversationMaker:
         }
 
 
-def write_fixtures(fixtures: Path, conversations: int, seed: int) -> Totals:
-    """Streams `conversations` conversations into fixtures/part-NNNN.jsonl."""
+def write_fixtures(fixtures: Path, conversations: int, seed: int, join: int = 1) -> Totals:
+    """Streams `conversations` conversations into fixtures/part-NNNN.jsonl; with `join`,
+    each holds the events of that many conversations made in a row (the first's id,
+    intent, variables and outcome)."""
     fixtures.mkdir(parents=True, exist_ok=True)
     maker = ConversationMaker(seed)
     totals = Totals()
@@ -539,10 +547,15 @@ def write_fixtures(fixtures: Path, conversations: int, seed: int) -> Totals:
         path = fixtures / f"part-{totals.files:04d}.jsonl"
         with path.open("wb") as handle:
             for number in range(first, min(first + PER_FILE, conversations)):
-                line = json.dumps(maker.make(number + 1), ensure_ascii=False).encode() + b"\n"
+                conversation = maker.make(join * number + 1)
+                totals.llm_calls += maker.last_calls
+                events = cast(list[object], conversation["events"])
+                for made in range(join * number + 2, join * number + join + 1):
+                    events += cast(list[object], maker.make(made)["events"])
+                    totals.llm_calls += maker.last_calls
+                line = json.dumps(conversation, ensure_ascii=False).encode() + b"\n"
                 handle.write(line)
                 totals.bytes += len(line)
-                totals.llm_calls += maker.last_calls
                 totals.conversations += 1
         totals.files += 1
     return totals
@@ -650,7 +663,9 @@ def git(root: Path, *args: str, date: str = "2026-11-20T09:00:00+00:00") -> None
     )
 
 
-def make_corpus(root: Path, conversations: int, *, seed: int = DEFAULT_SEED) -> Totals:
+def make_corpus(
+    root: Path, conversations: int, *, seed: int = DEFAULT_SEED, join: int = 1
+) -> Totals:
     """Writes the project into `root` (which must not exist, or be empty)."""
     if root.exists() and any(root.iterdir()):
         raise SystemExit(f"make_corpus: {root} exists and is not empty")
@@ -660,7 +675,7 @@ def make_corpus(root: Path, conversations: int, *, seed: int = DEFAULT_SEED) -> 
     (root / "policies").mkdir()
     (root / "policies" / "policy.yaml").write_text(policy_text(), encoding="utf-8")
     write_prompts(root, "v1")
-    totals = write_fixtures(root / "fixtures", conversations, seed)
+    totals = write_fixtures(root / "fixtures", conversations, seed, join)
     git(root, "add", "--all")
     git(root, "commit", "--quiet", "--no-verify", "-m", "Bench corpus: prompts at v1")
     git(root, "tag", "base")
@@ -684,11 +699,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, required=True, metavar="N")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument(
+        "--join",
+        type=int,
+        default=1,
+        metavar="K",
+        help="put the events of K conversations on each line (a stress test: see above)",
+    )
     parser.add_argument("out_dir", type=Path, metavar="OUT_DIR")
     options = parser.parse_args(argv)
     if options.conversations < 1:
         parser.error("--conversations must be at least 1")
-    totals = make_corpus(options.out_dir, options.conversations, seed=options.seed)
+    if options.join < 1:
+        parser.error("--join must be at least 1")
+    totals = make_corpus(
+        options.out_dir, options.conversations, seed=options.seed, join=options.join
+    )
     print(
         f"{totals.conversations} conversations, {totals.llm_calls} llm calls, "
         f"{totals.bytes} bytes in {totals.files} fixture files -> {options.out_dir}"
