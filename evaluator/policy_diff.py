@@ -20,7 +20,7 @@ from cprlint.findings import Location, Problem
 from cprlint.model import Policy
 from cprlint.money import format_cost, json_number
 from cprlint.project import Project
-from cprlint.reporters.base import escape_markdown
+from cprlint.reporters.base import escape_markdown, shown
 
 LOOSENED, TIGHTENED, NEUTRAL = "loosened", "tightened", "neutral"
 VERSION_NOT_BUMPED = "CPR120"
@@ -273,7 +273,8 @@ def render_text(result: DiffResult) -> str:
         lines.append(
             f"  {name:<28} {format_cost(row['base'], result.currency)} → {format_cost(row['head'], result.currency)}  {_pct(row['delta_pct'])}"
         )
-    return "\n".join(lines) + "\n"
+    # (Names and values come from the pull request: its control characters are shown.)
+    return "\n".join(map(shown, lines)) + "\n"
 
 
 def render_markdown(result: DiffResult) -> str:

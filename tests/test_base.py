@@ -364,6 +364,21 @@ def test_diff_classifies_changes_and_requires_a_version_bump(run_cli, repo: Path
     assert run_cli("diff", str(repo), "--base", "main").exit_code == 0
 
 
+def test_diff_text_shows_control_characters_escaped(run_cli, repo: Path) -> None:
+    # An intent's name is the pull request's text; its ESC must not reach the terminal.
+    policy = repo / "policies" / "shop.yaml"
+    policy.write_text(
+        POLICY.replace("version: 1", "version: 2").replace(
+            "  refund: {risk: low, tier: economy}",
+            '  refund: {risk: low, tier: economy}\n  "x\\e]0;pwned\\a": {risk: low, tier: economy}',
+        )
+    )
+    result = run_cli("diff", str(repo), "--base", "main")
+    assert result.exit_code == 0, result.stderr
+    assert "x\\x1b]0;pwned\\x07" in result.stdout
+    assert not set(result.stdout) & {"\x1b", "\x07"}
+
+
 def test_diff_projects_the_cost_of_a_tier_move(run_cli, repo: Path) -> None:
     # order_status moves to a premium tier served by m-prem at 10 / 40 per 1M: the
     # recorded m-econ calls are re-routed: 1,000 x 10 + 100 x 40 = 14,000 per 1M

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -507,6 +508,33 @@ def test_text_shows_control_characters_instead_of_sending_them() -> None:
             "  3:9     error   CPR506  intent `x\\x1b]0;pwned\\x07` served by "
             "`gpt-4o\\x1b[2J\\x9b2J`\\x0dhidden\\x0aforged"
         ) in plain.splitlines()
+
+
+def test_text_shows_names_from_fixtures_as_written_not_as_markup(
+    example_project: Path, run_cli: Any
+) -> None:
+    # Scope names reach rich's tables: "[/oops]" read as markup was an error, not a name.
+    line = json.dumps(
+        {
+            "id": "T-MARKUP",
+            "intent": "[/oops]",
+            "queue": "[bold red]q\x1b[2J",
+            "outcome": {"status": "resolved", "resolved_by": "ai"},
+            "events": [
+                {
+                    "type": "llm_call",
+                    "model": "gpt-4o-mini",
+                    "usage": {"input_tokens": 5, "output_tokens": 1},
+                }
+            ],
+        }
+    )
+    (example_project / "fixtures" / "markup.jsonl").write_text(line + "\n", encoding="utf-8")
+    result = run_cli("check", str(example_project), "--format", "text", "--no-cache")
+    assert result.exit_code in (0, 1), result.stderr
+    rows = [row.split() for row in result.stdout.splitlines()]
+    assert ["[/oops]", "1"] in [row[:2] for row in rows]
+    assert ["[bold", "red]q\\x1b[2J", "1"] in [row[:3] for row in rows]
 
 
 json_values = st.recursive(

@@ -34,6 +34,16 @@ def indented_json(value: Any) -> str:
         return json.dumps(value, indent=2, ensure_ascii=False)
 
 
+# Control characters that came in with the project's files (an ESC that retitles the
+# terminal or clears it, a carriage return that hides a line) are shown, never sent.
+_ESCAPED_CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
+
+
+def shown(text: str) -> str:
+    """`text` as it may be printed to a terminal: its control characters escaped."""
+    return text.translate(_ESCAPED_CONTROLS)
+
+
 def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 

@@ -14,7 +14,7 @@ from typing import Any
 from cprlint.findings import Finding, Severity
 from cprlint.money import format_amount, format_rate
 from cprlint.report import Report
-from cprlint.reporters.base import RenderOptions, plural
+from cprlint.reporters.base import RenderOptions, plural, shown
 from rich import box
 from rich.console import Console
 from rich.table import Table
@@ -35,17 +35,8 @@ def console_for(buffer: io.StringIO, options: RenderOptions) -> Console:
     )
 
 
-# Control characters that came in with the project's files (an ESC that retitles the
-# terminal or clears it, a carriage return that hides a line) are shown, never sent.
-_ESCAPED_CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
-
 # A line of the findings: its pieces and their styles ("" for none).
 Line = list[tuple[str, str]]
-
-
-def shown(text: str) -> str:
-    """`text` as it may be printed to a terminal: its control characters escaped."""
-    return text.translate(_ESCAPED_CONTROLS)
 
 
 def findings_lines(findings: list[Finding]) -> list[Line]:
@@ -119,7 +110,7 @@ def _scope_table(title: str, rows: dict[str, dict[str, Any]], currency: str) -> 
     for name, row in rows.items():
         label, style = _STATUS.get(row.get("budget_status", "none"), ("", ""))
         table.add_row(
-            shown(name),
+            Text(shown(name)),  # (a str would be read as rich markup: "[/x]" is an error)
             f"{row['conversations']:,}",
             format_rate(Decimal(str(row["resolution_rate"]))),
             _amount(row["ai_cost"], currency),
