@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import yaml
 from cprlint.cli import run
+from cprlint.reporters import REPORTERS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -56,10 +57,14 @@ def run_with(replacements: dict[str, bytes], command: str = "lint") -> dict[str,
     """Run `command` (`lint`, or `check`, which also replays and prices) on a copy of the
     example project with some files replaced; check the outcome.
 
+    Every other format is written too, beside the project: names and messages from the
+    replaced files reach rich, markdown, XML and workflow commands as well.
+
     Returns the parsed JSON report, or None when the run ended with a usage error.
     """
     with tempfile.TemporaryDirectory(prefix="cprlint-fuzz-") as directory:
-        root = Path(directory)
+        root = Path(directory) / "project"
+        reports = Path(directory) / "reports"
         shutil.copytree(REPO / "policies", root / "policies")
         shutil.copytree(REPO / "prompts", root / "prompts")
         # Only the hand-made fixtures: generated sets would make every example slow.
@@ -71,7 +76,10 @@ def run_with(replacements: dict[str, bytes], command: str = "lint") -> dict[str,
         stdout, stderr = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             replay = ["--no-cache", "--today", "2026-11-23"] if command == "check" else []
-            code = run([command, str(root), "--format", "json", *replay])
+            others = [
+                f"--format={name}:{reports / name}" for name in sorted(REPORTERS) if name != "json"
+            ]
+            code = run([command, str(root), "--format", "json", *others, *replay])
         out, err = stdout.getvalue(), stderr.getvalue()
         assert code in (0, 1, 2), f"exit {code}: {err}"
         assert "Traceback" not in err, err
@@ -81,6 +89,8 @@ def run_with(replacements: dict[str, bytes], command: str = "lint") -> dict[str,
             assert err.count("\n") == 1, err
             return None
         report = json.loads(out)
+        for name in REPORTERS.keys() - {"json"}:
+            assert (reports / name).read_text(encoding="utf-8").endswith("\n"), name
         findings = report["findings"]
         if code == 1:
             assert findings, "exit 1 without a finding"
@@ -434,12 +444,18 @@ KNOWN_KEYS = sorted(
     | {"type", "llm_call", "tool_call", "retrieval", "escalation", "message", "fallback"}
     | {"cache_write_tokens", "context_tokens", "handle_minutes", "fully_loaded"}
 )
+# Text that means something to the formats' own syntaxes: rich markup, terminal escapes,
+# markdown, XML, workflow commands.
+markup_text = st.sampled_from(
+    ["[/]", "[bold]x", "[/x] [y]", "\x1b[2J", "a\rb", "a|b", "<x>&", "@team", "#1", "::error::x"]
+) | st.text(alphabet=list("[]/=ab #@|<>&`*_:%\\\x1b\x07\r\n"), max_size=12)
 json_scalars = (
     st.none()
     | st.booleans()
     | st.integers()
     | st.floats(allow_nan=True, allow_infinity=True)
     | st.text(max_size=20)
+    | markup_text
     | st.sampled_from([*KNOWN_KEYS, "v2", "router", "gpt-4o-mini", "economy", "resolved", "ok"])
 )
 json_values = st.recursive(
@@ -510,6 +526,22 @@ def test_structured_sources_render_to_valid_files() -> None:
 def test_file_with_a_random_value(case: tuple[str, str]) -> None:
     target, content = case
     check_replaced(target, content)
+
+
+@fuzz(40)
+@given(case=file_with_a_random_value())
+def test_file_with_a_random_value_is_replayed_and_reported(case: tuple[str, str]) -> None:
+    # `check` adds the metrics' tables, whose rows are named by the fixtures' values.
+    target, content = case
+    run_with({target: content.encode("utf-8")}, "check")
+
+
+@fuzz(30)
+@given(names=st.fixed_dictionaries({"intent": markup_text, "queue": markup_text}))
+def test_names_from_a_fixture_in_every_format(names: dict[str, str]) -> None:
+    # Scope names become table rows, headings and messages in every format.
+    line = {**STRUCTURED[FIXTURE_JSONL], **names}
+    run_with({FIXTURE_JSONL: (json.dumps(line) + "\n").encode("utf-8")}, "check")
 
 
 # --- a broken line does not hide the lines after it --------------------------------------
