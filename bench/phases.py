@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime as dt
-import json
 import sys
 import tempfile
 import time
@@ -50,6 +49,7 @@ from cprlint.trees import GitTree
 
 # bench/run.py sits beside this script; leave no __pycache__ in the repository.
 sys.dont_write_bytecode = True
+import make_corpus  # noqa: E402
 import run as bench_run  # noqa: E402
 
 try:  # the floor's parser, as bench/run.py's
@@ -111,12 +111,11 @@ def main(argv: list[str] | None = None) -> int:
         for number, line in enumerate(lines, 1):
             conversation_from_json_line("fixture.jsonl", line, number)
 
-    # Three conversations' events on one line: a conversation of some thirty events.
-    joined = [json.loads(line) for line in lines[: count - count % 3]]
-    long_lines = [
-        json.dumps({**first, "events": first["events"] + second["events"] + third["events"]})
-        for first, second, third in zip(joined[0::3], joined[1::3], joined[2::3], strict=True)
-    ]
+    # Three conversations' events on one line, as `make_corpus --join 3` writes them: the
+    # same conversations as above, some thirty events a line.
+    with tempfile.TemporaryDirectory(prefix="cprlint-phases-") as directory:
+        make_corpus.write_fixtures(Path(directory), count // 3, make_corpus.DEFAULT_SEED, join=3)
+        long_lines = (Path(directory) / "part-0000.jsonl").read_text(encoding="utf-8").splitlines()
 
     def read_long() -> None:
         for number, line in enumerate(long_lines, 1):

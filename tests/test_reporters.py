@@ -498,7 +498,7 @@ def test_text_shows_control_characters_instead_of_sending_them() -> None:
         Location("fixtures/\x1bbad.jsonl", 3, 9),
         Scope(intent="x"),
     )
-    report = Report(command="check", findings=(hostile,))
+    report = make_report(hostile)
     for color in (False, True):
         output = REPORTERS["text"](report, RenderOptions(color=color))
         plain = ANSI_ESCAPE.sub("", output)  # (the styles' own escapes, in colour)
