@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import msgspec
 import yaml
 from cprlint.findings import Location, Problem
 from yaml.constructor import SafeConstructor
@@ -67,7 +68,7 @@ class Document:
 
     __slots__ = (
         "_data",
-        "_json_containers",
+        "_json_line",
         "key_positions",
         "path",
         "raw_json",
@@ -91,7 +92,7 @@ class Document:
         self.start_line = start_line
         # For JSON lines: the raw text, searched for positions only when a finding needs one.
         self.raw_json = raw_json
-        self._json_containers: dict[int, Members] = {}  # (what `locate_json` has read)
+        self._json_line: JsonLine | None = None  # (made when a position is first asked for)
 
     @classmethod
     def of_json_line(cls, path: str, text: str, line: int) -> Document:
@@ -148,7 +149,9 @@ class Document:
 
     def _locate_in_json(self, key_path: KeyPath) -> None:
         assert self.raw_json is not None
-        values, keys = locate_json(self.raw_json, key_path, self._json_containers)
+        if self._json_line is None:
+            self._json_line = JsonLine(self.raw_json)
+        values, keys = self._json_line.locate(key_path)
         line = self.start_line
         self.value_positions.update((path, (line, column)) for path, column in values.items())
         self.key_positions.update((path, (line, column)) for path, column in keys.items())
@@ -467,86 +470,126 @@ def _refuse_lone_surrogates(value: Any) -> None:
             _refuse_lone_surrogates(item)
 
 
-_SPACES = " \t\n\r"
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
-_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+# A JSON container's members, by key (an object) or position (an array): where the key is
+# written (None in an array), where the value starts and where it ends, as 0-based indexes
+# into the line's UTF-8 bytes.
+Members = dict[str | int, tuple[int | None, int, int]]
+
+# A container read one level deep: its values as the text they are written as.
+_RAW_OBJECT = msgspec.json.Decoder(dict[str, msgspec.Raw])
+_RAW_ARRAY = msgspec.json.Decoder(list[msgspec.Raw])
+_SPACE = re.compile(rb"[ \t\n\r]*")
+# An object's member up to its value: the key as written (escapes and all), and the colon.
+_KEY = re.compile(rb'[ \t\n\r]*"((?:[^"\\]|\\.)*)"[ \t\n\r]*:[ \t\n\r]*')
+# What follows a value inside a container.
+_AFTER_VALUE = re.compile(rb"[ \t\n\r]*([,}\]])")
+_ENDS_A_VALUE = b" \t\n\r,}]"
 _SCAN_VALUE = json.JSONDecoder().raw_decode
 
 
-# A JSON container's members, by key (an object) or position (an array): where the key is
-# written (None in an array) and where the value starts, as 0-based indexes.
-Members = dict[str | int, tuple[int | None, int]]
+class JsonLine:
+    """One line of valid JSON, read for the positions of the values that findings point at.
 
-
-def locate_json(
-    text: str, key_path: KeyPath, containers: dict[int, Members] | None = None
-) -> tuple[dict[KeyPath, int], dict[KeyPath, int]]:
-    """Columns (1-based) in one line of valid JSON of the values along `key_path` (the
-    root's, then each step's, as far as the path exists) and of the keys on it.
-
-    Used only when a finding must point inside a fixture line; the fast path never
-    computes positions. Only the containers on the path are read, each once per line
-    (`containers` keeps them, by where they start, for the next finding): the values
-    beside the path are skipped by the standard library's scanner, in C. A key written
-    twice is found where it was written last, as the parser keeps it.
+    The fast path never computes positions; a finding inside a fixture line asks for the
+    values on one key path (`locate`), and only the containers on that path are read, each
+    once per line. A container is read one level deep by msgspec, in C, into the text of
+    its values (`msgspec.Raw`), so that the values beside the path are stepped over by
+    their length instead of being parsed. A key written twice is found where it was
+    written last, as the parser keeps it.
     """
-    containers = {} if containers is None else containers
-    values: dict[KeyPath, int] = {}
-    keys: dict[KeyPath, int] = {}
-    path: KeyPath = ()
-    index = _skip_space(text, 0)
-    values[path] = index + 1
-    # Positions found before a problem are still right; the rest falls back to the line.
-    with contextlib.suppress(ValueError, IndexError, RecursionError):
-        for step in key_path:
-            members = containers.get(index)
-            if members is None:
-                members = containers[index] = _members(text, index)
-            if step not in members:
-                break
-            key_index, index = members[step]
-            path = (*path, step)
-            values[path] = index + 1
-            if key_index is not None:
-                keys[path] = key_index + 1
-    return values, keys
 
+    __slots__ = ("_containers", "_encoded", "_text")
 
-def _skip_space(text: str, index: int) -> int:
-    if text[index : index + 1] not in _SPACES:  # (most often: no regular expression)
-        return index
-    match = _WHITESPACE.match(text, index)
-    return match.end() if match else index
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._encoded: bytes | None = None
+        self._containers: dict[int, Members] = {}  # by the index their value starts at
 
+    def locate(self, key_path: KeyPath) -> tuple[dict[KeyPath, int], dict[KeyPath, int]]:
+        """Columns (1-based, in characters) of the values along `key_path` (the root's,
+        then each step's, as far as the path exists) and of the keys on it."""
+        values: dict[KeyPath, int] = {}
+        keys: dict[KeyPath, int] = {}
+        # Positions found before a problem are still right; the rest falls back to the line.
+        with contextlib.suppress(ValueError, IndexError, RecursionError, msgspec.MsgspecError):
+            if self._encoded is None:
+                self._encoded = self._text.encode("utf-8")
+            line = self._encoded
+            start = _SPACE.match(line).end()  # type: ignore[union-attr]  # (matches "")
+            end = len(line.rstrip(b" \t\n\r"))
+            path: KeyPath = ()
+            values[path] = start
+            for step in key_path:
+                members = self._containers.get(start)
+                if members is None:
+                    members = self._containers[start] = self._members(start, end)
+                if step not in members:
+                    break
+                key_index, start, end = members[step]
+                path = (*path, step)
+                values[path] = start
+                if key_index is not None:
+                    keys[path] = key_index
+        return (
+            {path: self._column(index) for path, index in values.items()},
+            {path: self._column(index) for path, index in keys.items()},
+        )
 
-def _end_of_value(text: str, index: int) -> int:
-    match = _NUMBER.match(text, index)  # (a number past int's digits is no error here)
-    return match.end() if match else int(_SCAN_VALUE(text, index)[1])
+    def _column(self, index: int) -> int:
+        if self._encoded is None or len(self._encoded) == len(self._text):  # ASCII
+            return index + 1
+        return len(self._encoded[:index].decode("utf-8")) + 1
 
-
-def _members(text: str, index: int) -> Members:
-    """The members of the object or array that starts at `index` (none for a scalar)."""
-    members: Members = {}
-    opening = text[index : index + 1]
-    if opening not in ("{", "["):
+    def _members(self, start: int, end: int) -> Members:
+        """The members of the object or array written at [start, end) (none for a scalar)."""
+        line = self._encoded
+        assert line is not None
+        members: Members = {}
+        opening = line[start]
+        if opening == ord("["):
+            position = start + 1
+            for number, item in enumerate(_RAW_ARRAY.decode(memoryview(line)[start:end])):
+                # Only spaces and a comma lie before an item, and no value starts with
+                # either: the first match past the previous item is this one.
+                index = line.find(item, position)
+                position = index + len(item)
+                members[number] = (None, index, position)
+        elif opening == ord("{"):
+            raw_values = _RAW_OBJECT.decode(memoryview(line)[start:end])
+            position = start + 1
+            while (match := _KEY.match(line, position)) is not None:
+                written = match.group(1)
+                key = json.loads(b'"' + written + b'"') if b"\\" in written else written.decode()
+                index = match.end()
+                position = self._value_end(index, raw_values.get(key))
+                members[key] = (match.start(1) - 1, index, position)
+                after = _AFTER_VALUE.match(line, position)
+                if after is None or after.group(1) != b",":
+                    break
+                position = after.end()
         return members
-    index = _skip_space(text, index + 1)
-    if text[index] in "}]":
-        return members
-    position = 0
-    while True:
-        if opening == "{":
-            key_index = index
-            key, index = json.decoder.scanstring(text, index + 1)  # type: ignore[attr-defined]
-            index = _skip_space(text, _skip_space(text, index) + 1)  # past ':'
-            members[key] = (key_index, index)
-        else:
-            members[position] = (None, index)
-            position += 1
-        index = _skip_space(text, _end_of_value(text, index))
-        if text[index] != ",":
-            return members
-        index = _skip_space(text, index + 1)
+
+    def _value_end(self, index: int, raw: msgspec.Raw | None) -> int:
+        line = self._encoded
+        assert line is not None
+        # (A number may be the start of a longer one written before: "1" and "12". Any
+        # other value that begins with a whole value is that value.)
+        if (
+            raw is not None
+            and line.startswith(raw, index)
+            and line[index + len(raw)] in _ENDS_A_VALUE
+        ):
+            return index + len(raw)
+        # A key written twice, and this is not where it was written last: the decoding kept
+        # the last value only, so this one is stepped over by the standard library's parser.
+        text_index = len(line[:index].decode("utf-8"))
+        text_end = _SCAN_VALUE(self._text, text_index)[1]
+        return index + len(self._text[text_index:text_end].encode("utf-8"))
+
+
+def locate_json(text: str, key_path: KeyPath) -> tuple[dict[KeyPath, int], dict[KeyPath, int]]:
+    """`JsonLine.locate` for a line read once."""
+    return JsonLine(text).locate(key_path)
 
 
 def iter_json_lines(path: str, lines: Iterator[bytes]) -> Iterator[Document | Problem]:

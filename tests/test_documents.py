@@ -512,6 +512,11 @@ def test_locate_json_finds_a_key_written_twice_where_the_parser_keeps_it() -> No
     values, keys = locate_json(text, ("a", 0))
     assert keys == {("a",): 10}
     assert values == {(): 1, ("a",): 20, ("a", 0): 21}
+    # The value kept may begin the one written first: "1" and "12". `{"a": 12, "b": 0, `
+    # is 18 characters, so the last "a" is at index 18 (column 19) and its 1 at column 24.
+    values, keys = locate_json('{"a": 12, "b": 0, "a": 1}', ("a",))
+    assert keys == {("a",): 19}
+    assert values == {(): 1, ("a",): 24}
 
 
 def test_locate_json_on_broken_text_keeps_what_it_found() -> None:
@@ -522,11 +527,22 @@ def test_locate_json_on_broken_text_keeps_what_it_found() -> None:
     assert locate_json('[{"a": [1]}, {"a": [', (0, "a", 0)) == ({(): 1}, {})
 
 
+# Characters that JSON escapes or that mean structure, and some past ASCII (one to four
+# bytes of UTF-8: columns count characters, the reading counts bytes).
+_KEY_ALPHABET = 'ab"\\ {}[],:é€😀'
+# (NaN and infinities are no JSON: the readers refuse them, so no line holds one.)
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(alphabet=_KEY_ALPHABET + "x1\n", max_size=5)
+)
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    json_scalars,
     lambda children: (
         st.lists(children, max_size=4)
-        | st.dictionaries(st.text(alphabet='ab"\\ {}[],:', max_size=3), children, max_size=4)
+        | st.dictionaries(st.text(alphabet=_KEY_ALPHABET, max_size=3), children, max_size=4)
     ),
     max_leaves=15,
 )
@@ -545,12 +561,53 @@ def values_with_a_path(draw: st.DrawFn) -> tuple[Any, tuple[str | int, ...]]:
 
 
 @settings(max_examples=400, deadline=None)
-@given(values_with_a_path(), st.sampled_from([(",", ":"), (", ", ": "), (" , ", " :  ")]))
+@given(
+    values_with_a_path(),
+    st.sampled_from([(",", ":"), (", ", ": "), (" , ", " :  ")]),
+    st.booleans(),
+)
 def test_locate_json_points_at_each_value_and_key_of_the_path(
-    value_and_path: tuple[Any, tuple[str | int, ...]], separators: tuple[str, str]
+    value_and_path: tuple[Any, tuple[str | int, ...]],
+    separators: tuple[str, str],
+    ensure_ascii: bool,
 ) -> None:
     value, key_path = value_and_path
-    text = " " + json.dumps(value, separators=separators)
+    text = " " + json.dumps(value, separators=separators, ensure_ascii=ensure_ascii)
+    assert_located_along(text, value, key_path)
+
+
+# Objects whose keys may be written twice, "a" also as the escape `\u0061`: the parser
+# keeps the value written last, and that is where a finding must point.
+json_texts_with_keys_written_twice = st.recursive(
+    json_scalars.map(lambda scalar: json.dumps(scalar, ensure_ascii=False)),
+    lambda children: (
+        st.lists(children, max_size=4).map(lambda items: "[" + ", ".join(items) + "]")
+        | st.lists(
+            st.tuples(st.sampled_from(["a", "b", "\\u0061", "é"]), children), max_size=5
+        ).map(lambda members: "{" + ",".join(f' "{key}" :{item}' for key, item in members) + "}")
+    ),
+    max_leaves=15,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_texts_with_keys_written_twice, st.data())
+def test_locate_json_finds_keys_written_twice_where_the_parser_keeps_them(
+    text: str, data: st.DataObject
+) -> None:
+    value = json.loads(text)
+    key_path: list[str | int] = []
+    item = value
+    while isinstance(item, dict | list) and item and data.draw(st.booleans()):
+        step = data.draw(
+            st.sampled_from(sorted(item) if isinstance(item, dict) else range(len(item)))
+        )
+        key_path.append(step)
+        item = item[step]
+    assert_located_along(text, value, tuple(key_path))
+
+
+def assert_located_along(text: str, value: Any, key_path: tuple[str | int, ...]) -> None:
     values, keys = locate_json(text, key_path)
     assert set(values) == {key_path[:length] for length in range(len(key_path) + 1)}
     item = value
