@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from operator import attrgetter
 
 from cprlint.errors import CprlintError
 from cprlint.findings import Finding, Problem, Scope, Severity
@@ -20,6 +21,8 @@ from cprlint.report import Report
 from cprlint.rules import RULES, Rule, Target, rules_for
 from cprlint.rules.context import RuleContext
 from cprlint.rules.fixtures import duplicate_ids
+
+_SORT_KEY = attrgetter("sort_key")
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,10 @@ class FindingCollector:
         self.findings.extend(findings)
 
     def sorted_findings(self) -> tuple[Finding, ...]:
-        return tuple(sorted(set(self.findings)))
+        # Equal findings once, the first kept: the rest stay in stream order (the same for
+        # any number of worker processes), which is nearly sorted already and so quick to
+        # sort, and which orders findings whose sort keys tie the same way on every run.
+        return tuple(sorted(dict.fromkeys(self.findings), key=_SORT_KEY))
 
 
 def lint_conversation(
