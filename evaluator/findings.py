@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import msgspec
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -97,17 +99,36 @@ class Finding:
     def __lt__(self, other: Finding) -> bool:
         return self.sort_key < other.sort_key
 
-    def to_dict(self) -> dict[str, Any]:
-        result: dict[str, Any] = {
-            "rule": self.rule,
-            "severity": self.severity.value,
-            "message": self.message,
-            "path": self.location.path,
-            "line": self.location.line,
-        }
-        if self.location.column is not None:
-            result["column"] = self.location.column
-        result.update(self.scope.to_dict())
-        if self.waived_by is not None:
-            result["waived_by"] = self.waived_by
-        return result
+    def to_record(self) -> FindingRecord:
+        location, scope = self.location, self.scope
+        return FindingRecord(
+            self.rule,
+            self.severity.value,
+            self.message,
+            location.path,
+            location.line,
+            location.column,
+            scope.intent,
+            scope.queue,
+            scope.conversation,
+            scope.prompt,
+            self.waived_by,
+        )
+
+
+class FindingRecord(msgspec.Struct, omit_defaults=True, gc=False):
+    """A finding as the JSON report writes it (SPEC §5), fields that do not apply left
+    out. A Struct, not a dictionary: a run may have a quarter of a million findings, and
+    msgspec writes these in C."""
+
+    rule: str
+    severity: str
+    message: str
+    path: str
+    line: int
+    column: int | None = None
+    intent: str | None = None
+    queue: str | None = None
+    conversation: str | None = None
+    prompt: str | None = None
+    waived_by: str | None = None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from cprlint.errors import CprlintError
 from cprlint.report import Report
-from cprlint.reporters import REPORTERS, RenderOptions
+from cprlint.reporters import IN_PIECES, REPORTERS, RenderOptions
 
 
 @dataclass(frozen=True)
@@ -55,20 +55,28 @@ def write_report(report: Report, targets: list[OutputTarget], *, root: Path) -> 
         options = RenderOptions(
             color=target.path is None and stdout_wants_color(), repo_prefix=prefix
         )
+        in_pieces = IN_PIECES.get(target.format)
+        pieces = (
+            in_pieces(report, options)
+            if in_pieces
+            else iter((REPORTERS[target.format](report, options),))
+        )
         # Text that is not valid Unicode (a YAML "\udfff") is escaped, never a crash.
-        rendered = REPORTERS[target.format](report, options).encode("utf-8", "backslashreplace")
+        encoded = (piece.encode("utf-8", "backslashreplace") for piece in pieces)
         if target.path is None:
             buffer = getattr(sys.stdout, "buffer", None)
-            if buffer is None:  # a text-only stdout (contextlib.redirect_stdout, notebooks)
-                sys.stdout.write(rendered.decode("utf-8"))
-            else:
-                sys.stdout.flush()  # text written before must come out first
-                buffer.write(rendered)
+            sys.stdout.flush()  # text written before must come out first
+            for chunk in encoded:
+                if buffer is None:  # a text-only stdout (contextlib.redirect_stdout, notebooks)
+                    sys.stdout.write(chunk.decode("utf-8"))
+                else:
+                    buffer.write(chunk)
             sys.stdout.flush()
             continue
         try:
             target.path.parent.mkdir(parents=True, exist_ok=True)
-            target.path.write_bytes(rendered)
+            with target.path.open("wb") as stream:
+                stream.writelines(encoded)
         except OSError as error:
             raise CprlintError(
                 f"{target.path}: cannot write the report: {error.strerror}"

@@ -11,11 +11,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
-from cprlint.findings import Finding, Location, Scope, Severity
+from cprlint.findings import Finding, FindingRecord, Location, Scope, Severity
+from cprlint.outputs import OutputTarget, write_report
 from cprlint.report import Report
-from cprlint.reporters import REPORTERS, RenderOptions
-from cprlint.reporters.base import indented_json
+from cprlint.reporters import IN_PIECES, REPORTERS, RenderOptions, base
+from cprlint.reporters.base import Items, indented_json
 from cprlint.rules import RULES
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -432,6 +434,33 @@ def test_json_report_shape() -> None:
     }
 
 
+def test_json_finding_with_every_field_keeps_the_order_of_spec_5() -> None:
+    every_field = Finding(
+        "CPR506",
+        Severity.WARNING,
+        "drift",
+        Location(FIXTURE, 3, 9),
+        Scope(intent="refund", queue="billing", conversation="conv-1", prompt="triage"),
+        waived_by="policies/support.yaml:60",
+    )
+    (finding,) = json.loads(REPORTERS["json"](make_report(every_field), RenderOptions()))[
+        "findings"
+    ]
+    assert list(finding.items()) == [
+        ("rule", "CPR506"),
+        ("severity", "warning"),
+        ("message", "drift"),
+        ("path", FIXTURE),
+        ("line", 3),
+        ("column", 9),
+        ("intent", "refund"),
+        ("queue", "billing"),
+        ("conversation", "conv-1"),
+        ("prompt", "triage"),
+        ("waived_by", "policies/support.yaml:60"),
+    ]
+
+
 def test_json_output_is_deterministic() -> None:
     first = REPORTERS["json"](full_report(), RenderOptions()).encode("utf-8")
     second = REPORTERS["json"](full_report(), RenderOptions()).encode("utf-8")
@@ -553,6 +582,67 @@ json_values = st.recursive(
 @given(json_values)
 def test_indented_json_is_the_standard_librarys(value: Any) -> None:
     assert indented_json(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+optional_text = st.none() | st.text() | st.just("a lone \udfff")
+finding_records = st.builds(
+    FindingRecord,
+    rule=st.text(),
+    severity=st.sampled_from(["error", "warning"]),
+    message=st.text() | st.just("a lone \udfff"),
+    path=st.text(),
+    line=st.integers(min_value=1, max_value=2**40),
+    column=st.none() | st.integers(min_value=1, max_value=2**20),
+    intent=optional_text,
+    queue=optional_text,
+    conversation=optional_text,
+    prompt=optional_text,
+    waived_by=optional_text,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(st.text(), json_values, max_size=3),
+    st.lists(finding_records, max_size=7),
+    st.integers(min_value=1, max_value=3),
+)
+def test_items_are_written_in_pieces_as_the_standard_library_writes_them(
+    document: dict[str, Any], records: list[FindingRecord], per_piece: int
+) -> None:
+    # Findings leave out what does not apply to them (SPEC §5): a record without column
+    # or scope is five keys long.
+    as_dicts = [
+        {key: value for key, value in msgspec.structs.asdict(record).items() if value is not None}
+        for record in records
+    ]
+    # At the top, and deeper, as SARIF's results are (runs[0].results); a few per piece.
+    expected = json.dumps(
+        document | {"findings": as_dicts, "runs": [{"results": as_dicts, "n": 1}]},
+        indent=2,
+        ensure_ascii=False,
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(base, "ITEMS_PER_PIECE", per_piece)
+        written = indented_json(
+            document
+            | {"findings": Items(iter(records)), "runs": [{"results": Items(records), "n": 1}]}
+        )
+    assert written == expected
+
+
+@pytest.mark.parametrize("name", sorted(IN_PIECES))
+def test_formats_written_in_pieces_are_written_as_rendered(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(base, "ITEMS_PER_PIECE", 2)  # five findings: three pieces
+    lone = Finding("CPR302", Severity.ERROR, "bad\udfffintent", Location(FIXTURE, 9))
+    report = make_report(*ALL_FINDINGS, lone, files=(FIXTURE, POLICY), conversations=3)
+    write_report(report, [OutputTarget(name, tmp_path / "out")], root=tmp_path)
+    rendered = REPORTERS[name](report, RenderOptions())
+    assert (tmp_path / "out").read_bytes() == rendered.encode("utf-8", "backslashreplace")
+    # (Written by the standard library, which keeps it; escaped as it is written.)
+    assert b"bad\\udfffintent" in (tmp_path / "out").read_bytes()
 
 
 # --- registry ----------------------------------------------------------------------------

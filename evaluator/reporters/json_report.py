@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from cprlint.findings import Severity
 from cprlint.report import Report
-from cprlint.reporters.base import RenderOptions, indented_json
+from cprlint.reporters.base import Items, RenderOptions, json_pieces
 
 
 def report_dict(report: Report) -> dict[str, Any]:
@@ -20,7 +21,7 @@ def report_dict(report: Report) -> dict[str, Any]:
         result.update({key: value for key, value in report.metrics.items() if key != "tool"})
     if report.verdict is not None:
         result["verdict"] = report.verdict
-    result["findings"] = [finding.to_dict() for finding in report.findings]
+    result["findings"] = Items(finding.to_record() for finding in report.findings)
     result["counts"] = {
         "errors": report.count(Severity.ERROR),
         "warnings": report.count(Severity.WARNING),
@@ -33,5 +34,10 @@ def report_dict(report: Report) -> dict[str, Any]:
     return result
 
 
+def pieces(report: Report, options: RenderOptions) -> Iterator[str]:
+    yield from json_pieces(report_dict(report))
+    yield "\n"
+
+
 def render(report: Report, options: RenderOptions) -> str:
-    return indented_json(report_dict(report)) + "\n"
+    return "".join(pieces(report, options))
