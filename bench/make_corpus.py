@@ -561,7 +561,16 @@ def write_fixtures(fixtures: Path, conversations: int, seed: int, join: int = 1)
     return totals
 
 
-def policy_text() -> str:
+def policy_text(*, economy_only: bool = False) -> str:
+    """The bench policy; `economy_only`: every risk level allows the economy tier alone,
+    as a change that moves all traffic to the cheapest model would have it, so that most
+    calls break their routing (CPR506): a realistic run with a finding in every other
+    call, for `bench/run.py --drift`."""
+    risk = (
+        ["  low: [economy]", "  medium: [economy]", "  high: [economy]"]
+        if economy_only
+        else ["  low: [economy, standard]", "  medium: [standard, premium]", "  high: [premium]"]
+    )
     lines = [
         "# Policy of the cprlint performance bench (bench/make_corpus.py): budgets are",
         "# generous, so that the synthetic corpus passes and the bench times a clean run.",
@@ -585,9 +594,7 @@ def policy_text() -> str:
         f"  standard: [{STANDARD}]",
         f"  premium: [{', '.join(PREMIUM)}]",
         "risk:",
-        "  low: [economy, standard]",
-        "  medium: [standard, premium]",
-        "  high: [premium]",
+        *risk,
         "routing:",
         "  stages: {classify: economy, handoff: standard}",
         "intents:",

@@ -12,6 +12,13 @@ as its own process under `/usr/bin/time -v`:
   base    the same with --base base (cache removed first, cold)
   warm    the plain check again, right after `check` (its cache in place)
 
+and, with `--drift`, one more:
+
+  drift   the plain check, cold, of a copy of the corpus whose policy allows only the
+          economy tier at every risk level (its fixtures hard-linked): most calls break
+          their routing, and the run has a finding in every other call. Its report is
+          written to the work directory, and the number of findings printed.
+
 and prints, per size and command: conversations/s, llm calls/s, wall and CPU seconds,
 peak RSS and the ratio to the floor. With `--repeat N` every command runs N times, in
 rounds (floor, check, warm, base, then again), and each figure is the median of its N
@@ -298,12 +305,40 @@ class Runs:
         return next((run for run in self.runs if run.exit_code not in (0, 1)), None)
 
 
-def run_size(size: int, workdir: Path, cprlint: list[str], repeat: int = 1) -> list[str]:
+def drift_corpus_for(corpus: Corpus) -> Corpus:
+    """A copy of `corpus` under the economy-only policy, its fixtures hard-linked."""
+    root = corpus.root.with_name(corpus.root.name + "-drift")
+    if root.exists():
+        shutil.rmtree(root)
+    (root / "policies").mkdir(parents=True)
+    (root / "policies" / "policy.yaml").write_text(
+        make_corpus.policy_text(economy_only=True), encoding="utf-8"
+    )
+    for version in ("v1", "v2"):  # as the head commit has them: the fixtures record v1
+        make_corpus.write_prompts(root, version)
+    shutil.copytree(corpus.root / "fixtures", root / "fixtures", copy_function=_link_or_copy)
+    return Corpus(root, corpus.conversations, corpus.llm_calls, corpus.bytes)
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system
+        shutil.copy2(source, target)
+
+
+def run_size(
+    size: int, workdir: Path, cprlint: list[str], repeat: int = 1, drift: bool = False
+) -> list[str]:
     corpus = corpus_for(size, workdir)
     check = [*cprlint, "check", str(corpus.root), "--format", "json"]
     check += ["--output", os.devnull, "--today", TODAY]
     print(f"measuring {size:,} conversations ...", flush=True)
     runs: dict[str, list[Measurement]] = {"floor": [], "check": [], "base": [], "warm": []}
+    drifted = drift_corpus_for(corpus) if drift else None
+    drift_report = workdir / f"drift-{size}.json"
+    if drifted is not None:
+        runs["drift"] = []
     for _ in range(repeat):
         floor_command = [sys.executable, "-c", FLOOR_SCRIPT, str(corpus.root)]
         runs["floor"].append(measure(floor_command, cwd=corpus.root))
@@ -312,6 +347,11 @@ def run_size(size: int, workdir: Path, cprlint: list[str], repeat: int = 1) -> l
         runs["warm"].append(measure(check, cwd=corpus.root))
         clear_cache(corpus)
         runs["base"].append(measure([*check, "--base", "base"], cwd=corpus.root))
+        if drifted is not None:
+            clear_cache(drifted)
+            drift_check = [*cprlint, "check", str(drifted.root), "--format", "json"]
+            drift_check += ["--output", str(drift_report), "--today", TODAY]
+            runs["drift"].append(measure(drift_check, cwd=drifted.root))
 
     floor_wall = Runs(runs["floor"]).median("wall_seconds")
     rows = []
@@ -334,6 +374,9 @@ def run_size(size: int, workdir: Path, cprlint: list[str], repeat: int = 1) -> l
         if failed is not None:
             tail = " | ".join(failed.stderr.strip().splitlines()[-3:])
             problems.append(f"  ! {label} at {size:,} exited {failed.exit_code}: {tail}")
+    if drifted is not None and drift_report.is_file():
+        findings = len(json.loads(drift_report.read_bytes())["findings"])
+        problems.append(f"  (drift at {size:,}: {findings:,} findings, in {drift_report})")
     return rows + problems
 
 
@@ -356,6 +399,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "cprlint-bench"
     )
+    parser.add_argument(
+        "--drift", action="store_true", help="also time a run with a finding in most calls"
+    )
     options = parser.parse_args(argv)
     if options.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -367,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     cprlint = cprlint_command()
     lines = []
     for size in options.sizes:
-        lines += run_size(size, workdir, cprlint, options.repeat)
+        lines += run_size(size, workdir, cprlint, options.repeat, options.drift)
 
     print()
     print("\n".join(machine_lines()))
@@ -382,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(lines))
     print(
         "\ncheck: cold plain check; warm: the same right after (cache kept); "
-        "base: --base base, cold.\n"
+        "base: --base base, cold; drift: economy-only policy, cold.\n"
         "peak MB: largest single process (wait4); tree MB: sampled sum over the process tree;\n"
         f"both the largest of the runs. Runs per command: {options.repeat}; wall, CPU and the "
         "ratios are medians, range is the fastest and slowest wall time."
