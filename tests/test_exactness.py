@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import pickle
 import shutil
 import sys
 from pathlib import Path
@@ -22,7 +23,7 @@ import cprlint.project
 import cprlint.rules.context
 import pytest
 from cprlint.check import check_project
-from cprlint.findings import Location
+from cprlint.findings import Finding, Location, Scope, Severity
 from cprlint.model import Conversation
 from cprlint.pii import find_personal_data
 from cprlint.project import load_project
@@ -136,6 +137,29 @@ def test_ids_that_only_hash_alike_are_not_duplicates(
     ids.add("T-1", "a.jsonl", 1)
     ids.add("T-2", "b.jsonl", 1)
     assert ids.candidates() == [[Location("a.jsonl", 1), Location("b.jsonl", 1)]]
+
+
+def test_a_tally_crosses_processes_with_its_findings_as_they_were() -> None:
+    # Findings are pickled by their own `__reduce__` (Finding, Location, Scope): every
+    # field, text that is not Unicode too, and the strings they share stay shared.
+    scope = Scope("refund", "billing", "conv-1", "triage")
+    findings = [
+        Finding("CPR506", Severity.ERROR, "drift", Location("f.jsonl", 3, 9), scope),
+        Finding("CPR506", Severity.ERROR, "drift", Location("f.jsonl", 3, 40), scope),
+        Finding("CPR305", Severity.WARNING, "usage", Location("f.jsonl", 4), waived_by="p.yaml:2"),
+        Finding("CPR302", Severity.ERROR, "bad\udfffintent", Location("o.yaml")),
+    ]
+    tally = cprlint.check.Tally(findings=findings, conversations=2)
+    copy = pickle.loads(pickle.dumps(tally))
+    assert copy.findings == findings
+    assert [finding.severity for finding in copy.findings] == [
+        Severity.ERROR,
+        Severity.ERROR,
+        Severity.WARNING,
+        Severity.ERROR,
+    ]
+    assert copy.findings[0].scope is copy.findings[1].scope
+    assert copy.conversations == 2
 
 
 def test_stretches_cover_every_line_once(tmp_path: Path) -> None:
