@@ -505,11 +505,14 @@ def _input_delta(
 class _ConversationFindings:
     """The findings of one conversation's replay; their scope is made only when one is."""
 
-    __slots__ = ("conversation", "problems")
+    __slots__ = ("conversation", "problems", "scopes")
 
     def __init__(self, conversation: Conversation) -> None:
         self.conversation = conversation
         self.problems: list[Problem] = []
+        # One scope per prompt, shared by the findings of its calls: a conversation whose
+        # routing drifts has a finding in every call.
+        self.scopes: dict[str | None, Scope] = {}
 
     def add(self, message: str, event: Event, code: str, *, field: str | None = None) -> None:
         conversation = self.conversation
@@ -519,7 +522,10 @@ class _ConversationFindings:
             else conversation.locate("events", event.index)
         )
         prompt = event.prompt if type(event) is LlmCall else None
-        scope = Scope(conversation.intent, conversation.queue, conversation.id, prompt)
+        scope = self.scopes.get(prompt)
+        if scope is None:
+            scope = Scope(conversation.intent, conversation.queue, conversation.id, prompt)
+            self.scopes[prompt] = scope
         self.problems.append(Problem(message, location, scope, code=code))
 
 
