@@ -48,6 +48,9 @@ MARKDOWN = MarkdownIt("commonmark").enable("table")
         ("``a`b`` @c", f"``a`b`` @{WORD_JOINER}c"),
         ("C:\\path", "C:\\\\path"),
         ("one\r\ntwo", "one  two"),
+        # A control character is shown, not sent: an ESC that would clear a terminal
+        # (ESC `[2J`) becomes the text `\x1b`, its backslash escaped outside code only.
+        ("clear\x1b[2J`\x1b`", "clear\\\\x1b\\[2J`\\x1b`"),
     ],
 )
 def test_escape_markdown_examples(text: str, expected: str) -> None:

@@ -154,9 +154,11 @@ def escape_markdown(text: str, *, table_cell: bool = True) -> str:
     code shows as written, so an entity or a backslash escape would show literally. Outside
     them, what markdown would read as a link, HTML, an entity or a table's pipe is
     escaped, and a mention or an issue reference is broken with an invisible word joiner,
-    so that a fixture cannot ping people or mark issues. Line breaks become spaces.
+    so that a fixture cannot ping people or mark issues. Line breaks become spaces, and
+    other control characters are shown escaped (`shown`): the markdown is also printed to
+    terminals and written to the job summary, where an ESC would be obeyed.
     """
-    text = text.replace("\r", " ").replace("\n", " ")
+    text = shown(text.replace("\r", " ").replace("\n", " "))
     pieces = []
     for is_code, piece in _code_spans(text):
         if is_code:
