@@ -10,8 +10,8 @@ and then built by hand, so that:
 - duplicate keys, oversized files and absurd nesting are findings;
 - floats become `Decimal` from their source text, so `0.1` means exactly 0.1 in money.
 
-JSON Lines fixtures are parsed fast without positions; `locate_json` recovers the column
-of a value only when a finding needs it.
+JSON Lines fixtures are parsed fast without positions; `JsonLine` recovers the column of
+a value only when a finding needs it.
 """
 
 from __future__ import annotations
