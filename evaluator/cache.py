@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-from cprlint.findings import Finding
 from cprlint.machine import available_cores
 from cprlint.report import Report
 from cprlint.trees import lies_within
@@ -100,18 +99,12 @@ def _file_digest(path: Path | None) -> bytes:
 
 
 class _Entry(msgspec.Struct):
-    """A report as the cache stores it: findings as their dataclasses, written and read
-    by msgspec in C, with no dictionary made per finding (a quarter of a million are
-    written in about 0.3 s)."""
+    """A report as the cache stores it, written and read by msgspec in C, findings and
+    all, with no dictionary made per finding (a quarter of a million are written in
+    about 0.3 s)."""
 
     format: int
-    command: str
-    findings: tuple[Finding, ...]
-    files_checked: tuple[str, ...]
-    conversations: int
-    tool_version: str
-    metrics: dict[str, Any] | None
-    verdict: str | None
+    report: Report
 
 
 _ENCODE_ENTRY = msgspec.json.Encoder().encode
@@ -119,16 +112,7 @@ _DECODE_ENTRY = msgspec.json.Decoder(_Entry).decode
 
 
 def _entry_bytes(report: Report) -> bytes:
-    entry = _Entry(
-        format=_FORMAT,
-        command=report.command,
-        findings=report.findings,
-        files_checked=report.files_checked,
-        conversations=report.conversations,
-        tool_version=report.tool_version,
-        metrics=report.metrics,
-        verdict=report.verdict,
-    )
+    entry = _Entry(_FORMAT, report)
     try:
         return _ENCODE_ENTRY(entry)
     except UnicodeEncodeError:
@@ -153,19 +137,9 @@ def load(root: Path, key: str) -> Report | None:
         if not hmac.compare_digest(signature, _signature(secret, key, body)):
             return None  # not written by this machine: perhaps committed by a pull request
         entry = _entry_from(body)
-        if entry.format != _FORMAT:
-            return None
     except (OSError, ValueError, msgspec.ValidationError):
         return None  # no entry, or a broken one: run, and write it anew
-    return Report(
-        command=entry.command,
-        findings=entry.findings,
-        files_checked=entry.files_checked,
-        conversations=entry.conversations,
-        tool_version=entry.tool_version,
-        metrics=entry.metrics,
-        verdict=entry.verdict,
-    )
+    return entry.report if entry.format == _FORMAT else None
 
 
 def store(root: Path, key: str, report: Report) -> None:

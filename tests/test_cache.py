@@ -143,10 +143,10 @@ def test_a_broken_cache_entry_is_ignored(run_cli, starter: Path, replays: list[i
 def _forge_passing_entry(entry: Path) -> None:
     """What a pull request could commit: the real entry's report without its findings."""
     signature, _, body = entry.read_bytes().partition(b"\n")
-    report = json.loads(body)
-    assert any(finding["severity"] == "error" for finding in report["findings"])
-    report["findings"] = []
-    entry.write_bytes(signature + b"\n" + json.dumps(report).encode())
+    stored = json.loads(body)
+    assert any(finding["severity"] == "error" for finding in stored["report"]["findings"])
+    stored["report"]["findings"] = []
+    entry.write_bytes(signature + b"\n" + json.dumps(stored).encode())
 
 
 def test_a_forged_cache_entry_is_not_served(run_cli, starter: Path, replays: list[int]) -> None:
