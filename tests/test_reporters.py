@@ -16,7 +16,7 @@ import pytest
 from cprlint.findings import Finding, FindingRecord, Location, Scope, Severity
 from cprlint.outputs import OutputTarget, write_report
 from cprlint.report import Report
-from cprlint.reporters import IN_PIECES, REPORTERS, RenderOptions, base
+from cprlint.reporters import IN_PIECES, REPORTERS, RenderOptions, base, sarif
 from cprlint.reporters.base import Items, indented_json
 from cprlint.rules import RULES
 from hypothesis import given, settings
@@ -164,6 +164,29 @@ def test_sarif_meets_githubs_requirements() -> None:
             assert "startColumn" not in physical["region"]
         else:
             assert physical["region"]["startColumn"] == finding.column
+
+
+def test_sarif_keeps_within_code_scannings_limit(
+    sarif_validator: Draft4Validator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sarif, "MAX_RESULTS", 3)
+    log = render_sarif(full_report())
+    assert [error.message for error in sarif_validator.iter_errors(log)] == []
+    (run,) = log["runs"]
+    # In the report's order: CPR307 (fixtures, line 41), CPR305 (fixtures, 88), CPR105
+    # (policies, 12), CPR110 (policies, 30, waived), CPR203 (prompts). Kept: the two
+    # active errors (CPR307, CPR105), then the first warning (CPR305), in that order;
+    # left out: the other warning (CPR203) and the waived error (CPR110).
+    assert [result["ruleId"] for result in run["results"]] == ["CPR307", "CPR305", "CPR105"]
+    (invocation,) = run["invocations"]
+    (notification,) = invocation["toolExecutionNotifications"]
+    assert notification["level"] == "warning"
+    assert notification["message"]["text"].startswith("2 of 5 findings are left out")
+    # Within the limit, nothing is left out and nothing is said.
+    monkeypatch.setattr(sarif, "MAX_RESULTS", 5)
+    (run,) = render_sarif(full_report())["runs"]
+    assert len(run["results"]) == 5
+    assert "invocations" not in run
 
 
 def test_sarif_rule_index_points_at_the_rule_with_the_same_id() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
@@ -96,31 +96,61 @@ def _result(finding: Finding, rule_index: int, options: RenderOptions) -> dict[s
     return result
 
 
+# GitHub code scanning rejects a run of more results than this (and shows the first 5,000
+# by severity). A policy that moves a flow to another tier makes a finding of nearly
+# every call: more than this at 10,000 conversations.
+MAX_RESULTS = 25_000
+
+
 def sarif_log(report: Report, options: RenderOptions) -> dict[str, Any]:
     codes = sorted(RULES)
     index = {code: position for position, code in enumerate(codes)}
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "cprlint",
-                        "version": report.tool_version,
-                        "semanticVersion": report.tool_version,
-                        "informationUri": INFORMATION_URI,
-                        "rules": [_rule_descriptor(code) for code in codes],
-                    }
-                },
-                "automationDetails": {"id": f"cprlint/{report.command}/"},
-                "columnKind": "unicodeCodePoints",
-                "results": Items(
-                    _result(finding, index[finding.rule], options) for finding in report.findings
-                ),
+    findings = _within_the_limit(report.findings)
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "cprlint",
+                "version": report.tool_version,
+                "semanticVersion": report.tool_version,
+                "informationUri": INFORMATION_URI,
+                "rules": [_rule_descriptor(code) for code in codes],
             }
-        ],
+        },
+        "automationDetails": {"id": f"cprlint/{report.command}/"},
+        "columnKind": "unicodeCodePoints",
+        "results": Items(_result(finding, index[finding.rule], options) for finding in findings),
     }
+    left_out = len(report.findings) - len(findings)
+    if left_out:
+        run["invocations"] = [
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [
+                    {
+                        "level": "warning",
+                        "message": {
+                            "text": f"{left_out:,} of {len(report.findings):,} findings are "
+                            f"left out: code scanning takes at most {MAX_RESULTS:,} results "
+                            "a run, so errors are kept first, then warnings, then waived "
+                            "findings; `--format json` reports them all."
+                        },
+                    }
+                ],
+            }
+        ]
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def _within_the_limit(findings: Sequence[Finding]) -> Sequence[Finding]:
+    """At most MAX_RESULTS findings, in the report's order: the active errors first, then
+    the warnings, then the waived."""
+    if len(findings) <= MAX_RESULTS:
+        return findings
+    ranked = sorted(
+        range(len(findings)),
+        key=lambda at: (findings[at].waived_by is not None, -findings[at].severity.rank),
+    )
+    return [findings[at] for at in sorted(ranked[:MAX_RESULTS])]
 
 
 def pieces(report: Report, options: RenderOptions) -> Iterator[str]:
