@@ -109,6 +109,12 @@ class Finding:
             self.scope.conversation or "",
         )
 
+    @property
+    def rank(self) -> tuple[bool, int]:
+        """Where fewer findings can be shown than there are (a comment, code scanning):
+        the active errors first, then the warnings, then the waived."""
+        return (self.waived_by is not None, -self.severity.rank)
+
     def __lt__(self, other: Finding) -> bool:
         return self.sort_key < other.sort_key
 

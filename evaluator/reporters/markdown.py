@@ -93,9 +93,7 @@ def metrics_section(metrics: dict[str, Any]) -> list[str]:
 def render(report: Report, options: RenderOptions) -> str:
     if report.metrics is not None and report.metrics.get("comparison"):
         return render_comment(report, options)
-    ordered = sorted(
-        report.findings, key=lambda f: (f.waived_by is not None, -f.severity.rank, f.sort_key)
-    )
+    ordered = sorted(report.findings, key=lambda finding: (*finding.rank, finding.sort_key))
     lines = [verdict(report), ""]
     checked = (
         f"{plural(len(report.files_checked), 'file')} and "

@@ -142,14 +142,10 @@ def sarif_log(report: Report, options: RenderOptions) -> dict[str, Any]:
 
 
 def _within_the_limit(findings: Sequence[Finding]) -> Sequence[Finding]:
-    """At most MAX_RESULTS findings, in the report's order: the active errors first, then
-    the warnings, then the waived."""
+    """At most MAX_RESULTS findings, the first by `Finding.rank`, in the report's order."""
     if len(findings) <= MAX_RESULTS:
         return findings
-    ranked = sorted(
-        range(len(findings)),
-        key=lambda at: (findings[at].waived_by is not None, -findings[at].severity.rank),
-    )
+    ranked = sorted(range(len(findings)), key=lambda at: findings[at].rank)
     return [findings[at] for at in sorted(ranked[:MAX_RESULTS])]
 
 
