@@ -389,10 +389,11 @@ def baseline_comparison(
 ) -> dict[str, Any]:
     """SPEC §6 `comparison` against the baseline file: the head at the baseline's prices.
 
-    The baseline keeps no per-conversation figures, so there is no interval (`ci95` null).
+    The baseline keeps no per-conversation figures, so there is no interval (`ci95` null),
+    and no split into what prompts, routing and prices contributed.
     """
 
-    def change(old: Decimal | None, new: Decimal | None) -> dict[str, Any]:
+    def change(old: Decimal | None, new: Decimal | None, conversations: int) -> dict[str, Any]:
         delta = None if old is None or new is None else new - old
         pct = None if old is None or new is None or old == 0 else (new / old - 1) * 100
         return {
@@ -401,19 +402,25 @@ def baseline_comparison(
             "delta": None if delta is None else json_number(delta),
             "delta_pct": None if pct is None else json_number(pct),
             "ci95": None,
+            "conversations": conversations,
         }
 
+    summary = at_baseline_prices.summary
     result: dict[str, Any] = {
         "base": f"baseline {baseline.path}",
         "summary": change(
-            baseline.cost_per_resolution("summary"), at_baseline_prices.summary.cost_per_resolution
+            baseline.cost_per_resolution("summary"),
+            summary.cost_per_resolution,
+            summary.conversations,
         ),
     }
     for scope in ("intents", "queues", "automation"):
         totals: dict[str, Totals] = getattr(at_baseline_prices, scope)
         result[scope] = {
             name: change(
-                baseline.cost_per_resolution(scope, name), totals[name].cost_per_resolution
+                baseline.cost_per_resolution(scope, name),
+                totals[name].cost_per_resolution,
+                totals[name].conversations,
             )
             for name in sorted(totals)
         }
@@ -425,6 +432,7 @@ def baseline_comparison(
         entry = change(
             None if old_mean is None else Decimal(str(old_mean)),
             Decimal(str(head["mean_input_tokens"])),
+            head["llm_calls"],
         )
         result["prompts"][prompt_id] = {
             "base_version": old.get("version"),

@@ -105,11 +105,13 @@ def lint(
 ) -> int:
     """Static checks of policies, prompts and fixture shape (no replay)."""
     from cprlint.engine import lint_project
-    from cprlint.project import load_project
+    from cprlint.project import load_project, require_conversations, require_policy_and_fixtures
 
     targets = parse_targets(formats, output)
     project = load_project(path)
+    require_policy_and_fixtures(project)
     report = lint_project(project, today=_today(today))
+    require_conversations(project, report.conversations, report.findings)
     write_report(report, targets, root=path)
     return exit_code_for(report.findings, fail_on or project.config.fail_on)
 
@@ -165,13 +167,14 @@ def check(
     from cprlint.baseline import load_baseline
     from cprlint.check import check_project, parse_prompt_overrides
     from cprlint.config import CONFIG_FILES
-    from cprlint.project import load_project
+    from cprlint.project import load_project, require_conversations, require_policy_and_fixtures
     from cprlint.trees import GitTree, path_within
 
     targets = parse_targets(formats, output)
     project = load_project(path)
     overrides = parse_prompt_overrides(prompt_specs, project)
     base_tree = GitTree(path, base_ref) if base_ref is not None else None
+    require_policy_and_fixtures(project)
     if baseline_path is not None and not baseline_path.is_file():
         raise CprlintError(f"--baseline {baseline_path}: no such file")
     baseline_file = baseline_path or path_within(path, project.config.baseline, "baseline")
@@ -209,6 +212,7 @@ def check(
         )
         if key is not None:
             cache.store(path, key, report)
+    require_conversations(project, report.conversations, report.findings)
     write_report(report, targets, root=path)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         publish_to_github_actions(report, targets, root=path)
@@ -218,18 +222,38 @@ def check(
 @cli.command()
 @click.argument("candidate", metavar="ID@VERSION")
 @click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.option(
+    "--base",
+    "base_ref",
+    metavar="REF",
+    help="Compare with the version released at this git ref (needed once the candidate "
+    "is itself the released one).",
+)
 @format_option
 @today_option
 def gate(
-    candidate: str, path: Path, formats: tuple[str, ...], output: Path | None, today: str | None
+    candidate: str,
+    path: Path,
+    base_ref: str | None,
+    formats: tuple[str, ...],
+    output: Path | None,
+    today: str | None,
 ) -> int:
     """May this prompt version be released? Replays it in place of the released one."""
     from cprlint.gate import gate_prompt
-    from cprlint.project import load_project
+    from cprlint.project import load_project, require_conversations, require_policy_and_fixtures
+    from cprlint.trees import GitTree
 
     targets = parse_targets(formats, output)
     project = load_project(path)
-    report, passed = gate_prompt(project, candidate, today=_today(today))
+    require_policy_and_fixtures(project)
+    base = None
+    if base_ref is not None:
+        base = load_project(path, tree=GitTree(path, base_ref), with_fixtures=False)
+    report, passed = gate_prompt(
+        project, candidate, today=_today(today), base=base, base_label=base_ref or "base"
+    )
+    require_conversations(project, report.conversations, report.findings)
     write_report(report, targets, root=path)
     return ExitCode.OK if passed else ExitCode.FINDINGS
 
@@ -273,11 +297,13 @@ def write_baseline_command(path: Path, output: Path | None, today: str | None) -
     """Write the baseline file from the current tree (figures, prompts, prices)."""
     from cprlint.baseline import write_baseline
     from cprlint.check import check_project
-    from cprlint.project import load_project
+    from cprlint.project import load_project, require_conversations, require_policy_and_fixtures
     from cprlint.trees import path_within
 
     project = load_project(path)
+    require_policy_and_fixtures(project)
     report = check_project(project, today=_today(today))
+    require_conversations(project, report.conversations, report.findings)
     assert report.metrics is not None
     target = output or path_within(path, project.config.baseline, "baseline", writing=True)
     write_baseline(target, report.metrics)

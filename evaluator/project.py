@@ -24,7 +24,7 @@ from cprlint.documents import (
     suppressions_in,
 )
 from cprlint.errors import CprlintError
-from cprlint.findings import Location, Problem, Scope
+from cprlint.findings import Finding, Location, Problem, Scope
 from cprlint.fixture_shape import conforms
 from cprlint.model import (
     Conversation,
@@ -53,6 +53,7 @@ class Project:
     tree: SourceTree
     policies: list[Policy] = field(default_factory=list)
     prompts: dict[str, Prompt] = field(default_factory=dict)
+    policy_files: list[str] = field(default_factory=list)
     fixture_files: list[str] = field(default_factory=list)
     # Problems met while loading policies and prompts (fixtures report as they stream).
     problems: list[Problem] = field(default_factory=list)
@@ -243,13 +244,59 @@ def load_project(
     tree = tree or WorkTree(root)
     project = Project(root=root, config=load_config(tree), tree=tree)
     config = project.config
-    for path in _files(tree, config.policies, YAML_SUFFIXES):
+    project.policy_files = _files(tree, config.policies, YAML_SUFFIXES)
+    for path in project.policy_files:
         _load_policy_file(project, path)
     _load_prompts(project, config.prompts)
     if with_fixtures:
         project.fixture_files = _files(tree, config.fixtures, (".jsonl", *YAML_SUFFIXES))
         project.files_checked.extend(project.fixture_files)
     return project
+
+
+def require_policy_and_fixtures(project: Project) -> None:
+    """End the run when there is nothing to check: a job pointed at the wrong folder must
+    not pass having read nothing. A policy file that is there but broken is not nothing:
+    its problems are findings."""
+    config = project.config
+    if not project.policies and not any(
+        problem.location.path in project.policy_files for problem in project.problems
+    ):
+        looked = _where_looked(config.policies, "policies", "*.yaml")
+        found = ""
+        if project.policy_files:
+            found = f" ({len(project.policy_files)} YAML files, none holds a policy)"
+        raise CprlintError(
+            f"no policy in {project.root.resolve()}{found}: looked for {looked}; "
+            "`cprlint init` writes a starter project"
+        )
+    if not project.fixture_files:
+        looked = _where_looked(config.fixtures, "fixtures", "*.jsonl and *.yaml")
+        raise CprlintError(
+            f"no fixture conversation in {project.root.resolve()}: looked for {looked}"
+        )
+
+
+def require_conversations(
+    project: Project, conversations: int, findings: Iterable[Problem | Finding]
+) -> None:
+    """After a run: fixture files that held no conversation and no problem either (all
+    empty, or only comments) are as good as none."""
+    if conversations:
+        return
+    fixture_files = set(project.fixture_files)
+    if any(item.location.path in fixture_files for item in findings):
+        return  # broken fixtures: the findings say what is wrong with them
+    raise CprlintError(
+        f"no fixture conversation in {project.root.resolve()}: {len(fixture_files)} fixture "
+        f"file{'s' if len(fixture_files) != 1 else ''} under "
+        f"{', '.join(f'`{entry}`' for entry in project.config.fixtures)}, all empty"
+    )
+
+
+def _where_looked(entries: tuple[str, ...], setting: str, patterns: str) -> str:
+    folders = " and ".join(f"`{entry}/`" for entry in entries)
+    return f"{patterns} in {folders} (the `{setting}` setting of cprlint.yaml)"
 
 
 def policies_in(documents: Iterable[Document]) -> tuple[list[Policy], list[Problem]]:
