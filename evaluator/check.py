@@ -19,7 +19,13 @@ from typing import Any
 from cprlint import tokens
 from cprlint.aggregates import Aggregates, ScopeTotals, Totals
 from cprlint.baseline import Baseline, baseline_problems
-from cprlint.compare import PairedReplay, PairedSamples, compare, creep_problems
+from cprlint.compare import (
+    PairedReplay,
+    PairedSamples,
+    compare,
+    creep_problems,
+    governing_policy,
+)
 from cprlint.deltas import TokenDeltas
 from cprlint.engine import FindingCollector, lint_conversation, lint_static, lint_stream_end
 from cprlint.errors import CprlintError
@@ -202,7 +208,7 @@ class CheckRun:
     def _new_tally(self) -> Tally:
         return Tally(
             at_baseline_prices=ScopeTotals() if self._baseline_replayer else None,
-            samples=PairedSamples() if self.paired else None,
+            samples=PairedSamples(per_policy=self.paired.per_policy) if self.paired else None,
         )
 
     def tally_of(self, stretches: Iterable[Stretch]) -> Tally:
@@ -303,11 +309,6 @@ def _tally_in_worker(stretch: Stretch) -> Tally:
     return _worker_run.tally_of([stretch])
 
 
-def governing_policy(project: Project) -> Policy | None:
-    """The policy whose creep limits judge the comparison: the one without a project."""
-    return project.policy_for(None) or (project.policies[0] if project.policies else None)
-
-
 def check_project(
     project: Project,
     *,
@@ -369,9 +370,14 @@ def check_project(
         )
     if base is not None and run.tally.samples is not None:
         comparison = compare(run.tally.samples, base_label)
+        for problem, uncertain in creep_problems(comparison, project):
+            run.collector.add(problem, downgrade=uncertain)
         if policy is not None:
-            for problem, small_sample in creep_problems(comparison, project, policy.creep, policy):
-                run.collector.add(problem, downgrade=small_sample)
+            comparison.drop_small_intervals(policy.creep.min_conversations)
+        for name, policy_comparison in comparison.policies.items():
+            governing = next((p for p in project.policies if p.name == name), None)
+            if governing is not None:
+                policy_comparison.drop_small_intervals(governing.creep.min_conversations)
         run.collector.add_all(versioning_problems(project, base, run.tally.recorded_versions))
         run.collector.add_all(changes_and_version_problems(project, base)[1])
         report_metrics["comparison"] = comparison.to_json()

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from cprlint.deltas import TokenDeltas
 from cprlint.findings import Location, Problem, Scope
-from cprlint.model import Conversation, CreepLimits, Policy
-from cprlint.money import billionths, format_cost, json_number
+from cprlint.model import Conversation, Policy
+from cprlint.money import billionths, compared_amounts, json_number
 from cprlint.pricing import Catalog
 from cprlint.project import Project
 from cprlint.replay import ConversationResult, Replayer
@@ -98,6 +98,16 @@ class PromptPairTotals:
         self.head_versions.update(other.head_versions)
 
 
+# The conversations alike in what they are compared by: the policy that governs them
+# (its name; "" for none), intent, queue and automation mode.
+Cell = tuple[str, str, str, str]
+
+
+def policy_figure(policy: str, figure: tuple[str, ...]) -> tuple[str, ...]:
+    """A figure of one policy's conversations only: ("policies", "shop", "intents", "x")."""
+    return ("policies", policy, *figure)
+
+
 @dataclass
 class PairedSamples:
     """Every figure a comparison needs, as sums over the paired conversations: exact sums
@@ -105,16 +115,19 @@ class PairedSamples:
 
     Nothing is kept per conversation, so memory does not grow with the fixture set, and
     the samples of consecutive stretches of the stream merge into those of the whole.
+    With `per_policy` (a project of several policies, each judging its own
+    conversations), every figure is also resampled per policy.
     """
 
-    # Cell (intent, queue, automation mode) -> its exact sums; a scope's are those of its
-    # cells (`cell_totals_of`).
-    cells: dict[tuple[str, str, str], CellTotals] = field(default_factory=dict)
-    prompts: dict[str, PromptPairTotals] = field(default_factory=dict)
+    per_policy: bool = False
+    # Cell -> its exact sums; a scope's are those of its cells (`cell_totals_of`).
+    cells: dict[Cell, CellTotals] = field(default_factory=dict)
+    # (policy, prompt) -> the prompt's calls in that policy's conversations.
+    prompts: dict[tuple[str, str], PromptPairTotals] = field(default_factory=dict)
     # The groups of figures of `resampled`: a cell's scopes (the summary, its intent, queue
     # and mode) add the same values, so they are one group; a prompt is a group alone.
-    _scope_groups: dict[tuple[str, str, str], int] = field(default_factory=dict)
-    _prompt_groups: dict[str, int] = field(default_factory=dict)
+    _scope_groups: dict[Cell, int] = field(default_factory=dict)
+    _prompt_groups: dict[tuple[str, str], int] = field(default_factory=dict)
     # Imported on first use: numpy takes a tenth of a second to load, and a check
     # without a comparison never needs it.
     _resampled: ResampledSums | None = None
@@ -130,7 +143,7 @@ class PairedSamples:
     def add(
         self,
         conversation_id: str,
-        cell: tuple[str, str, str],
+        cell: Cell,
         resolved: tuple[bool, bool],
         costs: Mapping[str, Decimal],
         prompts: Mapping[str, tuple[PromptUsage, PromptUsage]],
@@ -148,10 +161,7 @@ class PairedSamples:
         resampled = self.resampled
         scope_group = self._scope_groups.get(cell)
         if scope_group is None:
-            intent, queue, automation = cell
-            scope_group = self._scope_groups[cell] = resampled.group(
-                (SUMMARY, ("intents", intent), ("queues", queue), ("automation", automation))
-            )
+            scope_group = self._scope_groups[cell] = resampled.group(self._scope_figures(cell))
         entries: list[tuple[int, int, int, int, int]] = [
             (
                 scope_group,
@@ -161,13 +171,18 @@ class PairedSamples:
                 resolved[1],
             )
         ]
+        policy = cell[0]
         for prompt, (base, head) in prompts.items():
-            entry = self.prompts.get(prompt)
+            key = (policy, prompt)
+            entry = self.prompts.get(key)
             if entry is None:
-                entry = self.prompts[prompt] = PromptPairTotals()
-            prompt_group = self._prompt_groups.get(prompt)
+                entry = self.prompts[key] = PromptPairTotals()
+            prompt_group = self._prompt_groups.get(key)
             if prompt_group is None:
-                prompt_group = self._prompt_groups[prompt] = resampled.group((("prompts", prompt),))
+                figures: tuple[tuple[str, ...], ...] = (("prompts", prompt),)
+                if self.per_policy:
+                    figures += (policy_figure(policy, ("prompts", prompt)),)
+                prompt_group = self._prompt_groups[key] = resampled.group(figures)
             entry.conversations += 1
             entry.base_calls += base[0]
             entry.base_tokens += base[1]
@@ -180,25 +195,55 @@ class PairedSamples:
             entries.append((prompt_group, base[1], base[0], head[1], head[0]))
         resampled.add(conversation_id, entries)
 
-    def cell_totals_of(self, dimension: str, name: str) -> CellTotals:
-        """The exact sums over a scope: `("summary", "")` is everyone."""
-        position = DIMENSIONS.index(dimension) if dimension != "summary" else None
+    def _scope_figures(self, cell: Cell) -> tuple[tuple[str, ...], ...]:
+        policy, intent, queue, automation = cell
+        figures: tuple[tuple[str, ...], ...] = (
+            SUMMARY,
+            ("intents", intent),
+            ("queues", queue),
+            ("automation", automation),
+        )
+        if self.per_policy:
+            figures += tuple(policy_figure(policy, figure) for figure in figures)
+        return figures
+
+    def cell_totals_of(self, dimension: str, name: str, policy: str | None = None) -> CellTotals:
+        """The exact sums over a scope (`("summary", "")` is everyone), of one policy's
+        conversations or of all."""
+        position = DIMENSIONS.index(dimension) + 1 if dimension != "summary" else None
         totals = CellTotals()
         for cell, cell_totals in sorted(self.cells.items()):
+            if policy is not None and cell[0] != policy:
+                continue
             if position is None or cell[position] == name:
                 totals.merge(cell_totals)
         return totals
 
-    def group_names(self, dimension: str) -> list[str]:
-        position = DIMENSIONS.index(dimension)
-        return sorted({cell[position] for cell in self.cells})
+    def group_names(self, dimension: str, policy: str | None = None) -> list[str]:
+        position = DIMENSIONS.index(dimension) + 1
+        return sorted(
+            {cell[position] for cell in self.cells if policy is None or cell[0] == policy}
+        )
+
+    def policy_names(self) -> list[str]:
+        return sorted({cell[0] for cell in self.cells})
+
+    def prompt_totals(self, prompt: str, policy: str | None = None) -> PromptPairTotals:
+        totals = PromptPairTotals()
+        for (owner, name), entry in sorted(self.prompts.items()):
+            if name == prompt and (policy is None or owner == policy):
+                totals.merge(entry)
+        return totals
+
+    def prompt_names(self, policy: str | None = None) -> list[str]:
+        return sorted({name for owner, name in self.prompts if policy is None or owner == policy})
 
     def merge(self, later: PairedSamples) -> None:
         """Add the samples of the conversations that came after these."""
         for cell, theirs in later.cells.items():
             self.cells.setdefault(cell, CellTotals()).merge(theirs)
-        for prompt, their_prompt in later.prompts.items():
-            self.prompts.setdefault(prompt, PromptPairTotals()).merge(their_prompt)
+        for key, their_prompt in later.prompts.items():
+            self.prompts.setdefault(key, PromptPairTotals()).merge(their_prompt)
         if later._resampled is not None:
             self.resampled.merge(later._resampled)
 
@@ -238,6 +283,8 @@ class PairedReplay:
         share_head: bool = True,
     ) -> None:
         self.base = Replayer(base, catalog=catalog, prompt_overrides=base_overrides, deltas=deltas)
+        # Several policies judge their own conversations: every figure per policy too.
+        self.per_policy = len(head.policies) > 1
         # An in-between tree equal to one of the ends replays nothing new: a pull request
         # that leaves prompts (or prices) alone skips that replay, and one that changes
         # only prompts (the common case) has "base policies, head prompts" = the head,
@@ -282,7 +329,7 @@ class PairedReplay:
         base_usage, head_usage = prompt_usage(base), prompt_usage(head)
         samples.add(
             conversation.id,
-            (head.intent, head.queue, head.automation),
+            (head.policy or "", head.intent, head.queue, head.automation),
             (base.resolved, head.resolved),
             {
                 "base": base.ai_cost,
@@ -330,6 +377,12 @@ class Change:
     def delta_pct(self) -> Decimal | None:
         return _pct(self.base, self.head)
 
+    @property
+    def degenerate(self) -> bool:
+        """Every resample gave the same change: every conversation changed alike (as a
+        prompt edit with no variable nearby does), so the change is certain."""
+        return self.ci95 is not None and self.ci95[0] == self.ci95[1]
+
     def to_json(self) -> dict[str, Any]:
         def number(value: Decimal | None) -> float | int | None:
             return None if value is None else json_number(value)
@@ -359,9 +412,24 @@ class Comparison:
     summary: Change
     scopes: dict[str, dict[str, Change]]
     prompts: dict[str, Change]
+    # With several policies: the same comparison over each policy's conversations.
+    policies: dict[str, Comparison] = field(default_factory=dict)
+
+    def changes(self) -> Iterator[Change]:
+        yield self.summary
+        for dimension in DIMENSIONS:
+            yield from self.scopes[dimension].values()
+        yield from self.prompts.values()
+
+    def drop_small_intervals(self, min_conversations: int) -> None:
+        """No interval for a figure of fewer conversations than `min_conversations`
+        (`creep.min_conversations`), unless every conversation changed alike."""
+        for change in self.changes():
+            if change.conversations < min_conversations and not change.degenerate:
+                change.ci95 = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        result = {
             "base": self.base_label,
             "summary": self.summary.to_json(),
             **{
@@ -373,13 +441,35 @@ class Comparison:
             },
             "prompts": {name: change.to_json() for name, change in sorted(self.prompts.items())},
         }
+        if self.policies:
+            result["policies"] = {
+                name: {key: value for key, value in comparison.to_json().items() if key != "base"}
+                for name, comparison in sorted(self.policies.items())
+            }
+        return result
 
 
 def compare(samples: PairedSamples, base_label: str) -> Comparison:
+    """Every figure base against head, over all conversations and, with `per_policy`,
+    over each policy's."""
+    comparison = _compare(samples, base_label, None)
+    if samples.per_policy:
+        comparison.policies = {
+            policy: _compare(samples, base_label, policy)
+            for policy in samples.policy_names()
+            if policy  # (conversations no policy governs have no limits to be judged by)
+        }
+    return comparison
+
+
+def _compare(samples: PairedSamples, base_label: str, policy: str | None) -> Comparison:
     resampled = samples.resampled
 
+    def figure_of(figure: tuple[str, ...]) -> tuple[str, ...]:
+        return figure if policy is None else policy_figure(policy, figure)
+
     def scope_change(dimension: str, name: str) -> Change:
-        totals = samples.cell_totals_of(dimension, name)
+        totals = samples.cell_totals_of(dimension, name, policy)
         costs = totals.costs
         # The prompt-text variant runs the base policy (its resolution rule); the others the head's.
         cpr = {
@@ -397,27 +487,30 @@ def compare(samples: PairedSamples, base_label: str) -> Comparison:
         return Change(
             cpr["base"],
             cpr["head"],
-            resampled.interval(figure),
+            resampled.interval(figure_of(figure)),
             totals.conversations,
             contributions,
         )
 
-    summary = scope_change("summary", "")
-    scopes = {
-        dimension: {name: scope_change(dimension, name) for name in samples.group_names(dimension)}
-        for dimension in DIMENSIONS
-    }
-    prompts = {
-        prompt: Change(
+    def prompt_change(prompt: str) -> Change:
+        entry = samples.prompt_totals(prompt, policy)
+        return Change(
             _ratio(Decimal(entry.base_tokens), entry.base_calls),
             _ratio(Decimal(entry.head_tokens), entry.head_calls),
-            resampled.interval(("prompts", prompt)),
+            resampled.interval(figure_of(("prompts", prompt))),
             entry.conversations,
             base_version=_main(entry.base_versions),
             head_version=_main(entry.head_versions),
         )
-        for prompt, entry in sorted(samples.prompts.items())
+
+    summary = scope_change("summary", "")
+    scopes = {
+        dimension: {
+            name: scope_change(dimension, name) for name in samples.group_names(dimension, policy)
+        }
+        for dimension in DIMENSIONS
     }
+    prompts = {prompt: prompt_change(prompt) for prompt in samples.prompt_names(policy)}
     return Comparison(base_label, summary, scopes, prompts)
 
 
@@ -432,9 +525,35 @@ def _main(versions: Mapping[str, int]) -> str | None:
 # --- creep findings -----------------------------------------------------------------------
 
 
-def _over(change: Change, limit: Decimal | None) -> bool:
-    pct = change.delta_pct
-    return limit is not None and pct is not None and pct > limit
+@dataclass(frozen=True)
+class Evidence:
+    """How sure a creep over its threshold is, and the words that say why."""
+
+    certain: bool
+    words: str
+
+
+def creep_evidence(change: Change, limit: Decimal, min_conversations: int) -> Evidence:
+    """A creep is certain (an error) when its whole 95% interval lies over the threshold,
+    or when every conversation changed alike (a degenerate interval), whatever the sample
+    size; otherwise, with only the point estimate over, it is a warning. Under
+    `min_conversations` no interval is computed at all."""
+    ci = change.ci95
+    interval = "" if ci is None else f"95% CI {ci[0]:+.1f}% … {ci[1]:+.1f}%"
+    if ci is not None and change.degenerate:
+        return Evidence(True, f"every conversation changed alike ({interval})")
+    if change.conversations < min_conversations:
+        return Evidence(
+            False,
+            f"{change.conversations} conversation{'s' if change.conversations != 1 else ''}, "
+            f"under `creep.min_conversations` "
+            f"({min_conversations}): no interval, so a warning",
+        )
+    if ci is None:
+        return Evidence(False, "no 95% interval could be computed, so a warning")
+    if Decimal(str(ci[0])) > limit:
+        return Evidence(True, f"{interval}, entirely over {limit}%")
+    return Evidence(False, f"{interval}, not entirely over {limit}%, so a warning")
 
 
 def _words(change: Change, what: str, unit: str, currency: str | None = None) -> str:
@@ -442,14 +561,11 @@ def _words(change: Change, what: str, unit: str, currency: str | None = None) ->
     assert pct is not None  # only changes with a percentage are over a threshold
     assert change.base is not None
     assert change.head is not None
-    interval = ""
-    if change.ci95 is not None:
-        interval = f", 95% CI {change.ci95[0]:+.1f}% to {change.ci95[1]:+.1f}%"
     if currency is None:
         values = f"{change.base:,.1f} → {change.head:,.1f}"
     else:
-        values = f"{format_cost(change.base, currency)} → {format_cost(change.head, currency)}"
-    return f"{what} {unit} rose {pct:+.1f}% vs base ({values}{interval})"
+        values = " → ".join(compared_amounts((change.base, change.head), currency))
+    return f"{what} {unit} rose {pct:+.1f}% vs base ({values})"
 
 
 def scope_place(
@@ -484,39 +600,78 @@ def scoped_figures(
             yield dimension, name, figure
 
 
-def creep_problems(
-    comparison: Comparison, head: Project, limits: CreepLimits, policy: Policy
-) -> list[tuple[Problem, bool]]:
-    """(problem, is_small_sample) for every figure over its creep threshold."""
-    found: list[tuple[Problem, bool]] = []
-    small = limits.min_conversations
+def creep_problems(comparison: Comparison, head: Project) -> list[tuple[Problem, bool]]:
+    """(problem, is_uncertain) for every figure over its creep threshold, judged by the
+    policy that governs its conversations: with several policies, each its own."""
+    if comparison.policies:
+        found = []
+        for name, policy_comparison in sorted(comparison.policies.items()):
+            policy = next((policy for policy in head.policies if policy.name == name), None)
+            if policy is not None:
+                found += _creep_problems(policy_comparison, policy, head, f"policy `{name}`: ")
+        return found
+    policy = governing_policy(head)
+    return [] if policy is None else _creep_problems(comparison, policy, head, "")
 
-    def add(change: Change, message: str, location: Location, scope: Scope, code: str) -> None:
-        found.append((Problem(message, location, scope, code=code), change.conversations < small))
+
+def governing_policy(project: Project) -> Policy | None:
+    """The policy whose limits judge figures over every conversation: the one without a
+    project (or the first, when each policy names its project)."""
+    return project.policy_for(None) or (project.policies[0] if project.policies else None)
+
+
+def _creep_problems(
+    comparison: Comparison, policy: Policy, head: Project, prefix: str
+) -> list[tuple[Problem, bool]]:
+    found: list[tuple[Problem, bool]] = []
+    limits = policy.creep
+
+    def judge(
+        change: Change,
+        limit: Decimal | None,
+        setting: str,
+        message: str,
+        location: Location,
+        scope: Scope,
+        code: str,
+    ) -> None:
+        pct = change.delta_pct
+        if limit is None or pct is None or pct <= limit:
+            return
+        evidence = creep_evidence(change, limit, limits.min_conversations)
+        text = f"{prefix}{message}, over `creep.{setting}` ({limit}%): {evidence.words}"
+        found.append((Problem(text, location, scope, code=code), not evidence.certain))
 
     for prompt_id, change in sorted(comparison.prompts.items()):
-        if _over(change, limits.max_tokens_pct):
-            version = (
-                head.prompts[prompt_id].versions.get(change.head_version or "")
-                if prompt_id in head.prompts
-                else None
-            )
-            location = (
-                Location(version.path, 1) if version else policy.locate("creep", "max_tokens_pct")
-            )
-            message = _words(change, f"prompt `{prompt_id}`", "mean input tokens per call")
-            add(
+        version = (
+            head.prompts[prompt_id].versions.get(change.head_version or "")
+            if prompt_id in head.prompts
+            else None
+        )
+        location = (
+            Location(version.path, 1) if version else policy.locate("creep", "max_tokens_pct")
+        )
+        if change.delta_pct is not None and limits.max_tokens_pct is not None:
+            judge(
                 change,
-                f"{message}; over `creep.max_tokens_pct` ({limits.max_tokens_pct}%)",
+                limits.max_tokens_pct,
+                "max_tokens_pct",
+                _words(change, f"prompt `{prompt_id}`", "mean input tokens per call"),
                 location,
                 Scope(prompt=prompt_id),
                 TOKEN_CREEP,
             )
-    cost_limit = limits.max_cost_pct
-    suffix = f"; over `creep.max_cost_pct` ({cost_limit}%)"
     for dimension, name, change in scoped_figures(comparison.summary, comparison.scopes):
-        if _over(change, cost_limit):
-            what, location, scope = scope_place(policy, dimension, name, "max_cost_pct")
-            message = _words(change, what, "cost per resolution", policy.currency) + suffix
-            add(change, message, location, scope, COST_CREEP)
+        if change.delta_pct is None or limits.max_cost_pct is None:
+            continue
+        what, location, scope = scope_place(policy, dimension, name, "max_cost_pct")
+        judge(
+            change,
+            limits.max_cost_pct,
+            "max_cost_pct",
+            _words(change, what, "cost per resolution", policy.currency),
+            location,
+            scope,
+            COST_CREEP,
+        )
     return found

@@ -1,11 +1,15 @@
 """Showing money: exact Decimals inside, rounded only here, at the edge.
 
-JSON numbers carry 9 decimals; text shows 4 significant digits for amounts under a
-cent and cents above (SPEC §1).
+JSON numbers carry 9 decimals. A lone amount in text shows 4 significant digits under a
+cent and cents above (SPEC §1). Amounts that a reader compares (a cost and its budget,
+base and head, the rows of a column) share one format, with enough decimals that two
+that differ never print alike (`AmountFormat`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 
 NINE_PLACES = Decimal("0.000000001")
@@ -69,6 +73,74 @@ def format_cost(amount: Decimal | float | int | None, currency: str = "USD") -> 
     if amount is not None and not isinstance(amount, Decimal):
         amount = Decimal(str(amount))
     return format_amount(amount, currency, precise_below=DOLLAR)
+
+
+# The most decimals shown: those JSON carries. Amounts alike to 9 places print alike.
+MAX_DECIMALS = 9
+
+
+@dataclass(frozen=True)
+class AmountFormat:
+    """One format for amounts read side by side: the same number of decimals for all."""
+
+    decimals: int
+    currency: str = "USD"
+
+    def __call__(self, amount: Decimal | float | int | None) -> str:
+        if amount is None:
+            return "n/a"
+        if not isinstance(amount, Decimal):
+            amount = Decimal(str(amount))  # (a JSON number, read exactly as written)
+        symbol = _SYMBOLS.get(self.currency)
+        sign = "-" if amount < 0 else ""
+        digits = f"{round_half_even(abs(amount), Decimal(1).scaleb(-self.decimals)):,}"
+        return f"{sign}{symbol}{digits}" if symbol else f"{sign}{digits} {self.currency}"
+
+
+def amount_format(
+    amounts: Iterable[Decimal | float | int | None],
+    currency: str = "USD",
+    *,
+    significant: int = 3,
+    distinct: Iterable[tuple[Decimal | float | int | None, Decimal | float | int | None]] = (),
+) -> AmountFormat:
+    """The format of a column of `amounts`: cents, or enough decimals to give the smallest
+    amount under a dollar `significant` digits, and more still until every pair of
+    `distinct` that differs prints differently (up to 9 decimals)."""
+    values = [_decimal(amount) for amount in amounts]
+    smallest = min((abs(value) for value in values if value), default=None)
+    decimals = 2
+    if smallest is not None and smallest < 1:
+        decimals = max(2, significant - 1 - smallest.adjusted())
+    decimals = min(decimals, MAX_DECIMALS)
+    pairs = [(_decimal(a), _decimal(b)) for a, b in distinct]
+    pairs = [(a, b) for a, b in pairs if a is not None and b is not None and a != b]
+    while decimals < MAX_DECIMALS and any(
+        AmountFormat(decimals, currency)(a) == AmountFormat(decimals, currency)(b) for a, b in pairs
+    ):
+        decimals += 1
+    return AmountFormat(decimals, currency)
+
+
+def compared_amounts(
+    amounts: Sequence[Decimal | float | int | None], currency: str = "USD"
+) -> list[str]:
+    """Amounts a sentence compares ("$0.02134 is over the budget of $0.02000", "base →
+    head"): one format, 4 significant digits for the smallest, never two alike that
+    differ."""
+    shown = amount_format(
+        amounts,
+        currency,
+        significant=4,
+        distinct=[(a, b) for index, a in enumerate(amounts) for b in amounts[index + 1 :]],
+    )
+    return [shown(amount) for amount in amounts]
+
+
+def _decimal(amount: Decimal | float | int | None) -> Decimal | None:
+    if amount is None or isinstance(amount, Decimal):
+        return amount
+    return Decimal(str(amount))
 
 
 def _significant(value: Decimal, digits: int) -> str:

@@ -126,16 +126,25 @@ def test_creep_found_with_interval_and_split(run_cli, repo: Path) -> None:
     assert summary["ci95"] == [7.142857143, 7.142857143]
     # All of it is prompt text: same routing, same prices.
     assert summary["contributions"] == {"prompt_text": 0.0001, "routing": 0, "prices": 0}
-    # The refund intent and queue have 5 conversations (< 30): warnings, not errors.
+    # The refund intent and queue have 5 conversations (< 30), but every one of them
+    # changed alike (a degenerate interval): certain, so errors like the rest.
     assert active(report) == [
         ("CPR701", "error", "answer"),
         ("CPR702", "error", ""),  # overall
         ("CPR702", "error", ""),  # automation full
         ("CPR702", "error", "order_status"),
         ("CPR702", "error", "orders"),
-        ("CPR702", "warning", "refund"),
-        ("CPR702", "warning", "refunds"),
+        ("CPR702", "error", "refund"),
+        ("CPR702", "error", "refunds"),
     ]
+    refund = next(f for f in report["findings"] if f.get("intent") == "refund")
+    assert refund["message"] == (
+        "intent `refund` cost per resolution rose +7.1% vs base ($0.001400 → $0.001500), "
+        "over `creep.max_cost_pct` (5%): every conversation changed alike "
+        "(95% CI +7.1% … +7.1%)"
+    )
+    # Under min_conversations, an interval is kept only when it is degenerate.
+    assert report["comparison"]["intents"]["refund"]["ci95"] == [7.142857143, 7.142857143]
 
 
 def test_creep_within_thresholds_passes(run_cli, repo: Path) -> None:
@@ -234,15 +243,15 @@ def test_no_repository_is_exit_2(run_cli, tmp_path: Path) -> None:
 
 
 def test_gate_blocks_a_prompt_version_that_creeps(run_cli, repo: Path) -> None:
-    # v2 is the +100-token version of test_creep_found...: +10% tokens, +7.14% cost; of
-    # its 7 creep findings the 2 on the 5-ticket refund scopes are warnings, so 5 block.
+    # v2 is the +100-token version of test_creep_found...: +10% tokens, +7.14% cost; its
+    # 7 creep findings are certain (every conversation changed alike), so all 7 block.
     (repo / "prompts" / "answer" / "v2.md").write_text(PROMPT_V1 + " world" * 100)
     result = run_cli("gate", "answer@v2", str(repo))
     assert result.exit_code == 1
     last = result.stdout.strip().splitlines()[-1]
     assert last == (
         "✗ answer@v2 must not be released: cost per resolution +7.1%, answer input tokens per "
-        "call +10.0% vs v1; blocked by 5 findings (CPR701, CPR702)"
+        "call +10.0% vs v1; blocked by 7 findings (CPR701, CPR702)"
     )
 
 
@@ -270,7 +279,7 @@ def test_pr_comment_has_marker_verdict_headline_and_changed_scopes(run_cli, repo
     result = run_cli("check", str(repo), "--base", "main", "--format", "markdown")
     lines = result.stdout.splitlines()
     assert lines[0] == "<!-- cprlint:report -->"
-    assert lines[1] == "### ❌ cprlint: cost per resolution +7.1% vs `main` — 5 errors, 2 warnings"
+    assert lines[1] == "### ❌ cprlint: cost per resolution +7.1% vs `main` — 7 errors, 0 warnings"
     assert lines[3].startswith(
         "**Cost per resolution** $0.001400 → **$0.001500** (+7.1%, 95% CI +7.1% to +7.1%)"
     )

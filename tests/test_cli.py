@@ -76,7 +76,9 @@ def test_config_rule_levels(run_cli, example_project: Path) -> None:
 def test_pyproject_config(run_cli, example_project: Path) -> None:
     (example_project / "pyproject.toml").write_text('[tool.cprlint]\nfixtures = "nowhere"\n')
     result = run_cli("lint", str(example_project), "--format", "json")
-    assert json.loads(result.stdout)["counts"]["conversations"] == 0
+    # The setting is read: fixtures are looked for there, and there are none.
+    assert result.exit_code == 2
+    assert "looked for *.jsonl and *.yaml in `nowhere/`" in result.stderr
 
 
 def test_output_file_and_several_formats(run_cli, example_project: Path, tmp_path: Path) -> None:
