@@ -33,9 +33,10 @@ from cprlint.findings import Finding, Location, Problem, Scope
 from cprlint.machine import available_cores
 from cprlint.model import Budget, Policy
 from cprlint.money import json_number
-from cprlint.policy_diff import changes_and_version_problems
+from cprlint.policy_diff import changes_and_problems
 from cprlint.pricing import Catalog, builtin_catalog
 from cprlint.project import Project, Stretch
+from cprlint.projection import figures_by_intent, monthly_change, project_traffic
 from cprlint.replay import Replayer
 from cprlint.report import Report
 from cprlint.rules import Target, rules_for
@@ -331,8 +332,10 @@ def check_project(
     for byte (tests/test_exactness.py)."""
     deltas = TokenDeltas(plain=not fast)
     catalog = catalog or builtin_catalog()
+    # A base without a policy is the pull request that adopts cprlint: nothing to compare.
+    compared = base is not None and bool(base.policies)
     paired = None
-    if base is not None:
+    if base is not None and compared:
         paired = PairedReplay(
             project,
             base,
@@ -368,19 +371,12 @@ def check_project(
         report_metrics["comparison"] = baseline_comparison(
             baseline, run.tally.at_baseline_prices, report_metrics
         )
-    if base is not None and run.tally.samples is not None:
-        comparison = compare(run.tally.samples, base_label)
-        for problem, uncertain in creep_problems(comparison, project):
-            run.collector.add(problem, downgrade=uncertain)
-        if policy is not None:
-            comparison.drop_small_intervals(policy.creep.min_conversations)
-        for name, policy_comparison in comparison.policies.items():
-            governing = next((p for p in project.policies if p.name == name), None)
-            if governing is not None:
-                policy_comparison.drop_small_intervals(governing.creep.min_conversations)
-        run.collector.add_all(versioning_problems(project, base, run.tally.recorded_versions))
-        run.collector.add_all(changes_and_version_problems(project, base)[1])
-        report_metrics["comparison"] = comparison.to_json()
+    if base is not None:
+        report_metrics["comparison"] = (
+            compare_with_base(run, base, base_label)
+            if compared
+            else new_in_pull_request(base_label)
+        )
     return Report(
         command="check",
         findings=run.collector.sorted_findings(),
@@ -388,6 +384,80 @@ def check_project(
         conversations=run.conversations,
         metrics=report_metrics,
     )
+
+
+def compare_with_base(run: CheckRun, base: Project, base_label: str) -> dict[str, Any]:
+    """SPEC §6 `comparison` against a base tree, and the findings it makes: creep,
+    prompt versioning, policy changes (a version not bumped, a guardrail loosened)."""
+    project, samples = run.project, run.tally.samples
+    assert samples is not None
+    comparison = compare(samples, base_label)
+    for problem, uncertain in creep_problems(comparison, project):
+        run.collector.add(problem, downgrade=uncertain)
+    policy = governing_policy(project)
+    if policy is not None:
+        comparison.drop_small_intervals(policy.creep.min_conversations)
+    for name, policy_comparison in comparison.policies.items():
+        governing = next((p for p in project.policies if p.name == name), None)
+        if governing is not None:
+            policy_comparison.drop_small_intervals(governing.creep.min_conversations)
+    run.collector.add_all(versioning_problems(project, base, run.tally.recorded_versions))
+    changes, problems = changes_and_problems(project, base)
+    run.collector.add_all(problems)
+    return {
+        "status": "compared",
+        **comparison.to_json(),
+        "monthly": monthly_comparison(samples, project, base),
+        "policy_changes": [change.to_json() for change in changes],
+    }
+
+
+def new_in_pull_request(base_label: str) -> dict[str, Any]:
+    """The comparison of the pull request that adopts cprlint: its base has no policy,
+    so there is no creep, no contribution and no policy change to report."""
+    return {
+        "status": "new",
+        "base": base_label,
+        "summary": None,
+        **{dimension: {} for dimension in ("intents", "queues", "automation", "prompts")},
+        "monthly": None,
+        "policy_changes": [],
+    }
+
+
+def monthly_comparison(
+    samples: PairedSamples, head: Project, base: Project
+) -> dict[str, Any] | None:
+    """The projected monthly AI spend of every policy with `traffic`, base → head: the
+    base's traffic over the base's replay, the head's over the head's, of the same
+    conversations. None when no head policy declares traffic."""
+    base_by_project = {policy.project: policy for policy in base.policies}
+    by_policy: dict[str, dict[str, Any]] = {}
+    for policy in head.policies:
+        base_figures, head_figures = samples.figures_by_intent(policy.name)
+        base_policy = base_by_project.get(policy.project)
+        change = monthly_change(
+            None if base_policy is None else project_traffic(base_policy, base_figures),
+            project_traffic(policy, head_figures),
+        )
+        if change is not None:
+            by_policy[policy.name] = change
+    if not by_policy:
+        return None
+    total: dict[str, Any] = {}
+    for key in ("base", "head", "delta"):
+        values = [change[key] for change in by_policy.values()]
+        total[key] = (
+            None
+            if None in values
+            else json_number(sum((Decimal(str(value)) for value in values), Decimal(0)))
+        )
+    total["delta_pct"] = (
+        None
+        if total["base"] in (None, 0)
+        else json_number((Decimal(str(total["head"])) / Decimal(str(total["base"])) - 1) * 100)
+    )
+    return {**total, "policies": by_policy}
 
 
 def baseline_comparison(
@@ -413,6 +483,7 @@ def baseline_comparison(
 
     summary = at_baseline_prices.summary
     result: dict[str, Any] = {
+        "status": "baseline",
         "base": f"baseline {baseline.path}",
         "summary": change(
             baseline.cost_per_resolution("summary"),
@@ -445,6 +516,8 @@ def baseline_comparison(
             "head_version": head["version"],
             **entry,
         }
+    result["monthly"] = None
+    result["policy_changes"] = []
     return result
 
 
@@ -491,42 +564,9 @@ def _policy_view(policy: Policy, totals: ScopeTotals) -> dict[str, Any]:
 
 
 def _traffic(policy: Policy, totals: ScopeTotals) -> dict[str, Any] | None:
-    """Projection like a usage file: the declared mix applied to the replayed costs."""
-    traffic = policy.traffic
-    if not traffic.mix and traffic.monthly_tickets is None:
-        return None
-    weighted_cpr = Decimal(0)
-    cost_per_ticket = Decimal(0)
-    covered = Decimal(0)
-    missing = []
-    for intent, share in sorted(traffic.mix.items()):
-        intent_totals = totals.intents.get(intent)
-        if intent_totals is None or not intent_totals.conversations:
-            missing.append(intent)
-            continue
-        cost_per_ticket += share * intent_totals.ai_cost / intent_totals.conversations
-        covered += share
-        cpr = intent_totals.cost_per_resolution
-        if cpr is None:
-            missing.append(intent)
-        else:
-            weighted_cpr += share * cpr
-    if not traffic.mix and totals.summary.conversations:
-        cost_per_ticket = totals.summary.ai_cost / totals.summary.conversations
-        covered = Decimal(1)
-    monthly = traffic.monthly_tickets
-    return {
-        "monthly_tickets": monthly,
-        "mix_covered": json_number(covered),
-        "cost_per_ticket": json_number(cost_per_ticket),
-        "projected_monthly_ai_cost": None
-        if monthly is None
-        else json_number(cost_per_ticket * monthly),
-        "weighted_cost_per_resolution": json_number(weighted_cpr)
-        if traffic.mix and not missing
-        else None,
-        "intents_without_data": missing,
-    }
+    """Projection like a usage file: the declared traffic applied to the replayed costs."""
+    projection = project_traffic(policy, figures_by_intent(totals))
+    return None if projection is None else projection.to_json()
 
 
 def metrics(run: CheckRun) -> dict[str, Any]:

@@ -272,19 +272,20 @@ def diff(
     path: Path, base_ref: str, output_format: str, output: Path | None, today: str | None
 ) -> int:
     """What changed in the policies, in meaning: loosened, tightened, and what it costs."""
-    from cprlint.policy_diff import diff_projects, render_markdown, render_text
-    from cprlint.project import load_project
+    from cprlint.diff import diff_projects, render_markdown, render_text
+    from cprlint.project import load_project, require_policy_and_fixtures
     from cprlint.trees import GitTree
 
     head = load_project(path)
     base = load_project(path, tree=GitTree(path, base_ref), with_fixtures=False)
+    require_policy_and_fixtures(head)
     result = diff_projects(head, base, base_label=base_ref, today=_today(today))
     if output_format == "json":
         text = json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n"
     else:
         text = render_markdown(result) if output_format == "markdown" else render_text(result)
     _emit(text, output)
-    return ExitCode.FINDINGS if result.problems else ExitCode.OK
+    return ExitCode.FINDINGS if result.failed else ExitCode.OK
 
 
 @cli.command("baseline")

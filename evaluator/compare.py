@@ -24,6 +24,7 @@ from cprlint.model import Conversation, Policy
 from cprlint.money import billionths, compared_amounts, json_number
 from cprlint.pricing import Catalog
 from cprlint.project import Project
+from cprlint.projection import Figures
 from cprlint.replay import ConversationResult, Replayer
 
 if TYPE_CHECKING:
@@ -237,6 +238,22 @@ class PairedSamples:
 
     def prompt_names(self, policy: str | None = None) -> list[str]:
         return sorted({name for owner, name in self.prompts if policy is None or owner == policy})
+
+    def figures_by_intent(self, policy: str) -> tuple[dict[str, Figures], dict[str, Figures]]:
+        """A policy's conversations by intent as the base replayed them, and the head."""
+        base: dict[str, Figures] = {}
+        head: dict[str, Figures] = {}
+        for (owner, intent, _, _), totals in sorted(self.cells.items()):
+            if owner != policy:
+                continue
+            conversations = totals.conversations
+            base[intent] = base.get(intent, Figures()) + Figures(
+                conversations, totals.resolved_base, totals.costs["base"]
+            )
+            head[intent] = head.get(intent, Figures()) + Figures(
+                conversations, totals.resolved_head, totals.costs["head"]
+            )
+        return base, head
 
     def merge(self, later: PairedSamples) -> None:
         """Add the samples of the conversations that came after these."""

@@ -192,6 +192,30 @@ class Waiver:
 
 
 @dataclass(frozen=True)
+class Approval:
+    """A loosened guardrail acknowledged in the policy that loosens it (`approvals`)."""
+
+    index: int
+    path: str
+    version: int | None
+    owner: str | None
+    reason: str | None
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.path and self.version is not None and self.owner and self.reason)
+
+    def covers(self, change_path: str, policy_version: int | None) -> bool:
+        """Whether it approves the change at `change_path` (its own path, or one under
+        it) made by the policy at `policy_version`."""
+        if not self.complete or self.version != policy_version:
+            return False
+        return change_path == self.path or change_path.startswith(
+            (f"{self.path}.", f"{self.path}[")
+        )
+
+
+@dataclass(frozen=True)
 class Policy:
     document: Document
     name: str
@@ -211,6 +235,7 @@ class Policy:
     resolution: ResolutionRule
     traffic: Traffic
     waivers: tuple[Waiver, ...]
+    approvals: tuple[Approval, ...] = ()
 
     @property
     def path(self) -> str:
@@ -323,6 +348,17 @@ def policy_from_document(document: Document) -> Policy:
         for index, raw in enumerate(_list(data.get("waivers")))
         if isinstance(raw, dict)
     )
+    approvals = tuple(
+        Approval(
+            index=index,
+            path=_text(raw.get("path")) or "",
+            version=_integer(raw.get("version")),
+            owner=_text(raw.get("owner")),
+            reason=_text(raw.get("reason")),
+        )
+        for index, raw in enumerate(_list(data.get("approvals")))
+        if isinstance(raw, dict)
+    )
     max_per_stage = {
         str(stage): cap
         for stage, cap in (
@@ -397,6 +433,7 @@ def policy_from_document(document: Document) -> Policy:
             },
         ),
         waivers=waivers,
+        approvals=approvals,
     )
 
 

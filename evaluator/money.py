@@ -93,7 +93,7 @@ class AmountFormat:
             amount = Decimal(str(amount))  # (a JSON number, read exactly as written)
         symbol = _SYMBOLS.get(self.currency)
         sign = "-" if amount < 0 else ""
-        digits = f"{round_half_even(abs(amount), Decimal(1).scaleb(-self.decimals)):,}"
+        digits = f"{round_half_even(abs(amount), Decimal(1).scaleb(-self.decimals)):,f}"
         return f"{sign}{symbol}{digits}" if symbol else f"{sign}{digits} {self.currency}"
 
 

@@ -351,26 +351,45 @@ def test_diff_classifies_changes_and_requires_a_version_bump(run_cli, repo: Path
     )
     policy.write_text(changed)
     result = run_cli("diff", str(repo), "--base", "main", "--format", "json")
-    assert result.exit_code == 1  # changed without a version bump
+    assert result.exit_code == 1  # changed without a version bump, and loosened
     report = json.loads(result.stdout)
-    described = sorted((c["kind"], c["where"], c["old"], c["new"]) for c in report["changes"])
-    waiver = [
-        {
-            "rule": "CPR702",
-            "intent": "refund",
-            "reason": "r",
-            "owner": "@o",
-            "expires": "2099-01-01",
-        }
-    ]
+    described = sorted((c["kind"], c["path"], c["old"], c["new"]) for c in report["changes"])
+    waiver = {
+        "rule": "CPR702",
+        "intent": "refund",
+        "reason": "r",
+        "owner": "@o",
+        "expires": "2099-01-01",
+    }
     assert described == [
         ("loosened", "creep.max_cost_pct", 5, 8),
-        ("loosened", "waivers", None, waiver),
+        ("loosened", "waivers[0]", None, waiver),
         ("tightened", "intents.refund.budget", None, 0.01),
     ]
-    assert [f["rule"] for f in report["findings"]] == ["CPR120"]
-    policy.write_text(changed.replace("version: 1", "version: 2"))
-    assert run_cli("diff", str(repo), "--base", "main").exit_code == 0
+    assert report["summary"] == {"loosened": 2, "tightened": 1, "neutral": 0}
+    assert [f["rule"] for f in report["findings"]] == ["CPR120", "CPR121", "CPR121"]
+    # Bumped: the version is right, but the two loosenings still need approvals.
+    bumped = changed.replace("version: 1", "version: 2")
+    policy.write_text(bumped)
+    assert run_cli("diff", str(repo), "--base", "main").exit_code == 1
+    approvals = (
+        "approvals:\n"
+        "  - {path: creep, version: 2, owner: '@shop/finance', reason: 'FIN-7'}\n"
+        "  - {path: waivers, version: 2, owner: '@shop/finance', reason: 'FIN-8'}\n"
+    )
+    policy.write_text(bumped + approvals)
+    result = run_cli("diff", str(repo), "--base", "main", "--format", "json")
+    assert result.exit_code == 0
+    approved = {c["path"]: c["approved_by"] for c in json.loads(result.stdout)["changes"]}
+    # POLICY is 20 lines, the waiver 2 more, then `approvals:`: its first entry is line 24.
+    assert approved["creep.max_cost_pct"] == {
+        "owner": "@shop/finance",
+        "reason": "FIN-7",
+        "file": "policies/shop.yaml",
+        "line": 24,
+    }
+    assert approved["waivers[0]"]["reason"] == "FIN-8"
+    assert approved["intents.refund.budget"] is None  # tightened: nothing to approve
 
 
 def test_diff_text_shows_control_characters_escaped(run_cli, repo: Path) -> None:
@@ -407,7 +426,8 @@ def test_diff_projects_the_cost_of_a_tier_move(run_cli, repo: Path) -> None:
         .replace("version: 1", "version: 2")
     )
     result = run_cli("diff", str(repo), "--base", "main", "--format", "json")
-    assert result.exit_code == 0
+    # A pricier tier for order_status, and premium allowed at low risk: both loosen.
+    assert result.exit_code == 1
     report = json.loads(result.stdout)
     assert ("loosened", "intents.order_status.tier: economy → premium") in {
         (c["kind"], c["description"]) for c in report["changes"]
@@ -493,10 +513,13 @@ def test_diff_markdown_says_a_lowered_risk_level_loosens(run_cli, repo: Path) ->
     )
     (repo / "policies" / "shop.yaml").write_text(head)
     result = run_cli("diff", str(repo), "--base", "main", "--format", "markdown")
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # nobody approved it
     lines = result.stdout.splitlines()
-    assert lines[0] == "### ⚠️ Policy diff against `main`: 1 loosened, 0 tightened, 0 neutral"
-    assert "| ▲ loosened | intents.refund.risk: high → low | `policies/shop.yaml:15:18` |" in lines
+    assert lines[0] == "### ❌ Policy diff against `main`: 1 loosened, 0 tightened, 0 neutral"
+    assert (
+        "| ▲ loosened | intents.refund.risk: high → low | `policies/shop.yaml:15` "
+        "| ❌ needs an approval (CPR121) |"
+    ) in lines
 
 
 def test_diff_markdown_mentions_nobody(run_cli, repo: Path) -> None:
@@ -506,7 +529,7 @@ def test_diff_markdown_mentions_nobody(run_cli, repo: Path) -> None:
     head = POLICY.replace("  min_conversations: 30", f"  min_conversations: 30\n{waiver}")
     (repo / "policies" / "shop.yaml").write_text(head.replace("version: 1", "version: 2"))
     result = run_cli("diff", str(repo), "--base", "main", "--format", "markdown")
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # a waiver added: a loosening nobody approved
     assert "@\u2060acme/sec" in result.stdout
     assert "@acme" not in result.stdout
 

@@ -25,7 +25,7 @@ def test_example_project_passes_check_with_a_report_worth_reading(
     result = _check(run_cli, example_project)
     assert result.exit_code == 0, result.stdout[-3000:]
     assert "By intent" in result.stdout
-    assert "Projected monthly AI cost" in result.stdout
+    assert "Projected monthly AI spend" in result.stdout
     report = json.loads(_check(run_cli, example_project, "--format", "json").stdout)
     summary = report["summary"]
     assert summary["conversations"] >= 300

@@ -80,7 +80,8 @@ def test_broken_fixtures_are_findings_not_a_missing_project(run_cli, starter_pro
     result = run_cli("check", str(starter_project), "--format", "json")
     assert result.exit_code == 1
     report = json.loads(result.stdout)
-    assert [f["rule"] for f in report["findings"]] == ["CPR001"]
+    # The broken line; and the two intents of the traffic mix, with nothing to project.
+    assert [f["rule"] for f in report["findings"]] == ["CPR001", "CPR408", "CPR408"]
     assert report["summary"]["conversations"] == 0
 
 

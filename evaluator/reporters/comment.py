@@ -1,22 +1,23 @@
 """The pull-request comment: `--format markdown` when the report compares with a base.
 
 A verdict line; the headline (cost per resolution base → head, the change and its
-interval, and what prompt text, routing and prices each contributed); a table per
-intent; sections only when they have something to say; findings grouped by rule with
-"and N more". A hidden marker lets a bot find and update its one comment, and the whole
-comment always fits GitHub's 65,536-character limit.
+interval, and what prompt text, routing and prices each contributed; the projected
+monthly AI spend base → head); the policy changes, loosened guardrails first and who
+approved them; a table per intent; sections only when they have something to say;
+findings grouped by rule with "and N more". A hidden marker lets a bot find and update
+its one comment, and the whole comment always fits GitHub's 65,536-character limit.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
 from typing import Any
 
 from cprlint.findings import Finding, Severity
-from cprlint.money import format_cost
+from cprlint.money import amount_format, compared_amounts, format_cost
 from cprlint.report import Report
 from cprlint.reporters.base import RenderOptions, escape_markdown, plural
+from cprlint.reporters.comparison import change_markdown_table, kind_counts, monthly_words
 from cprlint.rules import RULES
 
 MARKER = "<!-- cprlint:report -->"
@@ -35,83 +36,145 @@ def _interval(ci95: list[float] | None) -> str:
     return "" if not ci95 else f", 95% CI {ci95[0]:+.1f}% to {ci95[1]:+.1f}%"
 
 
-def _signed_money(value: float | int | None, currency: str) -> str:
-    if value is None:
-        return "n/a"
-    amount = Decimal(str(value))
-    sign = "+" if amount > 0 else ""
-    return sign + format_cost(amount, currency)
+def _tally(report: Report) -> str:
+    errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
+    if errors:
+        return f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
+    if warnings:
+        return plural(warnings, "warning")
+    return "all checks pass"
+
+
+def _icon(report: Report) -> str:
+    if report.count(Severity.ERROR):
+        return "❌"
+    return "⚠️" if report.count(Severity.WARNING) else "✅"
 
 
 def verdict_line(report: Report, comparison: dict[str, Any]) -> str:
     if report.verdict is not None:
         return f"### {report.verdict}"
-    errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
-    change = comparison["summary"]
+    if comparison.get("status") == "new":
+        return f"### {_icon(report)} cprlint is new in this pull request — {_tally(report)}"
     base = escape_markdown(f"`{comparison['base']}`", table_cell=False)
-    movement = f"cost per resolution {_pct(change['delta_pct'])} vs {base}"
-    if errors:
-        return (
-            f"### ❌ cprlint: {movement} — {plural(errors, 'error')}, {plural(warnings, 'warning')}"
-        )
-    if warnings:
-        return f"### ⚠️ cprlint: {movement} — {plural(warnings, 'warning')}"
-    return f"### ✅ cprlint: {movement} — all checks pass"
+    movement = f"cost per resolution {_pct(comparison['summary']['delta_pct'])} vs {base}"
+    loosened = [
+        change for change in comparison.get("policy_changes", []) if change["kind"] == "loosened"
+    ]
+    if loosened:
+        movement += f", {plural(len(loosened), 'guardrail')} loosened"
+    return f"### {_icon(report)} cprlint: {movement} — {_tally(report)}"
 
 
 def headline(comparison: dict[str, Any], currency: str) -> list[str]:
     change = comparison["summary"]
+    parts = change.get("contributions") or {}
+    base, head = compared_amounts((change["base"], change["head"]), currency)
     line = (
-        f"**Cost per resolution** {format_cost(change['base'], currency)} → "
-        f"**{format_cost(change['head'], currency)}** ({_pct(change['delta_pct'])}"
+        f"**Cost per resolution** {base} → **{head}** ({_pct(change['delta_pct'])}"
         f"{_interval(change['ci95'])}) over {change['conversations']:,} conversations."
     )
-    parts = change.get("contributions") or {}
     if parts:
+
+        def signed(value: float | int | None) -> str:
+            if value is None:
+                return "n/a"
+            return ("+" if value > 0 else "") + format_cost(value, currency)
+
         line += (
-            f" Prompt text {_signed_money(parts.get('prompt_text'), currency)}, "
-            f"routing and models {_signed_money(parts.get('routing'), currency)}, "
-            f"prices {_signed_money(parts.get('prices'), currency)} per resolution."
+            f" Prompt text {signed(parts.get('prompt_text'))}, "
+            f"routing and models {signed(parts.get('routing'))}, "
+            f"prices {signed(parts.get('prices'))} per resolution."
         )
-    return [line, ""]
+    lines = [line, ""]
+    monthly = monthly_words(comparison.get("monthly"), currency)
+    if monthly:
+        lines += [f"**Projected monthly AI spend** {monthly}.", ""]
+    return lines
+
+
+def policy_changes_section(comparison: dict[str, Any]) -> list[str]:
+    changes = comparison.get("policy_changes") or []
+    if not changes:
+        return []
+    return [f"#### Policy changes: {kind_counts(changes)}", "", *change_markdown_table(changes), ""]
+
+
+_STATUS = {"ok": "✅", "over": "❌ over", "no resolutions": "❌ n/a"}
 
 
 def _scope_table(
     title: str, changes: dict[str, Any], budgets: dict[str, Any], currency: str
 ) -> list[str]:
-    rows = [
-        f"| {title} | Base | Head | Δ | 95% CI | Budget | Status |",
-        "|---|---:|---:|---:|---|---:|---|",
-    ]
-
     # Changed or failing scopes first and only; the rest is one line.
-    def shown(name: str, change: dict[str, Any]) -> bool:
+    def listed(name: str, change: dict[str, Any]) -> bool:
         return bool(change["delta_pct"]) or budgets.get(name, {}).get("budget_status") in (
             "over",
             "no resolutions",
         )
 
-    ordered = sorted(
-        ((name, change) for name, change in changes.items() if shown(name, change)),
+    listed_scopes = sorted(
+        ((name, change) for name, change in changes.items() if listed(name, change)),
         key=lambda item: (-abs(item[1]["delta_pct"] or 0), item[0]),
     )
-    unchanged = len(changes) - len(ordered)
+    ordered = listed_scopes[:MAX_ROWS]
+    unchanged = len(changes) - len(listed_scopes)
     if not ordered:
         return [f"No {title.lower()} changed its cost per resolution ({unchanged} compared).", ""]
-    for name, change in ordered[:MAX_ROWS]:
-        view = budgets.get(name, {})
-        budget = "" if view.get("budget") is None else format_cost(view["budget"], currency)
-        status = {"ok": "✅", "over": "❌ over", "no resolutions": "❌ n/a"}.get(
-            view.get("budget_status", ""), ""
-        )
+    views = [budgets.get(name, {}) for name, _ in ordered]
+    # A budget of the fully loaded cost is compared with that, in columns of its own.
+    fully_loaded = any(view.get("budget_fully_loaded") for view in views)
+
+    def budget(view: dict[str, Any], *, loaded: bool) -> float | int | None:
+        if view.get("budget") is None or bool(view.get("budget_fully_loaded")) != loaded:
+            return None
+        value: float | int = view["budget"]
+        return value
+
+    money = amount_format(
+        [value for _, change in ordered for value in (change["base"], change["head"])]
+        + [budget(view, loaded=False) for view in views],
+        currency,
+        significant=4,
+        distinct=[(change["base"], change["head"]) for _, change in ordered]
+        + [
+            (change["head"], budget(view, loaded=False))
+            for (_, change), view in zip(ordered, views, strict=True)
+        ],
+    )
+    loaded_money = amount_format(
+        [view.get("fully_loaded_cost_per_resolution") for view in views]
+        + [budget(view, loaded=True) for view in views],
+        currency,
+        significant=4,
+        distinct=[
+            (view.get("fully_loaded_cost_per_resolution"), budget(view, loaded=True))
+            for view in views
+        ],
+    )
+    header = f"| {title} | Base | Head | Δ | 95% CI | Budget |"
+    rule = "|---|---:|---:|---:|---|---:|"
+    if fully_loaded:
+        header += " Fully loaded (head) | Fully loaded budget |"
+        rule += "---:|---:|"
+    rows = [header + " Status |", rule + "---|"]
+    for (name, change), view in zip(ordered, views, strict=True):
+        ai_budget = budget(view, loaded=False)
         ci = change["ci95"]
-        rows.append(
-            f"| {escape_markdown(name)} | {format_cost(change['base'], currency)} | {format_cost(change['head'], currency)} | "
+        row = (
+            f"| {escape_markdown(name)} | {money(change['base'])} | {money(change['head'])} | "
             f"{_pct(change['delta_pct'])} | {'' if not ci else f'{ci[0]:+.1f}% … {ci[1]:+.1f}%'} | "
-            f"{budget} | {status} |"
+            f"{'' if ai_budget is None else money(ai_budget)} |"
         )
-    if len(ordered) > MAX_ROWS:
-        rows.append(f"\n…and {len(ordered) - MAX_ROWS} more.")
+        if fully_loaded:
+            loaded_budget = budget(view, loaded=True)
+            row += (
+                f" {loaded_money(view.get('fully_loaded_cost_per_resolution'))} | "
+                f"{'' if loaded_budget is None else loaded_money(loaded_budget)} |"
+            )
+        rows.append(f"{row} {_STATUS.get(view.get('budget_status', ''), '')} |")
+    if len(listed_scopes) > MAX_ROWS:
+        rows.append(f"\n…and {len(listed_scopes) - MAX_ROWS} more.")
     if unchanged:
         rows.append(f"\n{unchanged} more unchanged.")
     return [*rows, ""]
@@ -180,16 +243,43 @@ def _findings(
     return lines
 
 
+def _budget_views(policies: dict[str, Any], scope: str) -> dict[str, Any]:
+    """Each group's budget view, from the first policy that has the group."""
+    views: dict[str, Any] = {}
+    for view in policies.values():
+        for name, row in view.get(scope, {}).items():
+            views.setdefault(name, row)
+    return views
+
+
 def render_comment(report: Report, options: RenderOptions) -> str:
     metrics = report.metrics or {}
     comparison = metrics["comparison"]
     currency = metrics.get("currency", "USD")
     policies = metrics.get("policies", {})
-    first_policy: dict[str, Any] = next(iter(policies.values()), {})
-    sections: list[list[str]] = [
+    sections = [
         [MARKER, verdict_line(report, comparison), ""],
         headline(comparison, currency),
-        _scope_table("Intent", comparison["intents"], first_policy.get("intents", {}), currency),
+        policy_changes_section(comparison),
+        _scope_table("Intent", comparison["intents"], _budget_views(policies, "intents"), currency),
+    ]
+    optional = [
+        _prompt_table(comparison["prompts"]),
+        _details(
+            "Queues",
+            _scope_table(
+                "Queue", comparison["queues"], _budget_views(policies, "queues"), currency
+            ),
+        ),
+        _details(
+            "Automation modes",
+            _scope_table(
+                "Automation",
+                comparison["automation"],
+                _budget_views(policies, "automation"),
+                currency,
+            ),
+        ),
     ]
     # The findings shrink (fewer per rule) before they would be left out.
     findings = [
@@ -200,22 +290,8 @@ def render_comment(report: Report, options: RenderOptions) -> str:
     fitting = next(
         (lines for lines in findings if head_size + len("\n".join(lines)) < _BUDGET), findings[-1]
     )
-    optional = [
-        fitting,
-        _prompt_table(comparison["prompts"]),
-        _details(
-            "Queues",
-            _scope_table("Queue", comparison["queues"], first_policy.get("queues", {}), currency),
-        ),
-        _details(
-            "Automation modes",
-            _scope_table(
-                "Automation", comparison["automation"], first_policy.get("automation", {}), currency
-            ),
-        ),
-    ]
     text = "\n".join(line for section in sections for line in section)
-    for section in optional:
+    for section in [fitting, *optional]:
         if not section:
             continue
         addition = "\n".join(section)
@@ -226,6 +302,16 @@ def render_comment(report: Report, options: RenderOptions) -> str:
     if len(text) > GITHUB_COMMENT_LIMIT:  # a single section too large on its own
         text = text[:_BUDGET] + "\n\n_…cut to fit GitHub's comment size limit._\n"
     return text.rstrip("\n") + "\n"
+
+
+def fit_to_comment(text: str) -> str:
+    """`text` cut, at a line, to fit GitHub's comment size limit, saying so."""
+    if len(text) <= GITHUB_COMMENT_LIMIT:
+        return text
+    cut = text.rfind("\n", 0, _BUDGET)
+    return text[: cut if cut > 0 else _BUDGET] + (
+        "\n\n_…cut to fit GitHub's comment size limit; see the full report._\n"
+    )
 
 
 def _details(summary: str, table: list[str]) -> list[str]:

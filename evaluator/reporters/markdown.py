@@ -6,10 +6,12 @@ from decimal import Decimal
 from typing import Any
 
 from cprlint.findings import Finding, Severity
-from cprlint.money import format_amount, format_rate
+from cprlint.money import compared_amounts, format_amount, format_rate
 from cprlint.report import Report
 from cprlint.reporters.base import RenderOptions, escape_markdown, plural
-from cprlint.reporters.comment import render_comment
+from cprlint.reporters.comment import MARKER, fit_to_comment, render_comment, verdict_line
+from cprlint.reporters.comparison import NEW_IN_PULL_REQUEST
+from cprlint.reporters.tables import scope_table, traffic_line
 
 # Rows of findings shown before "and N more"; keeps comments readable and small.
 MAX_FINDING_ROWS = 50
@@ -44,8 +46,23 @@ def findings_table(findings: list[Finding], options: RenderOptions) -> list[str]
 _STATUS = {"ok": "✅ within", "over": "❌ over", "no resolutions": "❌ n/a", "none": ""}
 
 
-def _amount(value: float | int | None, currency: str) -> str:
-    return format_amount(None if value is None else Decimal(str(value)), currency)
+def _headline(name: str, summary: dict[str, Any], currency: str) -> str:
+    fully_loaded = bool(summary.get("budget_fully_loaded"))
+    kind = "fully loaded cost per resolution" if fully_loaded else "cost per resolution"
+    figure = summary["fully_loaded_cost_per_resolution" if fully_loaded else "cost_per_resolution"]
+    cost, budget = compared_amounts((figure, summary.get("budget")), currency)
+    headline = f"**{escape_markdown(name)}**: {kind} **{cost}**"
+    if summary.get("budget") is not None:
+        headline += f" (budget {budget}, {_STATUS[summary['budget_status']]})"
+    return headline + (
+        f" over {summary['conversations']:,} conversations, "
+        f"{format_rate(Decimal(str(summary['resolution_rate'])))} resolved, "
+        f"AI cost {format_amount(Decimal(str(summary['ai_cost'])), currency)}"
+    )
+
+
+def _sentence_case(header: str) -> str:
+    return header[:1].upper() + header[1:]
 
 
 def metrics_section(metrics: dict[str, Any]) -> list[str]:
@@ -53,19 +70,10 @@ def metrics_section(metrics: dict[str, Any]) -> list[str]:
     currency = metrics.get("currency", "USD")
     lines: list[str] = []
     for name, view in metrics.get("policies", {}).items():
-        summary = view["summary"]
-        headline = (
-            f"**{escape_markdown(name)}**: cost per resolution "
-            f"**{_amount(summary['cost_per_resolution'], currency)}**"
-        )
-        if summary.get("budget") is not None:
-            headline += f" (budget {_amount(summary['budget'], currency)}, {_STATUS[summary['budget_status']]})"
-        headline += (
-            f" over {summary['conversations']:,} conversations, "
-            f"{format_rate(Decimal(str(summary['resolution_rate'])))} resolved, "
-            f"AI cost {_amount(summary['ai_cost'], currency)}"
-        )
-        lines += [headline, ""]
+        lines += [_headline(name, view["summary"], currency), ""]
+        projection = traffic_line(view.get("traffic"), currency)
+        if projection:
+            lines += [escape_markdown(projection, table_cell=False), ""]
         for key, title in (
             ("intents", "Intent"),
             ("queues", "Queue"),
@@ -73,28 +81,31 @@ def metrics_section(metrics: dict[str, Any]) -> list[str]:
         ):
             if not view[key]:
                 continue
+            table = scope_table(view[key], currency)
+            headers = [title, *(_sentence_case(column.header) for column in table.columns[1:])]
+            aligns = ["---:" if column.numeric else "---" for column in table.columns]
             lines += [
-                f"| {title} | Conversations | Resolved | AI cost | Cost/resolution | Budget | Status |",
-                "|---|---:|---:|---:|---:|---:|---|",
+                "| " + " | ".join(headers) + " | Status |",
+                "|" + "|".join(aligns) + "|---|",
             ]
-            for scope, row in view[key].items():
-                budget = "" if row.get("budget") is None else _amount(row["budget"], currency)
-                lines.append(
-                    f"| {escape_markdown(scope)} | {row['conversations']:,} | "
-                    f"{format_rate(Decimal(str(row['resolution_rate'])))} | "
-                    f"{_amount(row['ai_cost'], currency)} | "
-                    f"{_amount(row['cost_per_resolution'], currency)} | {budget} | "
-                    f"{_STATUS[row.get('budget_status', 'none')]} |"
-                )
+            for cells, status in zip(table.rows, table.statuses, strict=True):
+                cells = [escape_markdown(cells[0]), *cells[1:], _STATUS[status]]
+                lines.append("| " + " | ".join(cells) + " |")
             lines.append("")
     return lines
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    if report.metrics is not None and report.metrics.get("comparison"):
+    comparison = report.metrics.get("comparison") if report.metrics is not None else None
+    if comparison and comparison.get("status") != "new":
         return render_comment(report, options)
     ordered = sorted(report.findings, key=lambda finding: (*finding.rank, finding.sort_key))
-    lines = [verdict(report), ""]
+    if comparison:  # the pull request that adopts cprlint: its comment, with no comparison
+        base = escape_markdown(f"`{comparison['base']}`", table_cell=False)
+        lines = [MARKER, verdict_line(report, comparison), ""]
+        lines += [NEW_IN_PULL_REQUEST.format(base=base), ""]
+    else:
+        lines = [verdict(report), ""]
     checked = (
         f"{plural(len(report.files_checked), 'file')} and "
         f"{plural(report.conversations, 'conversation')} checked"
@@ -107,4 +118,4 @@ def render(report: Report, options: RenderOptions) -> str:
     table = findings_table(ordered, options)
     if table:
         lines += [*table, ""]
-    return "\n".join(lines)
+    return fit_to_comment("\n".join(lines))

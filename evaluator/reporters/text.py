@@ -12,9 +12,16 @@ from decimal import Decimal
 from typing import Any
 
 from cprlint.findings import Finding, Severity
-from cprlint.money import format_amount, format_rate
+from cprlint.money import compared_amounts, format_amount
 from cprlint.report import Report
 from cprlint.reporters.base import RenderOptions, plural, shown
+from cprlint.reporters.comparison import (
+    NEW_IN_PULL_REQUEST,
+    change_text_lines,
+    monthly_words,
+    policy_changes_heading,
+)
+from cprlint.reporters.tables import scope_table, traffic_line
 from rich import box
 from rich.console import Console
 from rich.table import Table
@@ -91,33 +98,16 @@ _SCOPE_TITLES = (
 )
 
 
-def _amount(value: float | int | None, currency: str) -> str:
-    return format_amount(None if value is None else Decimal(str(value)), currency)
-
-
 def _scope_table(title: str, rows: dict[str, dict[str, Any]], currency: str) -> Table:
+    figures = scope_table(rows, currency)
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    for header, justify in (
-        ("", "left"),
-        ("conversations", "right"),
-        ("resolution rate", "right"),
-        ("AI cost", "right"),
-        ("cost/resolution", "right"),
-        ("budget", "right"),
-        ("status", "left"),
-    ):
-        table.add_column(header, justify=justify)  # type: ignore[arg-type]
-    for name, row in rows.items():
-        label, style = _STATUS.get(row.get("budget_status", "none"), ("", ""))
-        table.add_row(
-            Text(shown(name)),  # (a str would be read as rich markup: "[/x]" is an error)
-            f"{row['conversations']:,}",
-            format_rate(Decimal(str(row["resolution_rate"]))),
-            _amount(row["ai_cost"], currency),
-            _amount(row["cost_per_resolution"], currency),
-            "" if row.get("budget") is None else _amount(row["budget"], currency),
-            Text(label, style=style),
-        )
+    for column in figures.columns:
+        table.add_column(column.header, justify="right" if column.numeric else "left")
+    table.add_column("status", justify="left")
+    for cells, status in zip(figures.rows, figures.statuses, strict=True):
+        label, style = _STATUS.get(status, ("", ""))
+        # (A name is a Text: a str would be read as rich markup, and "[/x]" is an error.)
+        table.add_row(Text(shown(cells[0])), *cells[1:], Text(label, style=style))
     return table
 
 
@@ -133,28 +123,48 @@ def metrics_tables(metrics: dict[str, Any]) -> list[Any]:
         for key, title in _SCOPE_TITLES:
             if view[key]:
                 renderables.append(_scope_table(title, view[key], currency))
-        traffic = view.get("traffic")
-        if traffic and traffic.get("projected_monthly_ai_cost") is not None:
-            line = Text(
-                f"Projected monthly AI cost: {_amount(traffic['projected_monthly_ai_cost'], currency)} "
-                f"for {traffic['monthly_tickets']:,} tickets"
-            )
-            if traffic.get("weighted_cost_per_resolution") is not None:
-                line.append(
-                    f"; cost per resolution weighted by the traffic mix: "
-                    f"{_amount(traffic['weighted_cost_per_resolution'], currency)}"
-                )
-            renderables.append(line)
-        fully_loaded = summary.get("fully_loaded_cost_per_resolution")
+        projection = traffic_line(view.get("traffic"), currency)
+        if projection:
+            renderables.append(Text(shown(projection)))
         renderables.append(
             Text(
-                f"Human cost {_amount(summary['human_cost'], currency)}; fully loaded cost per "
-                f"resolution {_amount(fully_loaded, currency)}",
+                f"Human cost {format_amount(Decimal(str(summary['human_cost'])), currency)}",
                 style="dim",
             )
         )
         renderables.append(Text(""))
     return renderables
+
+
+def comparison_lines(comparison: dict[str, Any], currency: str) -> list[Text]:
+    """What the comparison with a base says: the headline change, the monthly spend, the
+    policy changes (or that cprlint is new in this pull request)."""
+    if comparison.get("status") == "new":
+        return [Text(shown(NEW_IN_PULL_REQUEST.format(base=comparison["base"]))), Text("")]
+    change = comparison["summary"]
+    base, head = compared_amounts((change["base"], change["head"]), currency)
+    interval = (
+        ""
+        if not change["ci95"]
+        else f", 95% CI {change['ci95'][0]:+.1f}% … {change['ci95'][1]:+.1f}%"
+    )
+    pct = "n/a" if change["delta_pct"] is None else f"{change['delta_pct']:+.1f}%"
+    heading = Text(f"Against {shown(comparison['base'])}", style="bold")
+    lines = [
+        heading,
+        Text(
+            f"Cost per resolution {base} → {head} ({pct}{interval}) over "
+            f"{change['conversations']:,} conversations"
+        ),
+    ]
+    monthly = monthly_words(comparison.get("monthly"), currency)
+    if monthly:
+        lines.append(Text(f"Projected monthly AI spend {monthly}"))
+    changes = comparison.get("policy_changes") or []
+    if changes:
+        lines.append(Text(policy_changes_heading(changes)))
+        lines += [Text(shown(line)) for line in change_text_lines(changes)]
+    return [*lines, Text("")]
 
 
 def render(report: Report, options: RenderOptions) -> str:
@@ -166,6 +176,10 @@ def render(report: Report, options: RenderOptions) -> str:
     if report.metrics is not None:
         for renderable in metrics_tables(report.metrics):
             console.print(renderable)
+        comparison = report.metrics.get("comparison")
+        if comparison:
+            for line in comparison_lines(comparison, report.metrics.get("currency", "USD")):
+                console.print(line)
     # A broad routing drift makes tens of thousands of findings, and rich's cost is per
     # print and per styled piece: in colour they are printed at once, plain they are
     # plain strings.

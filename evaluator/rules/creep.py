@@ -134,6 +134,43 @@ documented_rule(
 
 
 documented_rule(
+    "CPR121",
+    "guardrail-loosened",
+    Severity.ERROR,
+    Target.REPLAY,
+    """
+    A pull request loosens a guardrail of a policy, and the policy does not acknowledge it
+    in `approvals`.
+
+    Loosened means more money or risk gets through: a budget, cap or creep threshold
+    raised or removed, a quality floor lowered, a tier allowed at a risk level, an
+    intent's risk lowered or its tier (or a stage's) moved up, a price lowered, more
+    conversations counted as resolved, a waiver added, widened or extended, a policy
+    removed. `cprlint diff` lists every change with its kind; tightening and neutral
+    changes are listed, never findings.
+
+    Why: a pull request that only raises budgets passes every budget. Raising one may be
+    right, but it should be a decision someone signs, in the same pull request, not a
+    line a reviewer skims. An approval names the changed key (or a part of it: `intents`
+    covers every intent), the policy version that makes the change, so that the next
+    loosening of the same key needs an approval of its own, an owner (whom CODEOWNERS
+    can require to review the file) and a reason.
+
+    Failing:
+        metadata: {name: acme-support, version: 8}     # base: version 7, budget 0.10
+        budgets:
+          cost_per_resolution: 0.50
+    Passing:
+        metadata: {name: acme-support, version: 8}
+        budgets:
+          cost_per_resolution: 0.50
+        approvals:
+          - {path: budgets.cost_per_resolution, version: 8, owner: "@acme/finance",
+             reason: "premium tier for refunds, FIN-112"}
+    """,
+)
+
+documented_rule(
     "CPR703",
     "cumulative-creep",
     Severity.ERROR,

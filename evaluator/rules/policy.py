@@ -73,8 +73,8 @@ def undefined_reference(policy: Policy, context: RuleContext) -> Iterator[Proble
     Why: a typo in a reference (`tier: premuim`) leaves a ticket with no model, a budget
     that never applies, or a waiver that waives nothing. Every name the policy uses must
     be defined in it: intents name a `risk` level and a tier; risk levels and
-    `routing.stages` name tiers; `traffic.mix` and waivers name intents; waivers name
-    rule codes.
+    `routing.stages` name tiers; waivers name intents and rule codes; `traffic.mix`
+    names intents that `intents` lists or that its `default` covers.
 
     Failing:
         tiers: {economy: [gpt-4o-mini]}
@@ -114,9 +114,10 @@ def undefined_reference(policy: Policy, context: RuleContext) -> Iterator[Proble
                 policy.locate("routing", "stages", stage),
             )
     for mix_intent in policy.traffic.mix:
-        if mix_intent not in policy.intents:
+        if policy.intent(mix_intent) is None:  # (an intent not listed falls to `default`)
             yield Problem(
-                f"the traffic mix names intent `{mix_intent}`, which `intents` does not list",
+                f"the traffic mix names intent `{mix_intent}`, which `intents` does not "
+                "list and no `default` intent covers",
                 policy.locate("traffic", "mix", mix_intent, key=True),
                 Scope(intent=mix_intent),
             )
@@ -365,6 +366,44 @@ def waiver_incomplete(policy: Policy, context: RuleContext) -> Iterator[Problem]
                 f"waiver of {waiver.rule or 'a rule'} lacks {', '.join(missing)}",
                 policy.locate("waivers", waiver.index),
                 Scope(intent=waiver.intent, queue=waiver.queue, prompt=waiver.prompt),
+            )
+
+
+@rule("CPR122", "approval-incomplete", Severity.ERROR, Target.POLICY)
+def approval_incomplete(policy: Policy, context: RuleContext) -> Iterator[Problem]:
+    """
+    An entry of `approvals` lacks the policy version it is for, an owner or a reason, so
+    it approves nothing.
+
+    Why: an approval acknowledges one loosened guardrail (CPR121) in the pull request
+    that loosens it. The version ties it to that one change, so a later pull request
+    that loosens the same guardrail again needs an approval of its own; the owner is who
+    CODEOWNERS can require to review it; the reason is what a later reader needs.
+
+    Failing:
+        approvals:
+          - {path: budgets.cost_per_resolution}
+    Passing:
+        metadata: {name: acme-support, version: 8}
+        approvals:
+          - {path: budgets.cost_per_resolution, version: 8, owner: "@acme/finance",
+             reason: "refund flow moves to the premium tier (FIN-112)"}
+    """
+    for approval in policy.approvals:
+        missing = [
+            name
+            for name, value in (
+                ("path", approval.path),
+                ("version", approval.version),
+                ("owner", approval.owner),
+                ("reason", approval.reason),
+            )
+            if value is None or (isinstance(value, str) and not value.strip())
+        ]
+        if missing:
+            yield Problem(
+                f"approval of `{approval.path or '?'}` lacks {', '.join(missing)}; it approves nothing",
+                policy.locate("approvals", approval.index),
             )
 
 

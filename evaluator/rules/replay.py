@@ -11,7 +11,8 @@ from collections.abc import Iterator
 from cprlint.aggregates import ScopeTotals, Totals
 from cprlint.findings import Location, Problem, Scope, Severity
 from cprlint.model import Budget, Policy
-from cprlint.money import format_amount, format_rate
+from cprlint.money import compared_amounts, format_amount, format_rate
+from cprlint.projection import figures_by_intent, project_traffic
 from cprlint.rules.context import RuleContext
 from cprlint.rules.registry import Target, documented_rule, rule
 
@@ -24,9 +25,9 @@ def _over_budget(
     if cost is None or cost <= budget.cost_per_resolution:
         return
     over = (cost / budget.cost_per_resolution - 1) * 100
+    shown_cost, shown_budget = compared_amounts((cost, budget.cost_per_resolution), currency)
     yield Problem(
-        f"{what}: {kind} {format_amount(cost, currency)} is over the budget of "
-        f"{format_amount(budget.cost_per_resolution, currency)} (+{over:.1f}%; "
+        f"{what}: {kind} {shown_cost} is over the budget of {shown_budget} (+{over:.1f}%; "
         f"{totals.resolved} of {totals.conversations} conversations resolved)",
         location,
         scope,
@@ -258,6 +259,40 @@ def escalation_rate(policy: Policy, totals: ScopeTotals, context: RuleContext) -
             f"`quality.max_escalation_rate` ({format_rate(ceiling)}; {summary.escalated} of "
             f"{summary.conversations} conversations)",
             policy.locate("quality", "max_escalation_rate"),
+        )
+
+
+@rule("CPR408", "traffic-intent-without-fixtures", Severity.WARNING, Target.REPLAY)
+def traffic_intent_without_fixtures(
+    policy: Policy, totals: ScopeTotals, context: RuleContext
+) -> Iterator[Problem]:
+    """
+    An intent of `traffic.mix` has no fixture conversation, so the monthly projection
+    leaves its share of the tickets out.
+
+    Why: the projected monthly spend is what finance reads. A mix whose refunds (30% of
+    tickets) have no recorded conversation projects the other 70% only, and looks 30%
+    cheaper than the month will be; a misspelled intent does the same. The report gives
+    the share the projection covers (`mix_covered`).
+
+    Failing:
+        traffic:
+          mix: {order_status: 0.7, refund_request: 0.3}
+        # no fixture conversation has intent refund_request
+    Passing:
+        # fixtures/refunds.jsonl records refund_request conversations
+    """
+    projection = project_traffic(policy, figures_by_intent(totals))
+    if projection is None:
+        return
+    for intent in projection.intents_without_data:
+        share = policy.traffic.mix.get(intent)
+        yield Problem(
+            f"the traffic mix gives intent `{intent}` a share of {format_rate(share)} of the "
+            "tickets, but no fixture conversation of it is replayed: the monthly projection "
+            "leaves that share out",
+            policy.locate("traffic", "mix", intent, key=True),
+            Scope(intent=intent),
         )
 
 

@@ -1,0 +1,108 @@
+"""The figures of a policy's scopes as table cells, for the text and markdown formats.
+
+One format per column: the amounts of a column share their decimals (enough for three
+significant digits of the smallest), and a cost per resolution and its budget share one
+format with enough decimals that they never print alike when they differ. A budget of
+the fully loaded cost (human time included) stands beside the fully loaded cost per
+resolution, in columns of their own, never beside the AI cost per resolution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from cprlint.money import amount_format, compared_amounts, format_amount, format_rate
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    numeric: bool = True  # right-aligned
+
+
+@dataclass(frozen=True)
+class ScopeTable:
+    columns: list[Column]  # the scope's name first; the status is the reporter's to add
+    rows: list[list[str]]
+    statuses: list[str]  # "ok", "over", "no resolutions" or "none", per row
+
+
+def _budget(row: Mapping[str, Any], *, fully_loaded: bool) -> float | int | None:
+    if row.get("budget") is None or bool(row.get("budget_fully_loaded")) != fully_loaded:
+        return None
+    value: float | int = row["budget"]
+    return value
+
+
+def scope_table(rows: Mapping[str, Mapping[str, Any]], currency: str) -> ScopeTable:
+    """`rows`: scope name -> its budget view (`check`'s JSON `policies.*.intents` etc.).
+    CPR is the cost per resolution: the AI cost of all conversations over the resolved
+    ones; fully loaded, human handling time is added to the AI cost."""
+    views = list(rows.values())
+    fully_loaded_budgets = any(row.get("budget_fully_loaded") for row in views)
+    fully_loaded_shown = fully_loaded_budgets or any(row.get("human_cost") for row in views)
+    ai_cost = amount_format([row["ai_cost"] for row in views], currency)
+    cpr = amount_format(
+        [row["cost_per_resolution"] for row in views]
+        + [_budget(row, fully_loaded=False) for row in views],
+        currency,
+        distinct=[(row["cost_per_resolution"], _budget(row, fully_loaded=False)) for row in views],
+    )
+    loaded = amount_format(
+        [row.get("fully_loaded_cost_per_resolution") for row in views]
+        + [_budget(row, fully_loaded=True) for row in views],
+        currency,
+        distinct=[
+            (row.get("fully_loaded_cost_per_resolution"), _budget(row, fully_loaded=True))
+            for row in views
+        ],
+    )
+    columns = [
+        Column("", numeric=False),
+        Column("conversations"),
+        Column("resolved"),
+        Column("AI cost"),
+        Column("AI CPR"),
+        Column("budget"),
+    ]
+    if fully_loaded_shown:
+        columns.append(Column("fully loaded CPR"))
+    if fully_loaded_budgets:
+        columns.append(Column("fully loaded budget"))
+    cells = []
+    for name, row in rows.items():
+        ai_budget = _budget(row, fully_loaded=False)
+        line = [
+            name,
+            f"{row['conversations']:,}",
+            format_rate(Decimal(str(row["resolution_rate"]))),
+            ai_cost(row["ai_cost"]),
+            cpr(row["cost_per_resolution"]),
+            "" if ai_budget is None else cpr(ai_budget),
+        ]
+        if fully_loaded_shown:
+            line.append(loaded(row.get("fully_loaded_cost_per_resolution")))
+        if fully_loaded_budgets:
+            loaded_budget = _budget(row, fully_loaded=True)
+            line.append("" if loaded_budget is None else loaded(loaded_budget))
+        cells.append(line)
+    statuses = [str(row.get("budget_status", "none")) for row in views]
+    return ScopeTable(columns, cells, statuses)
+
+
+def traffic_line(traffic: dict[str, Any] | None, currency: str) -> str | None:
+    """The policy's monthly projection in words, or None without one."""
+    if not traffic or traffic.get("projected_monthly_ai_cost") is None:
+        return None
+    spend = format_amount(Decimal(str(traffic["projected_monthly_ai_cost"])), currency)
+    line = f"Projected monthly AI spend {spend} for {traffic['monthly_tickets']:,} tickets"
+    weighted = traffic.get("weighted_cost_per_resolution")
+    if weighted is not None:
+        line += f"; cost per resolution weighted by the traffic mix {compared_amounts((weighted,), currency)[0]}"
+    covered = Decimal(str(traffic["mix_covered"]))
+    if covered != 1:
+        line += f" (the mix's intents with fixtures cover {format_rate(covered)} of the tickets)"
+    return line
