@@ -46,6 +46,7 @@ from cprlint.rules.creep import versioning_problems
 UNKNOWN_VARIABLE = "CPR205"
 RENDER_ERROR = "CPR206"
 MODEL_NOT_PRICED = "CPR507"
+UNATTRIBUTED_RESOLUTION = "CPR409"
 
 
 def parse_prompt_overrides(specs: tuple[str, ...], project: Project) -> dict[str, str]:
@@ -90,6 +91,8 @@ class Tally:
     unpriced: dict[str, Location] = field(default_factory=dict)
     unpriced_calls: Counter[str] = field(default_factory=Counter)
     conversation_ids: ConversationIds = field(default_factory=ConversationIds)
+    # Policy name -> conversations resolved but for the resolver their outcome lacks.
+    unattributed: Counter[str] = field(default_factory=Counter)
     # The head replayed at the baseline's prices: usage change without price change.
     at_baseline_prices: ScopeTotals | None = None
     samples: PairedSamples | None = None
@@ -106,6 +109,7 @@ class Tally:
         for model, location in later.unpriced.items():
             self.unpriced.setdefault(model, location)
         self.unpriced_calls.update(later.unpriced_calls)
+        self.unattributed.update(later.unattributed)
         self.conversation_ids.merge(later.conversation_ids)
         if self.at_baseline_prices is not None and later.at_baseline_prices is not None:
             self.at_baseline_prices.merge(later.at_baseline_prices)
@@ -238,6 +242,8 @@ class CheckRun:
                             "events", call.event_index, "model"
                         )
                     tally.unpriced_calls[call.model] += 1
+            if result.unattributed:
+                tally.unattributed[result.policy or ""] += 1
             tally.recorded_versions.update(
                 (event.prompt, event.prompt_version)
                 for event in item.llm_calls
@@ -288,6 +294,20 @@ class CheckRun:
                 )
             )
         for policy in self.project.policies:
+            count = self.tally.unattributed[policy.name]
+            if count:
+                resolvers = ", ".join(policy.resolution.resolved_by)
+                add(
+                    Problem(
+                        f"{count} conversation{'s' if count != 1 else ''} of policy "
+                        f"`{policy.name}` lack{'s' if count == 1 else ''} "
+                        "`outcome.resolved_by` while "
+                        f"`resolution.resolved_by` counts only {resolvers}: not counted "
+                        "as resolved",
+                        policy.locate("resolution", "resolved_by"),
+                        code=UNATTRIBUTED_RESOLUTION,
+                    )
+                )
             totals = self.tally.aggregates.by_policy.get(policy.name, ScopeTotals())
             for replay_rule in rules_for(Target.REPLAY):
                 assert replay_rule.check is not None

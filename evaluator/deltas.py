@@ -60,6 +60,7 @@ class DeltaPlan:
     # Printed variables named like a Jinja global (`range`): unknown, they print it.
     global_names: frozenset[str]
     printed_by_candidate: frozenset[str]
+    printed_by_recorded: frozenset[str]
 
 
 def count_plan(parts: tuple[str | Printed, ...], count: Callable[[str], int]) -> CountPlan:
@@ -110,9 +111,13 @@ def _without(windows: tuple[Window, ...], others: tuple[Window, ...]) -> tuple[W
     return tuple(kept)
 
 
-# (candidate tokens - recorded tokens, variables the candidate printed while unknown),
-# for one conversation's variables.
-Recount = Callable[[Mapping[str, Any]], tuple[int, frozenset[str]]]
+# The variables each version printed while the conversation did not provide them:
+# (the candidate's, the recorded version's).
+Missing = tuple[frozenset[str], frozenset[str]]
+# (candidate tokens - recorded tokens, the variables missing), for one conversation's
+# variables.
+Recount = Callable[[Mapping[str, Any]], tuple[int, Missing]]
+_NONE_MISSING: Missing = (frozenset(), frozenset())
 
 
 class TokenDeltas:
@@ -125,8 +130,8 @@ class TokenDeltas:
 
     def delta(
         self, recorded: str, candidate: str, variables: Mapping[str, Any], encoding: str
-    ) -> tuple[int, frozenset[str]]:
-        """(candidate tokens - recorded tokens, variables the candidate printed while unknown).
+    ) -> tuple[int, Missing]:
+        """(candidate tokens - recorded tokens, variables each printed while unknown).
 
         Raises TemplateRenderError when either template cannot be rendered.
         """
@@ -138,16 +143,17 @@ class TokenDeltas:
         plan = None if self.plain else self._plan(recorded, candidate, encoding)
         count = self.counter.count
 
-        def plain(variables: Mapping[str, Any]) -> tuple[int, frozenset[str]]:
-            recorded_text, _ = render(recorded, variables)
-            candidate_text, missing = render(candidate, variables)
-            return count(candidate_text, encoding) - count(recorded_text, encoding), missing
+        def plain(variables: Mapping[str, Any]) -> tuple[int, Missing]:
+            recorded_text, recorded_missing = render(recorded, variables)
+            candidate_text, candidate_missing = render(candidate, variables)
+            delta = count(candidate_text, encoding) - count(recorded_text, encoding)
+            return delta, (candidate_missing, recorded_missing)
 
         if plan is None:
             return plain
         fast_plan = plan  # (narrowed for the closure)
 
-        def fast(variables: Mapping[str, Any]) -> tuple[int, frozenset[str]]:
+        def fast(variables: Mapping[str, Any]) -> tuple[int, Missing]:
             if not _fast_path_applies(fast_plan, variables):
                 return plain(variables)
             delta = fast_plan.static_delta
@@ -155,8 +161,13 @@ class TokenDeltas:
                 delta += count(_fill(window, variables), encoding)
             for window in fast_plan.removed:
                 delta -= count(_fill(window, variables), encoding)
-            missing = fast_plan.printed_by_candidate
-            return delta, missing.difference(variables) if missing else missing
+            printed = fast_plan.printed_by_candidate | fast_plan.printed_by_recorded
+            if not printed or printed.issubset(variables):
+                return delta, _NONE_MISSING
+            return delta, (
+                fast_plan.printed_by_candidate.difference(variables),
+                fast_plan.printed_by_recorded.difference(variables),
+            )
 
         return fast
 
@@ -186,6 +197,7 @@ class TokenDeltas:
                     name for name in old.printed.keys() | new.printed.keys() if is_global(name)
                 ),
                 printed_by_candidate=frozenset(new.printed),
+                printed_by_recorded=frozenset(old.printed),
             )
         self._plans[key] = plan
         return plan

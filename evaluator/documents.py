@@ -691,15 +691,73 @@ def _nests_deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
-# Built once: `json.dumps` with options builds an encoder on every call.
-_CANONICAL_ENCODER = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-)
+# --- canonical JSON (RFC 8785) ------------------------------------------------------
+
+# Integers up to this size are IEEE doubles exactly; RFC 8785 reads every number as one.
+_EXACT_INTEGER = 1 << 53
+_STRING = json.JSONEncoder(ensure_ascii=False).encode  # (RFC 8785's escapes, exactly)
 
 
 def canonical_json(value: Any) -> str:
-    """One canonical text for a JSON value: sorted keys, no spaces, numbers as written.
+    """The RFC 8785 (JSON Canonicalization Scheme) text of a JSON value: no spaces, keys
+    sorted by their UTF-16 code units, strings with the fewest escapes, and each number
+    as ECMAScript writes the IEEE double it stands for, so `1`, `1.0` and `1e0` are one
+    number. Two tool calls have the same arguments when these texts are equal.
 
-    Used to decide whether two tool calls had the same arguments, wherever they came from.
+    A number past the doubles' range, which RFC 8785 refuses, is written exactly, as
+    text, so that it still equals only itself.
     """
-    return _CANONICAL_ENCODER.encode(value)
+    if isinstance(value, dict):
+        members = sorted(
+            value.items(), key=lambda item: str(item[0]).encode("utf-16-be", "surrogatepass")
+        )
+        return (
+            "{"
+            + ",".join(f"{_STRING(str(key))}:{canonical_json(item)}" for key, item in members)
+            + "}"
+        )
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(canonical_json(item) for item in value) + "]"
+    if isinstance(value, str):
+        return _STRING(value)
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else "true" if value else "false"
+    if isinstance(value, int | float | Decimal):
+        double = as_double(value)
+        return _STRING(str(value)) if double is None else ecmascript_number(double)
+    return _STRING(str(value))
+
+
+def as_double(number: int | float | Decimal) -> float | None:
+    """The IEEE double a JSON number stands for (RFC 8785), None past their range."""
+    try:
+        double = float(number)
+    except OverflowError:
+        return None
+    return double if double - double == 0 else None  # (not infinite, not NaN)
+
+
+def ecmascript_number(double: float) -> str:
+    """A double as ECMAScript's Number.prototype.toString writes it (RFC 8785, 3.2.2.3):
+    the shortest digits that read back as the same double, in plain notation from 1e-7
+    up to 1e21 and in exponent notation (`1e+21`, `1.5e-7`) beyond."""
+    if double == 0:
+        return "0"  # (and -0)
+    sign = "-" if double < 0 else ""
+    exact = Decimal(repr(abs(double))).normalize()  # repr: the shortest round trip
+    _, digit_tuple, exponent = exact.as_tuple()
+    assert isinstance(exponent, int)
+    digits = "".join(map(str, digit_tuple))
+    count = len(digits)
+    point = exponent + count  # the value is 0.DIGITS x 10**point
+    if count <= point <= 21:
+        text = digits + "0" * (point - count)
+    elif 0 < point <= 21:
+        text = f"{digits[:point]}.{digits[point:]}"
+    elif -6 < point <= 0:
+        text = "0." + "0" * -point + digits
+    else:
+        power = point - 1
+        mantissa = digits if count == 1 else f"{digits[0]}.{digits[1:]}"
+        text = f"{mantissa}e{'+' if power > 0 else '-'}{abs(power)}"
+    return sign + text

@@ -171,6 +171,11 @@ class ResolutionRule:
     resolved_by: tuple[str, ...] = RESOLVERS
     exclude_reopened: bool = True
 
+    @property
+    def restricts_resolver(self) -> bool:
+        """Whether only some resolvers count: then an outcome must say who resolved it."""
+        return not set(RESOLVERS) <= set(self.resolved_by)
+
 
 @dataclass(frozen=True)
 class Traffic:

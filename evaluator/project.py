@@ -75,7 +75,7 @@ class Project:
         self, stretches: Iterable[Stretch] | None = None
     ) -> Iterator[Conversation | Problem]:
         """Every fixture conversation (or those of `stretches`), streamed, with schema
-        problems."""
+        problems; a conversation with any is not yielded."""
         for stretch in self.fixture_stretches() if stretches is None else stretches:
             for item in self._iter_fixture_records(stretch):
                 if isinstance(item, Conversation | Problem):
@@ -83,9 +83,13 @@ class Project:
                     continue
                 conversation = conversation_from_document(item)
                 scope = Scope(conversation=conversation.id if conversation else None)
+                problems = []
                 if not conforms(item.data):  # the fast check; jsonschema words the problems
-                    yield from validate(item, "fixture", scope=scope)
-                if conversation is not None:
+                    problems = validate(item, "fixture", scope=scope)
+                yield from problems
+                # A conversation the schema refuses is reported and left out of every
+                # figure: half a record (no outcome, say) would count as an open ticket.
+                if conversation is not None and not problems:
                     yield conversation
 
     def conversations_at(self, lines: Iterable[Location]) -> dict[Location, Conversation]:

@@ -18,7 +18,7 @@ from typing import Any
 
 import msgspec
 from cprlint.deltas import Recount, TokenDeltas
-from cprlint.documents import canonical_json
+from cprlint.documents import as_double, canonical_json
 from cprlint.findings import Problem, Scope
 from cprlint.model import (
     Conversation,
@@ -51,6 +51,8 @@ ROUTING_DRIFT = "CPR506"
 DEFAULT_RESOLUTION = ResolutionRule()
 _NO_USAGE = Usage(0, 0)
 _FREE = Decimal(0)
+# Integers up to this size are IEEE doubles exactly (RFC 8785 reads numbers as doubles).
+_EXACT_INTEGER = 1 << 53
 
 
 # Results are msgspec Structs rather than frozen dataclasses: a replay makes one per call,
@@ -82,6 +84,7 @@ class CallPlan(msgspec.Struct, frozen=True):
     # tokens change, and where render problems are reported.
     recount: Recount | None
     candidate_key: tuple[str, str] | None  # (prompt id, candidate version)
+    recorded_key: tuple[str, str] | None  # (prompt id, recorded version), when recounted
     estimated: bool  # the recount uses a stand-in tokenizer
     max_output_tokens: int | None
     model: str  # the model it is priced as, after routing
@@ -118,14 +121,32 @@ class ConversationResult(msgspec.Struct, frozen=True):
     missing_variables: Mapping[tuple[str, str], frozenset[str]] = {}
     # (prompt id, version) -> why the template could not be rendered.
     render_errors: Mapping[tuple[str, str], str] = {}
+    # Would be resolved, but the outcome does not say by whom, and the rule asks.
+    unattributed: bool = False
 
 
 def is_resolved(outcome: Outcome, rule: ResolutionRule) -> bool:
+    """Whether the outcome counts as a resolution. Under a rule that counts only some
+    resolvers, an outcome that does not say who resolved it does not count (and is
+    reported: `unattributed`)."""
     if outcome.status not in rule.statuses:
         return False
-    if outcome.resolved_by is not None and outcome.resolved_by not in rule.resolved_by:
+    if outcome.resolved_by is None:
+        if rule.restricts_resolver:
+            return False
+    elif outcome.resolved_by not in rule.resolved_by:
         return False
     return not (rule.exclude_reopened and outcome.reopened)
+
+
+def is_unattributed(outcome: Outcome, rule: ResolutionRule) -> bool:
+    """A resolution the rule would count, but for the resolver that is not given."""
+    return (
+        outcome.resolved_by is None
+        and rule.restricts_resolver
+        and outcome.status in rule.statuses
+        and not (rule.exclude_reopened and outcome.reopened)
+    )
 
 
 class Replayer:
@@ -347,6 +368,7 @@ class Replayer:
                 IDENTICAL_TOOL_CALLS,
             )
         human_price = policy.pricing.human_per_minute if policy else _FREE
+        rule = policy.resolution if policy else DEFAULT_RESOLUTION
         return ConversationResult(
             conversation_id=conversation.id,
             intent=conversation.intent,
@@ -354,9 +376,7 @@ class Replayer:
             automation=conversation.automation,
             project=conversation.project,
             policy=policy.name if policy else None,
-            resolved=is_resolved(
-                conversation.outcome, policy.resolution if policy else DEFAULT_RESOLUTION
-            ),
+            resolved=is_resolved(conversation.outcome, rule),
             escalated=escalated,
             retries=sum(retries_by_stage.values()) if retries_by_stage else 0,
             ai_cost=llm_cost + retrieval_cost + tool_cost,
@@ -369,6 +389,7 @@ class Replayer:
             problems=tuple(findings.problems),
             missing_variables=missing,
             render_errors=render_errors,
+            unattributed=is_unattributed(conversation.outcome, rule),
         )
 
     # --- one call --------------------------------------------------------------------
@@ -399,6 +420,9 @@ class Replayer:
             version=candidate.version if candidate else call.prompt_version,
             recount=recount,
             candidate_key=(candidate.prompt_id, candidate.version) if candidate else None,
+            recorded_key=(call.prompt, call.prompt_version)
+            if recount is not None and call.prompt and call.prompt_version
+            else None,
             estimated=tokenizer.estimate,
             max_output_tokens=candidate.max_output_tokens if candidate else None,
             model=model,
@@ -460,13 +484,36 @@ _ENCODE_SORTED = msgspec.json.Encoder(order="sorted").encode
 
 
 def _arguments_key(arguments: Any) -> bytes | str:
-    """Equal for equal tool arguments, whatever the order of their keys: msgspec's sorted
-    JSON, ten times cheaper than `canonical_json`, which takes what it cannot encode
-    (integers past 64 bits)."""
+    """Equal exactly when the arguments' RFC 8785 texts (`canonical_json`) are: each
+    number made the one value of its IEEE double (`1` and `1.0` alike), then written with
+    msgspec's sorted keys, in C, several times cheaper than `canonical_json` in Python,
+    which takes what msgspec cannot write (text that is not Unicode)."""
+    normalized = _same_numbers(arguments)
     try:
-        return _ENCODE_SORTED(arguments)
+        return _ENCODE_SORTED(normalized)
     except (TypeError, OverflowError, ValueError):
         return canonical_json(arguments)
+
+
+def _same_numbers(value: Any) -> Any:
+    """`value` with every number that RFC 8785 reads as the same double made the same
+    Python value: a whole one an `int`, any other a `float` (one past the doubles' range
+    its exact text)."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return value
+    if kind is dict:
+        return {key: _same_numbers(item) for key, item in value.items()}
+    if kind is list:
+        return [_same_numbers(item) for item in value]
+    if kind is int and -_EXACT_INTEGER <= value <= _EXACT_INTEGER:
+        return value
+    if isinstance(value, int | float | Decimal):
+        double = as_double(value)
+        if double is None:
+            return ["number", str(value)]  # (no JSON value of arguments is a list like it)
+        return int(double) if double.is_integer() and abs(double) <= _EXACT_INTEGER else double
+    return value
 
 
 def _input_delta(
@@ -478,8 +525,10 @@ def _input_delta(
     render_errors: dict[tuple[str, str], str],
 ) -> int | None:
     """How many input tokens the call gains under its candidate version; None (and the
-    reason in `render_errors`) when a template cannot be rendered. Variables the candidate
-    printed while unknown go to `missing`.
+    reason in `render_errors`) when a template cannot be rendered. Variables either
+    version printed while unknown go to `missing`, under that version: an unknown
+    variable in the recorded version's rendering miscounts the change as much as one in
+    the candidate's.
 
     Within a conversation the change depends only on the variables: calls without their
     own (retries, a prompt used twice) share one count, kept in `recounted`."""
@@ -495,8 +544,11 @@ def _input_delta(
     except TemplateRenderError as error:
         render_errors[plan.candidate_key] = str(error)
     else:
-        if missing_names:
-            missing[plan.candidate_key] = missing_names
+        candidate_missing, recorded_missing = missing_names
+        if candidate_missing:
+            missing[plan.candidate_key] = candidate_missing
+        if recorded_missing and plan.recorded_key is not None:
+            missing[plan.recorded_key] = recorded_missing
     if memo is not None:
         recounted[memo] = delta
     return delta

@@ -76,7 +76,7 @@ def test_a_version_that_edits_away_from_its_variables_needs_no_tokenizing() -> N
     # " kind" is one more word, one more token: "You| are| a| kind| support| ...".
     assert deltas.delta(recorded, candidate, {"customer_name": "Dana"}, "o200k_base") == (
         1,
-        frozenset(),
+        (frozenset(), frozenset()),
     )
     counted.clear()
     assert deltas.delta(recorded, candidate, {"customer_name": "Ana María"}, "o200k_base")[0] == 1
@@ -109,7 +109,16 @@ def test_the_plan_cuts_literals_at_boundaries_only() -> None:
 def test_missing_variables_are_reported_like_jinja_does() -> None:
     deltas = TokenDeltas(TokenCounter())
     _, missing = deltas.delta("Hi.", "Hi {{ name }}, {{ plan }}", {"plan": "gold"}, "o200k_base")
-    assert missing == {"name"}
+    assert missing == ({"name"}, set())
+
+
+@pytest.mark.parametrize("plain", [False, True])
+def test_a_variable_the_recorded_version_misses_is_reported_too(plain: bool) -> None:
+    # The recorded version prints `tier`, which the conversation lacks: its rendering
+    # is shorter than what production sent, and the change is miscounted as much.
+    deltas = TokenDeltas(TokenCounter(), plain=plain)
+    _, missing = deltas.delta("Hi {{ tier }}.", "Hi {{ plan }}!", {"plan": "gold"}, "o200k_base")
+    assert missing == (set(), {"tier"})
 
 
 def test_a_jinja_global_or_a_huge_rendering_goes_to_jinja() -> None:

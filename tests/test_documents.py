@@ -19,6 +19,8 @@ from cprlint.documents import (
     UNREADABLE,
     UNSAFE,
     Document,
+    canonical_json,
+    ecmascript_number,
     iter_json_lines,
     load_yaml_documents,
     locate_json,
@@ -652,3 +654,79 @@ def test_suppressions_in() -> None:
 
 def test_suppressions_in_without_any() -> None:
     assert suppressions_in("a: 1  # a comment\n") == {}
+
+
+# --- RFC 8785 canonical JSON -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("double", "text"),
+    [
+        # RFC 8785, Appendix B: IEEE doubles and their ECMAScript text.
+        (0.0, "0"),
+        (-0.0, "0"),
+        (5e-324, "5e-324"),
+        (1.7976931348623157e308, "1.7976931348623157e+308"),
+        (9007199254740992.0, "9007199254740992"),
+        (9007199254740994.0, "9007199254740994"),
+        (295147905179352830000.0, "295147905179352830000"),
+        (1e21, "1e+21"),
+        (1e23, "1e+23"),
+        (0.000001, "0.000001"),
+        (1e-7, "1e-7"),
+        (333333333.3333333, "333333333.3333333"),
+        (-5e-324, "-5e-324"),
+        (4.5, "4.5"),
+        (2e-3, "0.002"),
+    ],
+)
+def test_numbers_are_written_as_ecmascript_writes_them(double: float, text: str) -> None:
+    assert ecmascript_number(double) == text
+
+
+def test_canonical_json_sorts_keys_by_utf16_code_units() -> None:
+    # RFC 8785, 3.2.3: "\r" (U+000D) < "1" < U+0080 < "ö" < "€" < U+1F600 (its high
+    # surrogate D83D) < U+FB33, which sorts after the emoji in UTF-16, not before.
+    value = {
+        "\u20ac": "Euro Sign",
+        "\r": "Carriage Return",
+        "\ufb33": "Hebrew Letter Dalet With Dagesh",
+        "1": "One",
+        "\U0001f600": "Emoji: Grinning Face",
+        "\u0080": "Control",
+        "\u00f6": "Latin Small Letter O With Diaeresis",
+    }
+    keys = list(json.loads(canonical_json(value)))
+    assert keys == ["\r", "1", "\u0080", "\u00f6", "\u20ac", "\U0001f600", "\ufb33"]
+
+
+def test_canonical_json_makes_equal_numbers_one() -> None:
+    # 1, 1.0 and 1e0 read as one double; 10**400 is past the doubles and only itself.
+    assert canonical_json({"a": [1, Decimal("1.0"), Decimal("1E+0")]}) == '{"a":[1,1,1]}'
+    assert canonical_json(Decimal("1e400")) == '"1E+400"'
+    assert canonical_json(["é\n", None, True]) == '["é\\n",null,true]'
+
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False, allow_infinity=False).map(lambda x: Decimal(repr(x)))
+    | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@given(_json_values, _json_values)
+@settings(max_examples=300, deadline=None)
+def test_the_replay_key_of_arguments_is_as_equal_as_their_canonical_json(a: Any, b: Any) -> None:
+    from cprlint.replay import _arguments_key
+
+    assert (_arguments_key(a) == _arguments_key(b)) == (canonical_json(a) == canonical_json(b))
+    # The same value written another way (an integer as a decimal) is the same key.
+    assert _arguments_key(a) == _arguments_key(
+        json.loads(json.dumps(a, default=float), parse_float=Decimal)
+    )

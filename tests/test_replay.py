@@ -289,17 +289,36 @@ def test_identical_tool_calls_compare_canonical_json(tmp_path: Path) -> None:
     assert codes(run_check(root)) == [("CPR503", 1)]
 
 
-def test_identical_tool_calls_after_an_event_that_is_not_an_object(tmp_path: Path) -> None:
-    # The bare number is left out of the conversation's events, so the tool calls' event
-    # indexes (2 and 3) are not their positions (1 and 2): the finding must still be made.
+def test_identical_tool_calls_compare_numbers_as_rfc_8785_does(tmp_path: Path) -> None:
+    # 1 and 1.0, 0.5 and 5e-1 are one number each in RFC 8785 (IEEE doubles): the first
+    # two calls are the same call, 2 > the cap of 1; the third (2) is another.
+    events = [
+        {"type": "tool_call", "name": "refund", "args": {"order": 1, "share": 0.5}},
+        {"type": "tool_call", "name": "refund", "args": {"share": 5e-1, "order": 1.0}},
+        {"type": "tool_call", "name": "refund", "args": {"order": 2, "share": 0.5}},
+    ]
+    root = make_project(tmp_path, [conversation("T-1", [call("m-econ", 100, 0), *events])])
+    [finding] = run_check(root).collector.sorted_findings()
+    assert finding.rule == "CPR503"
+    assert finding.message.startswith("tool `refund` called 2 times with the same arguments")
+
+
+def test_a_conversation_the_schema_refuses_is_left_out_of_every_figure(tmp_path: Path) -> None:
+    # A bare number among the events fails the fixture schema (CPR006): the conversation
+    # is reported, and neither replayed nor counted, so its identical tool calls make no
+    # CPR503 and its cost is in no total.
     events = [
         call("m-econ", 100, 0),
         7,
         {"type": "tool_call", "name": "lookup", "args": {"invoice": "INV-1"}},
         {"type": "tool_call", "name": "lookup", "args": {"invoice": "INV-1"}},
     ]
-    root = make_project(tmp_path, [conversation("T-1", events)])
-    assert ("CPR503", 1) in codes(run_check(root))
+    valid = conversation("T-2", [call("m-econ", 100, 0)])
+    root = make_project(tmp_path, [conversation("T-1", events), valid])
+    run = run_check(root)
+    assert codes(run) == [("CPR006", 1)]
+    assert run.conversations == 1
+    assert run.aggregates.overall.summary.conversations == 1
 
 
 def test_resolution_rule_excludes_reopened_and_filters_resolver(tmp_path: Path) -> None:
@@ -361,3 +380,28 @@ def test_unpriced_model_is_an_error_never_a_silent_zero(tmp_path: Path) -> None:
     findings = [(f.rule, f.line) for f in run.collector.sorted_findings()]
     assert ("CPR507", 1) in findings
     assert run.aggregates.overall.summary.ai_cost == Decimal("0.001")
+
+
+def test_a_resolution_without_a_resolver_counts_only_when_every_resolver_does(
+    tmp_path: Path,
+) -> None:
+    # T-1 says ai, T-2 says nothing. Under `resolved_by: [ai]` only T-1 is a resolution:
+    # CPR = 2 x 0.001 / 1 = 0.002, and one warning counts T-2. Under the default (both
+    # resolvers), T-2 counts too: 0.002 / 2 = 0.001, and nothing is reported.
+    conversations = [
+        conversation(
+            "T-1", [call("m-econ", 1_000, 0)], outcome={"status": "resolved", "resolved_by": "ai"}
+        ),
+        conversation("T-2", [call("m-econ", 1_000, 0)], outcome={"status": "resolved"}),
+    ]
+    restricted = POLICY + "resolution:\n  statuses: [resolved]\n  resolved_by: [ai]\n"
+    run = run_check(make_project(tmp_path / "ai", conversations, policy=restricted))
+    assert run.aggregates.overall.summary.resolved == 1
+    assert run.aggregates.overall.summary.cost_per_resolution == Decimal("0.002")
+    [finding] = run.collector.sorted_findings()
+    assert (finding.rule, finding.severity.value) == ("CPR409", "warning")
+    assert finding.message.startswith("1 conversation of policy `t` lacks `outcome.resolved_by`")
+    run = run_check(make_project(tmp_path / "both", conversations))
+    assert run.aggregates.overall.summary.resolved == 2
+    assert run.aggregates.overall.summary.cost_per_resolution == Decimal("0.001")
+    assert codes(run) == []

@@ -297,6 +297,30 @@ def traffic_intent_without_fixtures(
 
 
 documented_rule(
+    "CPR409",
+    "resolution-without-resolver",
+    Severity.WARNING,
+    Target.REPLAY,
+    """
+    Conversations whose outcome would count as a resolution do not say who resolved
+    them (`outcome.resolved_by`), under a policy whose `resolution.resolved_by` counts
+    only some resolvers; they are not counted as resolved.
+
+    Why: "resolved by the AI" is what a vendor bills for and what a team's cost per
+    resolution is about. A resolution nobody attributed may have been a human's; counting
+    it would make the AI's cost per resolution look lower than it is, so it does not
+    count, and this warning says how many were left out.
+
+    Failing:
+        resolution: {statuses: [resolved], resolved_by: [ai]}
+        # fixture: "outcome": {"status": "resolved"}
+    Passing:
+        # fixture: "outcome": {"status": "resolved", "resolved_by": "ai"}
+    """,
+)
+
+
+documented_rule(
     "CPR501",
     "retries-over-cap",
     Severity.ERROR,
