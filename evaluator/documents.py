@@ -691,7 +691,21 @@ def _nests_deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
-# --- canonical JSON (RFC 8785) ------------------------------------------------------
+# --- one text for a JSON value --------------------------------------------------------
+
+# Built once: `json.dumps` with options builds an encoder on every call.
+_SORTED_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+)
+
+
+def sorted_json(value: Any) -> str:
+    """One text for a value: sorted keys, no spaces, numbers as they were written (`1.0`
+    stays `1.0`). What the importers write, so that a recording reads as it was made."""
+    return _SORTED_ENCODER.encode(value)
+
+
+# RFC 8785: what decides whether two values are the same.
 
 # Integers up to this size are IEEE doubles exactly; RFC 8785 reads every number as one.
 _EXACT_INTEGER = 1 << 53

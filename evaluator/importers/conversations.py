@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from cprlint.documents import canonical_json
+from cprlint.documents import sorted_json
 from cprlint.importers.labels import (
     CONVERSATION_FIELDS,
     REPORTED_FIELDS,
@@ -53,7 +53,7 @@ class ConversationWriter:
 
     def write(self, key: str, records: list[Record]) -> None:
         conversation = self.assemble(key, records)
-        self.output.write(canonical_json(conversation))
+        self.output.write(sorted_json(conversation))
         self.output.write("\n")
 
     def assemble(self, key: str, records: list[Record]) -> dict[str, Any]:

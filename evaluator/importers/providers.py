@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cprlint.documents import canonical_json, parse_json_line
+from cprlint.documents import parse_json_line, sorted_json
 from cprlint.importers.records import (
     ERROR,
     OK,
@@ -162,7 +162,7 @@ def request_hash(request: Any) -> str | None:
     """The same request sent again (a retry) has the same hash."""
     if not isinstance(request, dict):
         return None
-    return hashlib.sha256(canonical_json(request).encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha256(sorted_json(request).encode("utf-8")).hexdigest()[:16]
 
 
 def _error_text(error: Any) -> str | None:
