@@ -138,6 +138,8 @@ class Document:
         while path:
             if path in positions:
                 line, column = positions[path]
+                if self.raw_json is not None:  # a JSON line: its path says more than a column
+                    return Location(self.path, line, column, key_path_text(path))
                 return Location(self.path, line, column)
             if key:
                 positions = self.value_positions
@@ -155,6 +157,14 @@ class Document:
         line = self.start_line
         self.value_positions.update((path, (line, column)) for path, column in values.items())
         self.key_positions.update((path, (line, column)) for path, column in keys.items())
+
+
+def key_path_text(key_path: KeyPath) -> str:
+    """`("events", 12, "model")` as a reader writes it: `events[12].model`."""
+    text = ""
+    for part in key_path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return text
 
 
 def suppressions_in(text: str) -> dict[int, frozenset[str]]:

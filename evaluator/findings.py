@@ -20,19 +20,30 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True, order=True, slots=True)
 class Location:
-    """A place in a file of the project: repository-relative path, 1-based line and column."""
+    """A place in a file of the project: repository-relative path, 1-based line and
+    column, and in a JSON line (thousands of characters long) the JSON path of the value
+    (`events[12].model`), which says more to a reader than a column."""
 
     path: str
     line: int = 1
     column: int | None = None
+    # (Derived from the rest: not compared, so a location is equal with or without it.)
+    json_path: str | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         if self.column is None:
             return f"{self.path}:{self.line}"
         return f"{self.path}:{self.line}:{self.column}"
 
+    @property
+    def place(self) -> str:
+        """Where in the file, for people: `83 events[12].model`, `12:5` or `12`."""
+        if self.json_path:
+            return f"{self.line} {self.json_path}"
+        return str(self.line) if self.column is None else f"{self.line}:{self.column}"
+
     def __reduce__(self) -> tuple[Any, ...]:
-        return Location, (self.path, self.line, self.column)
+        return Location, (self.path, self.line, self.column, self.json_path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +138,7 @@ class Finding:
             location.path,
             location.line,
             location.column,
+            location.json_path,
             scope.intent,
             scope.queue,
             scope.conversation,
@@ -146,6 +158,7 @@ class FindingRecord(msgspec.Struct, omit_defaults=True, gc=False):
     path: str
     line: int
     column: int | None = None
+    json_path: str | None = None
     intent: str | None = None
     queue: str | None = None
     conversation: str | None = None

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from cprlint.documents import key_path_text
 from cprlint.findings import Location, Problem
 from cprlint.model import RESOLVERS, Approval, Policy, Waiver
 from cprlint.money import json_number
@@ -119,12 +120,6 @@ def _show(value: Any) -> str:
         text = json.dumps(_jsonable(value), separators=(", ", ": "), ensure_ascii=False)
         return text if len(text) <= 80 else text[:77] + "..."
     return str(value)
-
-
-def _where(path: tuple[Any, ...]) -> str:
-    return ".".join(f"[{part}]" if isinstance(part, int) else str(part) for part in path).replace(
-        ".[", "["
-    )
 
 
 # --- classifying a change ----------------------------------------------------------------
@@ -268,7 +263,7 @@ def policy_changes(base: Policy, head: Policy) -> list[PolicyChange]:
             changes.append(
                 PolicyChange(
                     head.name,
-                    _where(path),
+                    key_path_text(path),
                     old,
                     new,
                     classify(path, old, new, base, head),
@@ -297,7 +292,7 @@ def _set_change(
     kind = more_is if new_set - old_set else less_is
     return PolicyChange(
         policy.name,
-        _where(key_path),
+        key_path_text(key_path),
         ABSENT if old is None else list(old),
         ABSENT if new is None else list(new),
         kind,

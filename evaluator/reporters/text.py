@@ -53,10 +53,7 @@ def findings_lines(findings: list[Finding]) -> list[Line]:
     lines: list[Line] = []
     for path in sorted(by_path):
         lines.append([(shown(path), "bold underline")])
-        places = [
-            f"{finding.line}:{finding.column}" if finding.column else str(finding.line)
-            for finding in by_path[path]
-        ]
+        places = [finding.location.place for finding in by_path[path]]
         width = max(8, *(len(place) + 1 for place in places))
         for finding, place in zip(by_path[path], places, strict=True):
             line = [("  ", ""), (f"{place:<{width}}", "dim")]
