@@ -4,8 +4,9 @@
     python docs/generate_usage.py --check  # exit 1 if docs/usage.md is stale
 
 The example's comparisons need a git history, so the script copies the example project
-into a temporary repository, commits it as `main`, and makes one change on top: the
-billing prompt's v4, a longer version, released. Dates are fixed with `--today`.
+into a temporary repository, commits it as `main`, and makes changes on top: the billing
+prompt's v4, a longer version, released; then a pull request that raises a budget,
+without and with an approval. Dates are fixed with `--today`.
 """
 
 from __future__ import annotations
@@ -83,6 +84,20 @@ def release_v4(root: Path) -> None:
     manifest.write_text(manifest.read_text().replace("released: v3", "released: v4"))
 
 
+def release_v3(root: Path) -> None:
+    manifest = root / "prompts" / "billing_answer" / "prompt.yaml"
+    manifest.write_text(manifest.read_text().replace("released: v4", "released: v3"))
+
+
+BUDGET_APPROVAL = """\
+approvals:
+  - path: intents.billing_dispute.budget
+    version: 5
+    owner: "@tally/finance"
+    reason: "chargeback flow adds a premium-tier review step (FIN-112)"
+"""
+
+
 def _attribute(key: str, value: str | int) -> dict[str, object]:
     kind = "intValue" if isinstance(value, int) else "stringValue"
     return {"key": key, "value": {kind: str(value)}}
@@ -158,16 +173,42 @@ def generate() -> str:
         sections += [
             "## `cprlint check --base`\n",
             "With v4 released in the working tree, against `main`: the pull-request comment "
-            "(`--format markdown`).\n",
+            "(`--format markdown`), with the projected monthly AI spend of the policy's "
+            "`traffic`, base → head.\n",
+            cprlint(["check", "--base", "main", "--today", TODAY, "--format", "markdown"], root),
+            "Once v4 is the released version, `gate` compares it with the version released "
+            "at a git ref:\n",
+            cprlint(
+                ["gate", "billing_answer@v4", "--base", "main", "--today", TODAY],
+                root,
+                max_lines=1,
+            ),
+        ]
+        release_v3(root)
+        policy = root / "policies" / "support.yaml"
+        text = policy.read_text()
+        raised = text.replace("tier: premium, budget: 0.02}", "tier: premium, budget: 0.03}")
+        policy.write_text(raised.replace("version: 4", "version: 5"))
+        sections += [
+            "### A pull request that loosens a guardrail\n",
+            "It raises the billing budget from $0.02 to $0.03 (and bumps the policy's "
+            "version). Nothing costs more, so no budget and no creep fails; the raised budget "
+            "itself does, until someone approves it:\n",
+            cprlint(["check", "--base", "main", "--today", TODAY, "--format", "markdown"], root),
+            "### The same, approved\n",
+            "The policy acknowledges the change in `approvals`: the key, the version that "
+            "changes it, an owner (whom CODEOWNERS can require) and a reason.\n",
+            "```yaml\n" + BUDGET_APPROVAL + "```\n",
+        ]
+        policy.write_text(raised.replace("version: 4", "version: 5") + BUDGET_APPROVAL)
+        sections += [
             cprlint(["check", "--base", "main", "--today", TODAY, "--format", "markdown"], root),
             "## `cprlint diff`\n",
             "A policy change in meaning (here: the billing budget raised, a retry cap lowered, and "
             "no version bump).\n",
         ]
-        policy = root / "policies" / "support.yaml"
-        text = policy.read_text()
         policy.write_text(
-            text.replace("tier: premium, budget: 0.02}", "tier: premium, budget: 0.03}").replace(
+            raised.replace(
                 "max_per_stage: {classify: 0, retrieve: 1, generate: 2}",
                 "max_per_stage: {classify: 0, retrieve: 1, generate: 1}",
             )

@@ -394,6 +394,10 @@ def test_an_approved_loosening_passes_and_shows_who_approved_it(run_cli, shop: P
         "line": 29,  # the policy's 27 lines, `approvals:`, then the entry
     }
     comment = run_cli("check", str(shop), "--base", "main", "--format", "markdown").stdout
+    assert comment.splitlines()[1] == (
+        "### ✅ cprlint: cost per resolution +0.0% vs `main`, 1 guardrail loosened and "
+        "approved — all checks pass"
+    )
     assert "#### Policy changes: 1 loosened (1 approved), 0 tightened, 0 neutral" in comment
     assert "✅ approved by @\u2060shop/finance: refund flow review, FIN-112" in comment
     # The approval is for version 2 only: a later pull request that raises the same

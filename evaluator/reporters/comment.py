@@ -62,7 +62,10 @@ def verdict_line(report: Report, comparison: dict[str, Any]) -> str:
         change for change in comparison.get("policy_changes", []) if change["kind"] == "loosened"
     ]
     if loosened:
+        approved = sum(1 for change in loosened if change["approved_by"])
         movement += f", {plural(len(loosened), 'guardrail')} loosened"
+        if approved:
+            movement += " and approved" if approved == len(loosened) else f" ({approved} approved)"
     return f"### {_icon(report)} cprlint: {movement} — {_tally(report)}"
 
 
