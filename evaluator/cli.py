@@ -510,7 +510,10 @@ def list_rules(output_format: str, output: Path | None) -> int:
         rows += [f"| {r.code} | {r.name} | {r.severity.value} | {r.summary} |" for r in rules]
         text = "\n".join(rows) + "\n"
     else:
-        text = "".join(f"{r.code}  {r.severity.value:<8} {r.name:<28} {r.summary}\n" for r in rules)
+        width = max(len(r.name) for r in rules)
+        text = "".join(
+            f"{r.code}  {r.severity.value:<8} {r.name:<{width}} {r.summary}\n" for r in rules
+        )
     _emit(text, output)
     return ExitCode.OK
 

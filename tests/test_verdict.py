@@ -399,7 +399,7 @@ def test_an_approved_loosening_passes_and_shows_who_approved_it(run_cli, shop: P
         "approved — all checks pass"
     )
     assert "#### Policy changes: 1 loosened (1 approved), 0 tightened, 0 neutral" in comment
-    assert "✅ approved by @\u2060shop/finance: refund flow review, FIN-112" in comment
+    assert "✅ approval names @\u2060shop/finance: refund flow review, FIN-112" in comment
     # The approval is for version 2 only: a later pull request that raises the same
     # budget again (version 3) needs one of its own.
     commit_all(shop, "approved")

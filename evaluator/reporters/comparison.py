@@ -28,13 +28,15 @@ def kind_counts(changes: list[dict[str, Any]]) -> str:
 
 
 def approval_words(change: dict[str, Any]) -> str:
-    """Who approved a loosened guardrail, or that it still needs an approval."""
+    """Whom the approval of a loosened guardrail names, or that it still needs one. (The
+    policy names the owner; only CODEOWNERS on the policy files makes their review
+    required, so the words do not claim they reviewed it.)"""
     if change["kind"] != "loosened":
         return ""
     approval = change["approved_by"]
     if approval is None:
         return "needs an approval (CPR121)"
-    return f"approved by {approval['owner']}: {approval['reason']}"
+    return f"approval names {approval['owner']}: {approval['reason']}"
 
 
 def change_text_lines(changes: list[dict[str, Any]]) -> list[str]:
