@@ -22,7 +22,7 @@ from cprlint.compare import scope_place, scoped_figures
 from cprlint.errors import CprlintError
 from cprlint.findings import Location, Problem, Scope
 from cprlint.model import Policy
-from cprlint.money import format_cost
+from cprlint.money import compared_amounts
 from cprlint.pricing import PriceCard, Rate
 
 BASELINE_VERSION = 1
@@ -167,11 +167,12 @@ def baseline_problems(
         change = _pct(old, totals.cost_per_resolution)
         if limit is None or change is None or change <= limit:
             return
+        before, after = compared_amounts((old, totals.cost_per_resolution), currency)
         found.append(
             (
                 Problem(
                     f"{what} cost per resolution is {change:+.1f}% since the baseline at the "
-                    f"baseline's prices ({format_cost(old, currency)} → {format_cost(totals.cost_per_resolution, currency)}); over "
+                    f"baseline's prices ({before} → {after}); over "
                     f"`creep.max_cumulative_pct` ({limit}%)",
                     location,
                     scope,

@@ -26,6 +26,8 @@ from cprlint.reporters import REPORTERS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import git
+
 REPO = Path(__file__).resolve().parent.parent
 
 POLICY = "policies/support.yaml"
@@ -53,9 +55,12 @@ def fuzz(max_examples: int) -> settings:
     )
 
 
-def run_with(replacements: dict[str, bytes], command: str = "lint") -> dict[str, Any] | None:
+def run_with(
+    replacements: dict[str, bytes], command: str = "lint", *, against_base: bool = False
+) -> dict[str, Any] | None:
     """Run `command` (`lint`, or `check`, which also replays and prices) on a copy of the
-    example project with some files replaced; check the outcome.
+    example project with some files replaced; check the outcome. With `against_base`, the
+    copy is committed as `main` first and `check --base main` compares with it.
 
     Every other format is written too, beside the project: names and messages from the
     replaced files reach rich, markdown, XML and workflow commands as well.
@@ -71,6 +76,11 @@ def run_with(replacements: dict[str, bytes], command: str = "lint") -> dict[str,
         (root / "fixtures").mkdir()
         for fixture in FIXTURES:
             shutil.copy(REPO / fixture, root / fixture)
+        base: list[str] = []
+        if against_base:
+            for arguments in (("init", "-q", "-b", "main"), ("add", "-A"), ("commit", "-qm", "x")):
+                git(root, *arguments)
+            base = ["--base", "main"]
         for relative, content in replacements.items():
             (root / relative).write_bytes(content)
         stdout, stderr = io.StringIO(), io.StringIO()
@@ -79,7 +89,7 @@ def run_with(replacements: dict[str, bytes], command: str = "lint") -> dict[str,
             others = [
                 f"--format={name}:{reports / name}" for name in sorted(REPORTERS) if name != "json"
             ]
-            code = run([command, str(root), "--format", "json", *others, *replay])
+            code = run([command, str(root), "--format", "json", *others, *replay, *base])
         out, err = stdout.getvalue(), stderr.getvalue()
         assert code in (0, 1, 2), f"exit {code}: {err}"
         assert "Traceback" not in err, err
@@ -534,6 +544,36 @@ def test_file_with_a_random_value_is_replayed_and_reported(case: tuple[str, str]
     # `check` adds the metrics' tables, whose rows are named by the fixtures' values.
     target, content = case
     run_with({target: content.encode("utf-8")}, "check")
+
+
+@st.composite
+def policy_with_a_random_value(draw: st.DrawFn) -> str:
+    """The example policy, version bumped, with one value replaced by a random one: a
+    pull request's policy, against the example's as the base."""
+    data = json.loads(json.dumps(STRUCTURED[POLICY], default=str))
+    data["metadata"]["version"] += 1
+    data["approvals"] = [
+        {"path": draw(st.sampled_from(["budgets", "intents", "waivers", "creep", ""])),
+         "version": data["metadata"]["version"], "owner": "@tally/finance", "reason": "r"}
+    ]  # fmt: skip
+    paths = value_paths(data)
+    path = draw(st.sampled_from(paths[1:]))
+    holder = data
+    for key in path[:-1]:
+        holder = holder[key]
+    if draw(st.booleans()) or not isinstance(holder, dict):
+        holder[path[-1]] = draw(json_values)
+    else:
+        del holder[path[-1]]
+    return render(POLICY, data)
+
+
+@fuzz(40)
+@given(policy=policy_with_a_random_value())
+def test_a_random_policy_change_against_the_base(policy: str) -> None:
+    # The policy diff, approvals, the monthly projection and the comment, whatever the
+    # pull request did to the policy: a report or a usage error, never a crash.
+    run_with({POLICY: policy.encode("utf-8")}, "check", against_base=True)
 
 
 @fuzz(30)

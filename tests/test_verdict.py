@@ -640,3 +640,26 @@ def test_text_locates_a_finding_in_a_json_line_by_its_json_path(run_cli, shop: P
     # SARIF keeps the column: `{"id": "T-99", ..., "events": [{"type": ..., "model": "m-prem"`.
     line = (shop / "fixtures" / "tickets.jsonl").read_text().splitlines()[20]
     assert region == {"startLine": 21, "startColumn": line.index('"m-prem"') + 1}
+
+
+# --- 7. an unknown variable in the recorded version -------------------------------------
+
+
+def test_a_variable_only_the_recorded_version_misses_is_reported_at_it(
+    run_cli, adopted: Path
+) -> None:
+    # The starter's fixtures recorded `answer` v1, which prints {{ customer_name }} and
+    # {{ facts }}. A v1 that printed {{ loyalty_tier }} too (no fixture provides it) is
+    # rendered short when v2 is replayed in its place: reported at v1 like at a candidate.
+    folder = adopted / "prompts" / "answer"
+    v1 = (folder / "v1.md").read_text()
+    (folder / "v1.md").write_text(v1 + "Tier: {{ loyalty_tier }}\n")
+    (folder / "v2.md").write_text(v1 + "Thank them.\n")
+    code, report = check_report(run_cli, adopted, "--prompt", "answer@v2")
+    missing = [f for f in report["findings"] if f["rule"] == "CPR205"]
+    assert [(f["path"], f["severity"]) for f in missing] == [("prompts/answer/v1.md", "warning")]
+    # The 12 fixtures' answer calls: all of the 12 conversations lack it.
+    assert missing[0]["message"] == (
+        "variable `loyalty_tier` is not provided by 12 conversations and renders as empty text"
+    )
+    assert code == 0
