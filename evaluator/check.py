@@ -7,8 +7,10 @@ the findings are kept.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import multiprocessing
+import operator
 import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
@@ -36,7 +38,7 @@ from cprlint.money import json_number
 from cprlint.policy_diff import changes_and_problems
 from cprlint.pricing import Catalog, builtin_catalog
 from cprlint.project import Project, Stretch
-from cprlint.projection import figures_by_intent, monthly_change, project_traffic
+from cprlint.projection import MonthlySpend, figures_by_intent, monthly_spend, project_traffic
 from cprlint.replay import Replayer
 from cprlint.report import Report
 from cprlint.rules import Target, rules_for
@@ -452,32 +454,23 @@ def monthly_comparison(
     base's traffic over the base's replay, the head's over the head's, of the same
     conversations. None when no head policy declares traffic."""
     base_by_project = {policy.project: policy for policy in base.policies}
-    by_policy: dict[str, dict[str, Any]] = {}
+    by_policy: dict[str, MonthlySpend] = {}
     for policy in head.policies:
         base_figures, head_figures = samples.figures_by_intent(policy.name)
         base_policy = base_by_project.get(policy.project)
-        change = monthly_change(
+        spend = monthly_spend(
             None if base_policy is None else project_traffic(base_policy, base_figures),
             project_traffic(policy, head_figures),
         )
-        if change is not None:
-            by_policy[policy.name] = change
+        if spend is not None:
+            by_policy[policy.name] = spend
     if not by_policy:
         return None
-    total: dict[str, Any] = {}
-    for key in ("base", "head", "delta"):
-        values = [change[key] for change in by_policy.values()]
-        total[key] = (
-            None
-            if None in values
-            else json_number(sum((Decimal(str(value)) for value in values), Decimal(0)))
-        )
-    total["delta_pct"] = (
-        None
-        if total["base"] in (None, 0)
-        else json_number((Decimal(str(total["head"])) / Decimal(str(total["base"])) - 1) * 100)
-    )
-    return {**total, "policies": by_policy}
+    total = functools.reduce(operator.add, by_policy.values())
+    return {
+        **total.to_json(),
+        "policies": {name: spend.to_json() for name, spend in by_policy.items()},
+    }
 
 
 def baseline_comparison(

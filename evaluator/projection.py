@@ -137,21 +137,46 @@ def _figures_of(
     )
 
 
-def monthly_change(
-    base: Projection | None, head: Projection | None
-) -> dict[str, float | int | None] | None:
-    """The projected monthly AI spend base → head, as the comparison's JSON gives it."""
+@dataclass(frozen=True)
+class MonthlySpend:
+    """The projected monthly AI spend of the same conversations, base and head."""
+
+    base: Decimal | None
+    head: Decimal
+    base_tickets: int | None
+    head_tickets: int | None
+
+    def __add__(self, other: MonthlySpend) -> MonthlySpend:
+        def either(mine: Any, theirs: Any) -> Any:
+            return None if mine is None or theirs is None else mine + theirs
+
+        return MonthlySpend(
+            either(self.base, other.base),
+            self.head + other.head,
+            either(self.base_tickets, other.base_tickets),
+            either(self.head_tickets, other.head_tickets),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        delta = None if self.base is None else self.head - self.base
+        pct = None if not self.base else (self.head / self.base - 1) * 100
+        return {
+            "base": None if self.base is None else json_number(self.base),
+            "head": json_number(self.head),
+            "delta": None if delta is None else json_number(delta),
+            "delta_pct": None if pct is None else json_number(pct),
+            "base_monthly_tickets": self.base_tickets,
+            "head_monthly_tickets": self.head_tickets,
+        }
+
+
+def monthly_spend(base: Projection | None, head: Projection | None) -> MonthlySpend | None:
+    """Base → head, when the head projects a monthly spend at all."""
     if head is None or head.monthly_ai_cost is None:
         return None
-    base_cost = None if base is None else base.monthly_ai_cost
-    head_cost = head.monthly_ai_cost
-    delta = None if base_cost is None else head_cost - base_cost
-    pct = None if base_cost is None or base_cost == 0 else (head_cost / base_cost - 1) * 100
-    return {
-        "base": None if base_cost is None else json_number(base_cost),
-        "head": json_number(head_cost),
-        "delta": None if delta is None else json_number(delta),
-        "delta_pct": None if pct is None else json_number(pct),
-        "base_monthly_tickets": None if base is None else base.monthly_tickets,
-        "head_monthly_tickets": head.monthly_tickets,
-    }
+    return MonthlySpend(
+        base=None if base is None else base.monthly_ai_cost,
+        head=head.monthly_ai_cost,
+        base_tickets=None if base is None else base.monthly_tickets,
+        head_tickets=head.monthly_tickets,
+    )

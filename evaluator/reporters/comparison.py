@@ -81,15 +81,12 @@ def monthly_words(monthly: dict[str, Any] | None, currency: str) -> str | None:
 
 
 def _tickets(monthly: dict[str, Any]) -> str:
-    policies = monthly.get("policies") or {}
-    heads = [change.get("head_monthly_tickets") for change in policies.values()]
-    bases = [change.get("base_monthly_tickets") for change in policies.values()]
-    if not heads or None in heads:
+    base, head = monthly.get("base_monthly_tickets"), monthly.get("head_monthly_tickets")
+    if head is None:
         return ""
-    head_total = sum(heads)
-    if None in bases or sum(bases) == head_total:
-        return f" at {head_total:,} tickets a month"
-    return f" at {sum(bases):,} → {head_total:,} tickets a month"
+    if base is None or base == head:
+        return f" at {head:,} tickets a month"
+    return f" at {base:,} → {head:,} tickets a month"
 
 
 def policy_changes_heading(changes: list[dict[str, Any]]) -> str:
