@@ -6,10 +6,11 @@ allows, the statuses and resolvers that count as a resolution), and waivers by w
 they waive.
 
 A change is *loosened* when it lets more money or risk through: a budget, cap or creep
-threshold raised or removed, a quality floor lowered, a tier allowed at a risk level, an
-intent's risk lowered or its tier moved up (as a stage's), a price lowered (spend then
-looks smaller), more conversations counted as resolved, a waiver added, widened or
-extended, a policy removed. *Tightened* is the opposite; the rest is *neutral*.
+threshold raised or removed, a quality floor lowered, a tier allowed at a risk level or
+a model added to a tier, an intent's risk lowered or its tier moved up (as a stage's), a
+price lowered (spend then looks smaller), more conversations counted as resolved, a
+waiver added, widened or extended, a policy removed. *Tightened* is the opposite; the
+rest is *neutral*.
 
 Loosening a guardrail is an error finding (CPR121) at the changed line, unless the head
 policy acknowledges it in `approvals` (its path, the policy version that makes the
@@ -47,7 +48,7 @@ ABSENT: Any = _Absent()
 
 # Compared apart, by meaning (`_set_changes`, `_waiver_changes`), or not at all: the
 # version is what changes with every change, approvals are about the changes.
-_APART = ("risk", "resolution", "waivers", "approvals")
+_APART = ("tiers", "risk", "resolution", "waivers", "approvals")
 # Price keys: a lower price makes the same calls look cheaper.
 _PRICE_KEYS = frozenset({"input", "output", "cached_input", "cache_write", "per_query"})
 
@@ -270,6 +271,7 @@ def policy_changes(base: Policy, head: Policy) -> list[PolicyChange]:
                     head.locate(*path),
                 )
             )
+    changes += _tier_changes(base, head)
     changes += _set_changes(base, head)
     changes += _waiver_changes(base, head)
     changes = [_approved(change, head) for change in changes]
@@ -298,6 +300,35 @@ def _set_change(
         kind,
         policy.locate(*key_path),
     )
+
+
+def _tier_changes(base: Policy, head: Policy) -> list[PolicyChange]:
+    """The models of a tier: one added is allowed where it was routing drift (looser), one
+    removed is drift now (tighter); the first is what calls are re-routed to, so a new
+    order alone is a (neutral) change too. A tier added or removed whole allows nothing
+    by itself: the risk levels and intents that name it are compared on their own."""
+    found: list[PolicyChange] = []
+    for tier in list(head.tiers) + [tier for tier in base.tiers if tier not in head.tiers]:
+        old, new = base.tiers.get(tier), head.tiers.get(tier)
+        if old == new:
+            continue
+        path = ("tiers", tier)
+        if old is not None and new is not None and set(old) != set(new):
+            change = _set_change(head, path, old, new, more_is=LOOSENED)
+            if change is not None:
+                found.append(change)
+            continue
+        found.append(
+            PolicyChange(
+                head.name,
+                key_path_text(path),
+                ABSENT if old is None else list(old),
+                ABSENT if new is None else list(new),
+                NEUTRAL,
+                head.locate(*path),
+            )
+        )
+    return found
 
 
 def _set_changes(base: Policy, head: Policy) -> list[PolicyChange]:

@@ -423,6 +423,12 @@ def test_an_approved_loosening_passes_and_shows_who_approved_it(run_cli, shop: P
             "loosened",
         ),
         ((("  low: [economy]", "  low: [economy, premium]"),), "risk.low", "loosened"),
+        ((("  economy: [m-econ]", "  economy: [m-econ, m-prem]"),), "tiers.economy", "loosened"),
+        (
+            (("  premium: [m-prem]", "  premium: [m-prem]\n  ultra: [m-prem-2]"),),
+            "tiers.ultra",
+            "neutral",
+        ),
         ((("  high: [economy, premium]", "  high: [premium]"),), "risk.high", "tightened"),
         (
             (("order_status: {risk: low", "order_status: {risk: high"),),

@@ -143,11 +143,11 @@ documented_rule(
     in `approvals`.
 
     Loosened means more money or risk gets through: a budget, cap or creep threshold
-    raised or removed, a quality floor lowered, a tier allowed at a risk level, an
-    intent's risk lowered or its tier (or a stage's) moved up, a price lowered, more
-    conversations counted as resolved, a waiver added, widened or extended, a policy
-    removed. `cprlint diff` lists every change with its kind; tightening and neutral
-    changes are listed, never findings.
+    raised or removed, a quality floor lowered, a tier allowed at a risk level or a
+    model added to a tier, an intent's risk lowered or its tier (or a stage's) moved
+    up, a price lowered, more conversations counted as resolved, a waiver added,
+    widened or extended, a policy removed. `cprlint diff` lists every change with its
+    kind; tightening and neutral changes are listed, never findings.
 
     Why: a pull request that only raises budgets passes every budget. Raising one may be
     right, but it should be a decision someone signs, in the same pull request, not a
