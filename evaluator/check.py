@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from cprlint import tokens
+from cprlint import budgets, tokens
 from cprlint.aggregates import Aggregates, ScopeTotals, Totals
 from cprlint.baseline import Baseline, baseline_problems
 from cprlint.compare import (
@@ -44,11 +44,13 @@ from cprlint.report import Report
 from cprlint.rules import Target, rules_for
 from cprlint.rules.context import ConversationIds, RuleContext
 from cprlint.rules.creep import versioning_problems
+from cprlint.templates import printed_parts
 
 UNKNOWN_VARIABLE = "CPR205"
 RENDER_ERROR = "CPR206"
 MODEL_NOT_PRICED = "CPR507"
 UNATTRIBUTED_RESOLUTION = "CPR409"
+OVER_BUDGET = "CPR207"
 
 
 def parse_prompt_overrides(specs: tuple[str, ...], project: Project) -> dict[str, str]:
@@ -98,6 +100,12 @@ class Tally:
     # The head replayed at the baseline's prices: usage change without price change.
     at_baseline_prices: ScopeTotals | None = None
     samples: PairedSamples | None = None
+    # What the run's budget (`cprlint.budgets`) was charged while making this tally, and
+    # whether the process found it spent.
+    alias_values_used: int = 0
+    render_units_used: int = 0
+    aliases_spent: bool = False
+    rendering_spent: bool = False
 
     def merge(self, later: Tally) -> None:
         self.aggregates.merge(later.aggregates)
@@ -117,6 +125,10 @@ class Tally:
             self.at_baseline_prices.merge(later.at_baseline_prices)
         if self.samples is not None and later.samples is not None:
             self.samples.merge(later.samples)
+        self.alias_values_used += later.alias_values_used
+        self.render_units_used += later.render_units_used
+        self.aliases_spent |= later.aliases_spent
+        self.rendering_spent |= later.rendering_spent
 
 
 # Stretches of about this many bytes of JSON Lines go to worker processes one at a time:
@@ -172,7 +184,10 @@ class CheckRun:
         return self.tally.conversations
 
     def run(self) -> None:
+        budget = budgets.current()
+        self._alias_values_before = budget.alias_values_used
         lint_static(self.project, self.context, self.collector)
+        self.static_findings = len(self.collector.findings)
         # Cutting files into stretches reads them once more: only worth it for workers.
         stretches = self.project.fixture_stretches(STRETCH_BYTES if self._may_fork else None)
         for tally in self._tallies(stretches):
@@ -218,8 +233,25 @@ class CheckRun:
             samples=PairedSamples(per_policy=self.paired.per_policy) if self.paired else None,
         )
 
+    @property
+    def over_budget(self) -> str | None:
+        """Which of the run's budgets the replay spent, if one: the same answer however the
+        work was shared among processes. A process that spends one stops that work, so
+        it is over when one process found it spent, or when the processes' work adds up
+        to more; either way, exactly when all the work it asks for would be more than the
+        budget. (Aliases first: files refused for them are conversations not rendered.)"""
+        budget = budgets.current()
+        aliases = self._alias_values_before + self.tally.alias_values_used
+        if self.tally.aliases_spent or aliases > budget.alias_values:
+            return "YAML alias expansion"
+        if self.tally.rendering_spent or self.tally.render_units_used > budget.render_units:
+            return "template rendering"
+        return None
+
     def tally_of(self, stretches: Iterable[Stretch]) -> Tally:
         """Lint and replay the conversations of `stretches`."""
+        budget = budgets.current()
+        used_before = (budget.alias_values_used, budget.render_units_used)
         tally = self._new_tally()
         collector = FindingCollector(self.project, today=self.today)
         context = RuleContext(
@@ -259,6 +291,10 @@ class CheckRun:
         tally.findings = collector.findings
         if tally.samples is not None:
             tally.samples.flush()
+        tally.alias_values_used = budget.alias_values_used - used_before[0]
+        tally.render_units_used = budget.render_units_used - used_before[1]
+        tally.aliases_spent = budget.aliases_spent
+        tally.rendering_spent = budget.rendering_spent
         return tally
 
     def _judge(self) -> None:
@@ -354,6 +390,7 @@ def check_project(
     for byte (tests/test_exactness.py)."""
     deltas = TokenDeltas(plain=not fast)
     catalog = catalog or builtin_catalog()
+    budgets.current().start_replay(fixture_bytes=project.fixture_bytes())
     # A base without a policy is the pull request that adopts cprlint: nothing to compare.
     compared = base is not None and bool(base.policies)
     paired = None
@@ -378,6 +415,9 @@ def check_project(
         deltas=deltas,
     )
     run.run()
+    spent = run.over_budget
+    if spent is not None:
+        return over_budget_report(run, spent)
     report_metrics = metrics(run)
     policy = governing_policy(project)
     if baseline is not None and run.tally.at_baseline_prices is not None:
@@ -405,6 +445,53 @@ def check_project(
         files_checked=tuple(sorted(project.files_checked)),
         conversations=run.conversations,
         metrics=report_metrics,
+    )
+
+
+def over_budget_report(run: CheckRun, spent: str) -> Report:
+    """A run over its budget: the static findings, and one that says so. Which
+    conversations were replayed before the budget ran out depends on how the work was
+    shared among processes, so neither figures nor fixture findings are reported."""
+    project = run.project
+    candidates = {
+        prompt_id: run.replayer.prompt_overrides.get(prompt_id) or prompt.released
+        for prompt_id, prompt in project.prompts.items()
+    }
+    # The templates that render (those with logic), the versions replayed first: a pull
+    # request's new version is the likelier culprit than the one recorded long ago.
+    rendered = [
+        path
+        for _, _, _, path in sorted(
+            (version.version != candidates[prompt_id], prompt_id, version.version, version.path)
+            for prompt_id, prompt in project.prompts.items()
+            for version in prompt.versions.values()
+            if printed_parts(version.template) is None
+        )
+    ]
+    yaml_fixtures = [path for path in project.fixture_files if not path.endswith(".jsonl")]
+    if spent == "template rendering" and rendered:
+        location = Location(rendered[0], 1)
+        culprits = f"the templates with logic: {', '.join(rendered[:5])}"
+        limit = f"{budgets.current().render_units:,} units: a step, or a thousand characters made"
+    else:
+        location = Location(yaml_fixtures[0] if yaml_fixtures else project.root.name, 1)
+        culprits = f"the YAML files with aliases: {', '.join(yaml_fixtures[:5])}"
+        limit = f"{budgets.current().alias_values:,} values built through aliases"
+    collector = FindingCollector(project, today=run.today)
+    collector.adopt(run.collector.findings[: run.static_findings])
+    collector.add(
+        Problem(
+            f"the run's budget for {spent} is spent ({limit}); look at {culprits}. The replay "
+            "stopped: its figures and the fixtures' findings are not reported",
+            location,
+            code=OVER_BUDGET,
+        )
+    )
+    return Report(
+        command="check",
+        findings=collector.sorted_findings(),
+        files_checked=tuple(sorted(project.files_checked)),
+        conversations=run.conversations,
     )
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from cprlint import __version__
+from cprlint import __version__, budgets
 from cprlint.errors import CprlintError, ExitCode
 from cprlint.machine import one_blas_thread
 from cprlint.outputs import parse_targets, publish_to_github_actions, write_report
@@ -423,7 +423,7 @@ def import_command(
     "--memory-limit",
     default=SCORECARD_MEMORY_LIMIT,
     show_default=True,
-    help="DuckDB's memory limit; beyond it, work spills to a temporary folder.",
+    help="DuckDB's memory limit (2GB, 512MB, 1.5GiB, 80%); beyond it, work spills to disk.",
 )
 @click.option(
     "--spark-master",
@@ -457,22 +457,24 @@ def scorecard(
     """
     from cprlint.scorecard.progress import wanted
     from cprlint.scorecard.render import render
-    from cprlint.scorecard.run import ScorecardRequest
+    from cprlint.scorecard.run import ScorecardRequest, one_line_errors
     from cprlint.scorecard.run import scorecard as build
 
-    request = ScorecardRequest(
-        logs=logs,
-        policies=policy_paths,
-        dimension=dimension,
-        period=period,
-        since=_date("--since", since),
-        until=_date("--until", until),
-        engine=engine,
-        memory_limit=memory_limit,
-        spark_master=spark_master,
-        progress=wanted(progress),
-    )
-    _emit(render(build(request), output_format), output)
+    # Its messages quote file names and values from the logs: each one line, escaped.
+    with one_line_errors():
+        request = ScorecardRequest(
+            logs=logs,
+            policies=policy_paths,
+            dimension=dimension,
+            period=period,
+            since=_date("--since", since),
+            until=_date("--until", until),
+            engine=engine,
+            memory_limit=memory_limit,
+            spark_master=spark_master,
+            progress=wanted(progress),
+        )
+        _emit(render(build(request), output_format), output)
     return ExitCode.OK
 
 
@@ -488,10 +490,11 @@ def scorecard(
 def convert(logs: tuple[str, ...], output: Path) -> int:
     """Write JSON Lines conversation logs as Parquet, one row per event (the scorecard's
     layout; texts and arguments are left out)."""
+    from cprlint.scorecard.escaping import displayed
     from cprlint.scorecard.run import convert as write
 
     rows = write(logs, output)
-    sys.stderr.write(f"cprlint: wrote {rows:,} event rows to {output}\n")
+    sys.stderr.write(f"cprlint: wrote {rows:,} event rows to {displayed(str(output))}\n")
     return ExitCode.OK
 
 
@@ -552,6 +555,7 @@ def _fail(message: str, code: ExitCode) -> int:
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code; never raises, never prints a traceback."""
+    budgets.start_run()
     try:
         result = cli.main(
             args=list(argv) if argv is not None else None,

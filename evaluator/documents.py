@@ -26,6 +26,7 @@ from typing import Any
 
 import msgspec
 import yaml
+from cprlint import budgets
 from cprlint.findings import Location, Problem
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -35,6 +36,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 MAX_YAML_BYTES = 2 * 1024 * 1024
 MAX_JSON_LINE_BYTES = 4 * 1024 * 1024
 MAX_NODES = 200_000
+# Values built a second time, or more, through aliases, over all documents of one file:
+# real files reuse an anchor or two; a billion-laughs file is all aliases. (The run's
+# budget over every file is in `cprlint.budgets`.)
+MAX_ALIAS_VALUES_PER_FILE = 100_000
 MAX_DEPTH = 64
 # Largest decimal exponent of a number read (Python's own cap on integer digits).
 MAX_NUMBER_EXPONENT = 4300
@@ -214,17 +219,22 @@ def load_yaml_documents(path: str, text: str) -> tuple[list[Document], list[Prob
         column = error.position - text.rfind("\n", 0, error.position)
         message = f"YAML syntax error: character #x{error.character:04x} is not allowed"
         return [], [_problem(SYNTAX, message, Location(path, line, column))]
+    aliases = _AliasBudget()
     try:
         while loader.check_node():
             node = loader.get_node()
             if node is None:
                 continue
-            builder = _Builder(path)
+            builder = _Builder(path, aliases)
             try:
                 data = builder.build(node, (), 0)
             except _TooComplex as error:
                 problems.append(_problem(UNSAFE, str(error), error.location))
+                if isinstance(error, _AliasesSpent):
+                    break  # (the rest of the file would be refused the same way)
                 continue
+            finally:
+                budgets.current().charge_aliases(builder.alias_values)
             problems.extend(builder.problems)
             documents.append(
                 Document(
@@ -257,11 +267,28 @@ class _TooComplex(Exception):
         self.location = location
 
 
+class _AliasesSpent(_TooComplex):
+    """The file's, or the run's, budget of values built through aliases is spent."""
+
+
+class _AliasBudget:
+    """What one file may still build through aliases."""
+
+    def __init__(self) -> None:
+        self.values_left = MAX_ALIAS_VALUES_PER_FILE
+
+
 class _Builder:
     """Turns a composed YAML node graph into plain values, recording positions."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, aliases: _AliasBudget | None = None) -> None:
         self.path = path
+        self.aliases = aliases or _AliasBudget()
+        # Values built within a node reached again through an alias (and how deep in one),
+        # and where the outermost such alias is used: what a finding about them points at.
+        self.alias_values = 0
+        self._in_alias = 0
+        self._alias_used_at: tuple[int, int] = (1, 1)
         self.values: dict[KeyPath, tuple[int, int]] = {}
         self.keys: dict[KeyPath, tuple[int, int]] = {}
         self.problems: list[Problem] = []
@@ -284,7 +311,8 @@ class _Builder:
             raise _TooComplex(
                 f"document nests deeper than {MAX_DEPTH} levels", self._location(node)
             )
-        if id(node) in self._built_node_ids:
+        again = id(node) in self._built_node_ids
+        if again:
             # Reached again through an alias: the anchor is elsewhere, so this value is
             # located by its key (set by the caller), not by the anchor's position.
             position = self.keys.get(key_path) or self.values.get(key_path[:-1], (1, 1))
@@ -292,8 +320,39 @@ class _Builder:
         else:
             self._built_node_ids.add(id(node))
             self.values.setdefault(key_path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if again and not self._in_alias:
+            self._alias_used_at = self.values[key_path]
+        if again or self._in_alias:
+            self._spend_alias_value()
         if isinstance(node, ScalarNode):
             return self._scalar(node)
+        if again:
+            self._in_alias += 1
+            try:
+                return self._build_container(node, key_path, depth)
+            finally:
+                self._in_alias -= 1
+        return self._build_container(node, key_path, depth)
+
+    def _spend_alias_value(self) -> None:
+        self.alias_values += 1
+        self.aliases.values_left -= 1
+        used_at = Location(self.path, *self._alias_used_at)
+        if self.aliases.values_left < 0:
+            raise _AliasesSpent(
+                f"the file builds more than {MAX_ALIAS_VALUES_PER_FILE:,} values through "
+                "aliases; refusing to read the rest of it",
+                used_at,
+            )
+        run = budgets.current()
+        if self.alias_values % 1024 == 0 and self.alias_values > run.aliases_left():
+            raise _AliasesSpent(
+                f"the run's budget of {run.alias_values:,} values built through YAML aliases "
+                "is spent; refusing to read the rest of this file",
+                used_at,
+            )
+
+    def _build_container(self, node: Node, key_path: KeyPath, depth: int) -> Any:
         if isinstance(node, SequenceNode):
             self._check_tag(node, f"{_CORE_TAG}seq")
             return [

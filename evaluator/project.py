@@ -6,6 +6,7 @@ other files are still read.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -60,6 +61,14 @@ class Project:
     # Inline `# cprlint: disable=` comments: path -> line -> codes.
     suppressions: dict[str, dict[int, frozenset[str]]] = field(default_factory=dict)
     files_checked: list[str] = field(default_factory=list)
+
+    def fixture_bytes(self) -> int:
+        """The size of the fixture files (what the run's rendering budget allows for)."""
+        total = 0
+        for path in self.fixture_files:
+            with contextlib.suppress(OSError):
+                total += self.tree.size(path)
+        return total
 
     def policy_for(self, conversation_project: str | None) -> Policy | None:
         """The policy of that project, else the one that names no project (SPEC §3.1)."""

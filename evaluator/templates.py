@@ -1,42 +1,72 @@
 """Prompt templates: Jinja2 in a sandbox, because templates arrive in pull requests.
 
 One environment for all of cprlint. It is sandboxed (no attribute access to Python
-internals), autoescape-free (prompts are text, not HTML), and bounded: `range` yields at
-most 1,000 items, string and list repetition and powers are capped, for-loops nest at
-most three deep, and a rendering stops at 1,000,000 characters or at 100,000 steps (a
-call, the start of a for-loop included, or an item of a for-loop). The steps are what
-the other bounds miss: three nested loops that print nothing would still run a billion
-times, and a macro that calls itself twice grows as 2^n. An unknown variable renders
-empty (and attribute access on it too); which ones were missing is reported.
+internals), autoescape-free (prompts are text, not HTML), and bounded, inside the
+sandbox, so that no single Python call a template makes can run away:
+
+- `range` yields at most 1,000 items; for-loops nest at most three deep;
+- a rendering stops at 100,000 steps (a call, the start of a for-loop included, or an
+  item of a for-loop): three nested loops that print nothing would still run a billion
+  times, and a macro that calls itself twice grows as 2^n;
+- a rendering prints at most 1,000,000 characters, makes no string or list longer than
+  that, and makes at most 10,000,000 characters in all (the strings it builds and throws
+  away count: a loop of `'a'.ljust(999999)` prints nothing);
+- integers stay under 10,000 bits (`9**100` to the 100th, three times, is refused before
+  Python computes it);
+- what can grow before its result exists is checked against those limits first: string
+  and list repetition, `+` and `~`, padding (`center`, `indent`, `ljust`, `rjust`,
+  `zfill`, `expandtabs`), widths in `format` and `%`, `replace`, `batch`, `slice` and
+  `lipsum`;
+- every rendering is charged to the run's budget (`cprlint.budgets`).
+
+A template that passes one of these is a finding (CPR206), and its calls keep their
+recorded tokens. An unknown variable renders empty (and attribute access on it too);
+which ones were missing is reported.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import functools
+import re
+from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from cprlint import budgets
 from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, nodes
-from jinja2.exceptions import SecurityError, TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import (
+    ImmutableSandboxedEnvironment,
+    SandboxedEscapeFormatter,
+    SandboxedFormatter,
+)
+from jinja2.utils import generate_lorem_ipsum
+from jinja2.visitor import NodeTransformer
+from markupsafe import Markup
 
 MAX_RANGE = 1_000
 MAX_LOOP_NESTING = 3
 MAX_RENDERED_CHARS = 1_000_000
+MAX_VALUE_CHARS = 1_000_000
+MAX_MADE_CHARS = 10_000_000
 MAX_REPEAT_ITEMS = 100_000
 MAX_RENDER_STEPS = 100_000
+MAX_INTEGER_BITS = 10_000
+MAX_LIPSUM_WORDS = 10_000
 
 
 class _Rendering:
-    """What one rendering has used up: its steps, and the unknown variables it printed."""
+    """What one rendering has used up: its steps, the characters it made, and the unknown
+    variables it printed."""
 
-    __slots__ = ("missing", "steps_left")
+    __slots__ = ("made", "missing", "steps_left")
 
     def __init__(self) -> None:
         self.missing: set[str] = set()
         self.steps_left = MAX_RENDER_STEPS
+        self.made = 0
 
     def step(self) -> None:
         self.steps_left -= 1
@@ -45,8 +75,36 @@ class _Rendering:
                 f"rendering takes over {MAX_RENDER_STEPS:,} steps (loop items and calls)"
             )
 
+    def make(self, size: int) -> None:
+        """A string or list of `size` is made (or about to be)."""
+        if size > MAX_VALUE_CHARS:
+            raise SecurityError(f"a value of {size:,} characters or items is over the limit")
+        self.made += size
+        if self.made > MAX_MADE_CHARS:
+            raise SecurityError(f"rendering makes over {MAX_MADE_CHARS:,} characters")
+
+    @property
+    def units(self) -> int:
+        """What the rendering costs the run (`budgets`)."""
+        return MAX_RENDER_STEPS - self.steps_left + self.made // budgets.CHARACTERS_PER_UNIT
+
 
 _rendering: ContextVar[_Rendering] = ContextVar("rendering")
+
+
+def _make(size: int) -> None:
+    rendering = _rendering.get(None)
+    if rendering is not None:
+        rendering.make(size)
+    elif size > MAX_VALUE_CHARS:
+        raise SecurityError(f"a value of {size:,} characters or items is over the limit")
+
+
+def _made(value: Any) -> Any:
+    """`value`, counted when it is a string or a list (a result already made)."""
+    if isinstance(value, str | list | tuple):
+        _make(len(value))
+    return value
 
 
 class _ReportingUndefined(ChainableUndefined):
@@ -70,33 +128,205 @@ def _capped_range(*args: int) -> range:
     return items
 
 
+# --- what can grow before it exists ------------------------------------------------------
+
+# A width or precision in a %-format (`%1000000000d`, or `%*d`, given as an argument).
+_PERCENT_WIDTHS = re.compile(r"%[-#0 +]*(\d+|\*)?(?:\.(\d+|\*))?")
+
+
+def _check_widths(pattern: re.Pattern[str], template: Any) -> None:
+    if not isinstance(template, str):
+        return
+    for match in pattern.finditer(template):
+        for width in match.groups():
+            if width == "*" or (width and (len(width) > 7 or int(width) > MAX_VALUE_CHARS)):
+                raise SecurityError("a format width is over the limit")
+
+
+def _check_width(width: Any) -> None:
+    if isinstance(width, int) and width > MAX_VALUE_CHARS:
+        raise SecurityError(f"a width of {width:,} is over the limit")
+
+
+def _check_replace(text: Any, old: Any, new: Any, count: Any = None) -> None:
+    if not (isinstance(text, str) and isinstance(old, str) and isinstance(new, str)):
+        return
+    found = len(text) + 1 if old == "" else text.count(old)
+    if isinstance(count, int) and count >= 0:
+        found = min(found, count)
+    _make(len(text) + found * max(len(new) - len(old), 0))
+
+
+def _check_int(value: Any) -> None:
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and value.bit_length() > MAX_INTEGER_BITS
+    ):
+        raise SecurityError(f"an integer of over {MAX_INTEGER_BITS:,} bits")
+
+
+# Keywords Jinja adds to a call inside a loop or block, for itself.
+_JINJA_KEYWORDS = frozenset({"_loop_vars", "_block_vars"})
+
+# Checks before a method of `str` runs: (the string, its arguments, keywords) -> None.
+_STR_METHOD_CHECKS: dict[str, Callable[..., None]] = {
+    "ljust": lambda text, width=0, *rest: _check_width(width),
+    "rjust": lambda text, width=0, *rest: _check_width(width),
+    "center": lambda text, width=0, *rest: _check_width(width),
+    "zfill": lambda text, width=0: _check_width(width),
+    "expandtabs": lambda text, tabsize=8: _make(
+        len(text) * max(tabsize, 1) if isinstance(tabsize, int) else 0
+    ),
+    "replace": _check_replace,
+}
+
+
+def _check_spec(format_spec: str) -> None:
+    """A format spec as `str.format` applies it, nested fields filled in (`{:>{w}}`)."""
+    for width in re.findall(r"\d+", format_spec):
+        if len(width) > 7 or int(width) > MAX_VALUE_CHARS:
+            raise SecurityError("a format width is over the limit")
+
+
+class _BoundedFormatter(SandboxedFormatter):
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        _check_spec(format_spec)
+        return super().format_field(value, format_spec)
+
+
+class _BoundedEscapeFormatter(SandboxedEscapeFormatter):
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        _check_spec(format_spec)
+        return super().format_field(value, format_spec)
+
+
+def _bounded_filter(name: str, check: Callable[..., None] | None, original: Any) -> Any:
+    """A filter whose arguments are checked first (`check` takes what the filter takes,
+    less what Jinja passes first) and whose result is counted."""
+
+    @functools.wraps(original)  # (keeps Jinja's `pass_eval_context` and the like)
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        passed = args[1:] if getattr(original, "jinja_pass_arg", None) else args
+        if check is not None:
+            check(*passed, **kwargs)
+        return _made(original(*args, **kwargs))
+
+    return bounded
+
+
+def _check_indent(text: Any, width: Any = 4, *rest: Any, **options: Any) -> None:
+    if isinstance(text, str):
+        per_line = len(width) if isinstance(width, str) else width if isinstance(width, int) else 0
+        _make(len(text) + (text.count("\n") + 1) * max(per_line, 0))
+
+
+def _check_count(value: Any, count: Any = 0, *rest: Any, **options: Any) -> None:
+    if isinstance(count, int) and count > MAX_REPEAT_ITEMS:
+        raise SecurityError(f"{count:,} items a batch or slice is over the limit")
+
+
+_FILTER_CHECKS: dict[str, Callable[..., None]] = {
+    "center": lambda text, width=80: _check_width(width),
+    "indent": _check_indent,
+    "format": lambda text, *args, **kwargs: _check_widths(_PERCENT_WIDTHS, text),
+    "replace": _check_replace,
+    "batch": _check_count,
+    "slice": _check_count,
+}
+
+
+def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:
+    if not all(isinstance(value, int) for value in (n, min, max)) or n * max > MAX_LIPSUM_WORDS:
+        raise SecurityError(f"lipsum() of over {MAX_LIPSUM_WORDS:,} words")
+    return str(generate_lorem_ipsum(n=n, html=html, min=min, max=max))
+
+
+def _bounded_concat(*parts: Any) -> str:
+    """`a ~ b`: each part as text, joined, no longer than a value may be."""
+    texts = [str(part) for part in parts]
+    _make(sum(map(len, texts)))
+    return "".join(texts)
+
+
 class _PromptEnvironment(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "**" and isinstance(right, int) and abs(right) > 100:
-            raise SecurityError("exponent too large")
-        if operator == "*":
+        if operator == "**" and isinstance(right, int) and not isinstance(right, bool):
+            if abs(right) > 100:
+                raise SecurityError("exponent too large")
+            if isinstance(left, int) and right > 0 and left.bit_length() * right > MAX_INTEGER_BITS:
+                raise SecurityError(f"a power of over {MAX_INTEGER_BITS:,} bits")
+        elif operator == "*":
+            both_int = isinstance(left, int) and isinstance(right, int)
+            if both_int and left.bit_length() + right.bit_length() > MAX_INTEGER_BITS:
+                raise SecurityError(f"a product of over {MAX_INTEGER_BITS:,} bits")
             for sequence, times in ((left, right), (right, left)):
                 sized = isinstance(sequence, str | list | tuple) and isinstance(times, int)
                 if sized and len(sequence) * times > MAX_REPEAT_ITEMS:
                     raise SecurityError("repetition too large")
-        return super().call_binop(context, operator, left, right)
+                if sized:
+                    _make(len(sequence) * max(times, 0))
+        elif operator == "+":
+            if isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple):
+                _make(len(left) + len(right))
+        elif operator == "%" and isinstance(left, str):
+            _check_widths(_PERCENT_WIDTHS, left)
+        result = super().call_binop(context, operator, left, right)
+        _check_int(result)
+        return _made(result) if operator == "%" else result
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         # (Jinja's own signature: a template may pass keyword arguments named `self`.)
         rendering = _rendering.get(None)
         if rendering is not None:
             rendering.step()
-        return super().call(__context, __obj, *args, **kwargs)
+        owner = getattr(__obj, "__self__", None)
+        if isinstance(owner, str):
+            check = _STR_METHOD_CHECKS.get(getattr(__obj, "__name__", ""))
+            if check is not None:
+                # (What Jinja passes for its own use is not an argument of the method.)
+                passed = {k: v for k, v in kwargs.items() if k not in _JINJA_KEYWORDS}
+                check(owner, *args, **passed)
+        result = super().call(__context, __obj, *args, **kwargs)
+        _check_int(result)
+        return _made(result)
 
     def counted_items(self, items: Any) -> Iterator[Any]:
-        """A for-loop's items, each a step of the rendering (see `_counting_loops`)."""
+        """A for-loop's items, each a step of the rendering (see `_bounded_tree`)."""
         rendering = _rendering.get(None)
         for item in items:
             if rendering is not None:
                 rendering.step()
             yield item
+
+    def bounded_concat(self, *parts: Any) -> str:
+        return _bounded_concat(*parts)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """`str.format` and `format_map` as Jinja sandboxes them, with every field's
+        width checked as it is applied (`{:>{}}` takes its width from an argument)."""
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        text = value.__self__
+        formatter: SandboxedFormatter = (
+            _BoundedEscapeFormatter(self, escape=text.escape)
+            if isinstance(text, Markup)
+            else _BoundedFormatter(self)
+        )
+        is_format_map = value.__name__ == "format_map"
+
+        def bounded(*args: Any, **kwargs: Any) -> str:
+            if is_format_map:
+                if kwargs or len(args) != 1:
+                    raise TypeError("format_map() takes exactly one argument")
+                mapping: Mapping[str, Any] = args[0]
+                return str(_made(type(text)(formatter.vformat(text, (), mapping))))
+            return str(_made(type(text)(formatter.vformat(text, args, kwargs))))
+
+        return functools.update_wrapper(bounded, value)
 
 
 @cache
@@ -105,6 +335,9 @@ def environment() -> ImmutableSandboxedEnvironment:
         autoescape=False, keep_trailing_newline=True, undefined=_ReportingUndefined
     )
     env.globals["range"] = _capped_range
+    env.globals["lipsum"] = _lipsum
+    for name in list(env.filters):
+        env.filters[name] = _bounded_filter(name, _FILTER_CHECKS.get(name), env.filters[name])
     return env
 
 
@@ -118,16 +351,20 @@ def _loop_nesting(node: nodes.Node, depth: int = 0) -> int:
 
 @cache
 def template_syntax_error(source: str) -> tuple[int, str] | None:
-    """(1-based line within the template, message) when `source` does not parse."""
+    """(1-based line within the template, message) when `source` does not parse or
+    compile (an unknown filter or test is found by compiling)."""
     try:
         tree = environment().parse(source)
+        if _loop_nesting(tree) > MAX_LOOP_NESTING:
+            return 1, f"for-loops nest deeper than {MAX_LOOP_NESTING} levels"
+        environment().compile(tree)
     except TemplateSyntaxError as error:
         return error.lineno or 1, error.message or "invalid template"
     except RecursionError:
         # Jinja's parser recurses per bracket: `{{ ((((...` a few hundred deep exhausts it.
         return 1, "expressions nest too deeply to parse"
-    if _loop_nesting(tree) > MAX_LOOP_NESTING:
-        return 1, f"for-loops nest deeper than {MAX_LOOP_NESTING} levels"
+    except (ValueError, MemoryError) as error:  # an integer of 5,000 digits, say
+        return 1, f"template cannot be read: {error}"
     return None
 
 
@@ -178,17 +415,30 @@ def is_global(name: str) -> bool:
 @cache
 def _compile(source: str) -> Template:
     """Templates compiled once per distinct text (a version's text, not per call)."""
-    return environment().from_string(_counting_loops(environment().parse(source)))
+    tree = _BoundedTree().visit(environment().parse(source))
+    assert isinstance(tree, nodes.Template)
+    return environment().from_string(tree)
 
 
-def _counting_loops(tree: nodes.Template) -> nodes.Template:
-    """Every for-loop iterates `environment.counted_items(...)` of what it names: an
-    attribute of the environment, which no template can rebind."""
-    for loop in tree.find_all(nodes.For):
+class _BoundedTree(NodeTransformer):
+    """Every for-loop iterates `environment.counted_items(...)` of what it names, and
+    every `a ~ b` is `environment.bounded_concat(a, b)`: attributes of the environment,
+    which no template can rebind."""
+
+    def visit_For(self, node: nodes.For) -> nodes.Node:
+        loop = self.generic_visit(node)
+        assert isinstance(loop, nodes.For)
         loop.iter = nodes.Call(
             nodes.EnvironmentAttribute("counted_items"), [loop.iter], [], None, None
         )
-    return tree
+        return loop
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
+        concat = self.generic_visit(node)
+        assert isinstance(concat, nodes.Concat)
+        return nodes.Call(
+            nodes.EnvironmentAttribute("bounded_concat"), list(concat.nodes), [], None, None
+        )
 
 
 def render(source: str, variables: Mapping[str, Any]) -> tuple[str, frozenset[str]]:
@@ -200,22 +450,31 @@ def render(source: str, variables: Mapping[str, Any]) -> tuple[str, frozenset[st
     if template_syntax_error(source) is not None:
         raise TemplateRenderError("template does not parse")
     template = _compile(source)
+    # Plain text and variables cost what their output does; anything else is charged.
+    charged = printed_parts(source) is None
+    run = budgets.current()
+    if charged and run.rendering_spent:
+        raise TemplateRenderError("the run's budget for template rendering is spent")
+    rendering = _Rendering()
     try:
-        rendering = _Rendering()
         token = _rendering.set(rendering)
         try:
-            text = "".join(_chunks(template.generate(dict(variables))))
+            text = "".join(_chunks(template.generate(dict(variables)), rendering))
         finally:
             _rendering.reset(token)
-        return text, frozenset(rendering.missing)
-    except (TemplateError, TypeError, ValueError, ArithmeticError, RecursionError) as error:
+    except Exception as error:  # whatever a template does wrong: a finding, never a crash
         raise TemplateRenderError(f"{type(error).__name__}: {error}") from error
+    finally:
+        if charged:
+            run.charge_rendering(rendering.units)
+    return text, frozenset(rendering.missing)
 
 
-def _chunks(chunks: Iterator[str]) -> Iterator[str]:
+def _chunks(chunks: Iterator[str], rendering: _Rendering) -> Iterator[str]:
     size = 0
     for chunk in chunks:
         size += len(chunk)
         if size > MAX_RENDERED_CHARS:
             raise TemplateRenderError(f"rendering is over {MAX_RENDERED_CHARS:,} characters")
+        rendering.made += len(chunk)
         yield chunk

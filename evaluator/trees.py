@@ -68,6 +68,10 @@ class SourceTree(ABC):
     def read_bytes(self, path: str) -> bytes:
         """The file's contents; OSError when it cannot be read."""
 
+    def size(self, path: str) -> int:
+        """The file's size in bytes; OSError when it cannot be read."""
+        return len(self.read_bytes(path))
+
     @contextmanager
     def open_binary(self, path: str) -> Iterator[BinaryIO]:
         import io
@@ -122,6 +126,9 @@ class WorkTree(SourceTree):
 
     def read_bytes(self, path: str) -> bytes:
         return self._inside(path).read_bytes()
+
+    def size(self, path: str) -> int:
+        return self._inside(path).stat().st_size
 
     @contextmanager
     def open_binary(self, path: str) -> Iterator[BinaryIO]:

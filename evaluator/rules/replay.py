@@ -297,6 +297,33 @@ def traffic_intent_without_fixtures(
 
 
 documented_rule(
+    "CPR207",
+    "run-over-budget",
+    Severity.ERROR,
+    Target.REPLAY,
+    """
+    The run spent its budget for template rendering or for YAML alias expansion, so the
+    replay stopped; the report has the static findings and this one, no figures.
+
+    Why: everything cprlint reads comes with the pull request. A template of one line
+    can loop, pad and multiply for minutes, and a few kilobytes of YAML aliases can
+    expand to millions of values; one under its own limits can still be repeated over a
+    thousand conversations or files. The run's budgets keep a check to seconds: a
+    rendering unit is a step (a call, a loop item) or a thousand characters made, and the
+    run may spend 5,000,000 units plus one per byte of fixtures; YAML files may build
+    1,000,000 values through aliases in all. Which conversations were replayed before the
+    budget ran out depends on how the work was shared among worker processes, so no
+    figure is reported: a report is the same on every run.
+
+    Failing:
+        {% for i in range(1000) %}{% for j in range(100) %}{{ i * j }}{% endfor %}{% endfor %}
+    Passing:
+        {% for item in order_items %}{{ item }}{% endfor %}
+    """,
+)
+
+
+documented_rule(
     "CPR409",
     "resolution-without-resolver",
     Severity.WARNING,
