@@ -24,6 +24,7 @@ from cprlint.findings import Location, Problem, Scope
 from cprlint.model import Policy
 from cprlint.money import compared_amounts
 from cprlint.pricing import PriceCard, Rate
+from cprlint.writing import write_file
 
 BASELINE_VERSION = 1
 CUMULATIVE_CREEP = "CPR703"
@@ -57,12 +58,10 @@ def baseline_document(metrics: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def write_baseline(path: Path, metrics: Mapping[str, Any]) -> None:
+def write_baseline(path: Path, metrics: Mapping[str, Any], *, root: Path) -> None:
+    text = json.dumps(baseline_document(metrics), indent=2, ensure_ascii=False) + "\n"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            json.dumps(baseline_document(metrics), indent=2, ensure_ascii=False) + "\n", "utf-8"
-        )
+        write_file(path, text.encode("utf-8"), root=root)  # (never through a link)
     except OSError as error:
         raise CprlintError(f"{path}: cannot write the baseline: {error.strerror}") from error
 

@@ -23,7 +23,7 @@ import json
 import os
 import secrets
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from importlib import metadata
@@ -34,11 +34,13 @@ import msgspec
 from cprlint.machine import available_cores
 from cprlint.report import Report
 from cprlint.trees import lies_within
+from cprlint.writing import write_file
 
 CACHE_DIR = ".cprlint/cache"
 _FORMAT = 3
 _SECRET_BYTES = 32
 _CHUNK = 1 << 20
+_IGNORE_EVERYTHING = b"# written by cprlint: the run cache is not for version control\n*\n"
 
 
 @cache
@@ -64,8 +66,11 @@ def run_key(
     files: Iterable[str],
     options: Mapping[str, Any],
     extra_files: Iterable[Path] = (),
+    listing: Iterable[str] = (),
 ) -> str:
-    """The key of one run: cprlint's code, the options, and the bytes of every input file."""
+    """The key of one run: cprlint's code, the options, the bytes of every input file,
+    and the `listing` of every folder the run reads (a file added there, even one that
+    is not read, changes what the run reports: a prompt folder without a manifest)."""
     # A project file that links outside the project is not read, so neither hashed.
     named: list[tuple[str, Path | None]] = [
         (name, root / name if lies_within(root, root / name) else None)
@@ -75,6 +80,8 @@ def run_key(
     digest = hashlib.sha256()
     digest.update(f"cprlint-cache/{_FORMAT}/{_code_fingerprint()}".encode())
     digest.update(json.dumps(options, sort_keys=True, default=str).encode())
+    for name in listing:
+        digest.update(b"\0listed\0" + name.encode("utf-8", "surrogateescape"))
     # Files are hashed side by side: hashlib lets go of the GIL while it hashes, and the
     # fixtures of a large project are hundreds of megabytes.
     with ThreadPoolExecutor(available_cores()) as pool:
@@ -83,6 +90,61 @@ def run_key(
             digest.update(b"\0file\0" + name.encode("utf-8", "surrogateescape") + b"\0")
             digest.update(file_digest)
     return digest.hexdigest()
+
+
+class CachedRun:
+    """One run's cache entry: its key, and the state of its inputs when the key was made.
+    The report is stored only if they are still the same when the run is done."""
+
+    def __init__(
+        self,
+        *,
+        root: Path,
+        files: Iterable[str],
+        options: Mapping[str, Any],
+        extra_files: Iterable[Path],
+        listing: Callable[[], list[str]],
+    ) -> None:
+        self.root = root
+        self._files = sorted(set(files))
+        self._extra_files = list(extra_files)
+        self._listing_now = listing
+        self._listing = listing()
+        self._states = file_states(root, self._files, self._extra_files)
+        self.key = run_key(
+            root=root,
+            files=self._files,
+            options=options,
+            extra_files=self._extra_files,
+            listing=self._listing,
+        )
+
+    def load(self) -> Report | None:
+        return load(self.root, self.key)
+
+    def store(self, report: Report) -> None:
+        unchanged = (
+            file_states(self.root, self._files, self._extra_files) == self._states
+            and self._listing_now() == self._listing
+        )
+        if unchanged:
+            store(self.root, self.key, report)
+
+
+def file_states(root: Path, files: Iterable[str], extra_files: Iterable[Path] = ()) -> list[Any]:
+    """What the operating system says of each input file (size, time of its last change,
+    inode): taken before the key is computed and again before the report is stored, so
+    that a file changed during the run never stores that run's report under the key of
+    the bytes it had before."""
+    states: list[Any] = []
+    for path in [root / name for name in sorted(set(files))] + list(extra_files):
+        try:
+            status = path.stat()
+        except OSError:
+            states.append(None)
+            continue
+        states.append((status.st_size, status.st_mtime_ns, status.st_ino))
+    return states
 
 
 def _file_digest(path: Path | None) -> bytes:
@@ -149,10 +211,10 @@ def store(root: Path, key: str, report: Report) -> None:
         return
     body = _entry_bytes(report)
     try:
-        directory.mkdir(parents=True, exist_ok=True)
         ignore = directory / ".gitignore"
-        if not ignore.exists():  # as pytest does: the cache never shows up in `git status`
-            ignore.write_text("# written by cprlint: the run cache is not for version control\n*\n")
+        if not os.path.lexists(ignore):  # as pytest does: never shows up in `git status`
+            # (Never through a link a pull request committed there, dangling or not.)
+            write_file(ignore, _IGNORE_EVERYTHING, root=root, exclusive=True)
         handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
         with os.fdopen(handle, "wb") as stream:
             stream.write(_signature(secret, key, body) + b"\n")

@@ -29,6 +29,7 @@ from cprlint.scorecard import DIMENSIONS as SCORECARD_DIMENSIONS
 from cprlint.scorecard import ENGINES as SCORECARD_ENGINES
 from cprlint.scorecard import FORMATS as SCORECARD_FORMATS
 from cprlint.scorecard import PERIODS as SCORECARD_PERIODS
+from cprlint.writing import write_file
 
 FAIL_ON_CHOICES = ("error", "warning", "never")
 # The trace formats of `cprlint import` (cprlint.importers.FORMATS, which a test keeps equal);
@@ -49,12 +50,14 @@ def _today(value: str | None) -> dt.date:
     return _date("--today", value) or dt.datetime.now(dt.UTC).date()
 
 
-def _emit(text: str, output: Path | None) -> None:
+def _emit(text: str, output: Path | None, *, root: Path | None = None) -> None:
+    """`text` to standard output, or to `output`: inside `root` (the project, or the
+    folder a command runs in), never through a link."""
     if output is None:
         sys.stdout.write(text)
         return
     try:
-        output.write_text(text, encoding="utf-8")
+        write_file(output, text.encode("utf-8"), root=root or Path.cwd())
     except OSError as error:
         raise CprlintError(f"{output}: cannot write: {error.strerror}") from error
 
@@ -167,7 +170,12 @@ def check(
     from cprlint.baseline import load_baseline
     from cprlint.check import check_project, parse_prompt_overrides
     from cprlint.config import CONFIG_FILES
-    from cprlint.project import load_project, require_conversations, require_policy_and_fixtures
+    from cprlint.project import (
+        folder_listing,
+        load_project,
+        require_conversations,
+        require_policy_and_fixtures,
+    )
     from cprlint.trees import GitTree, path_within
 
     targets = parse_targets(formats, output)
@@ -179,10 +187,10 @@ def check(
         raise CprlintError(f"--baseline {baseline_path}: no such file")
     baseline_file = baseline_path or path_within(path, project.config.baseline, "baseline")
     checked_on = _today(today)
-    key: str | None = None
+    cached: cache.CachedRun | None = None
     report: Report | None = None
     if use_cache:
-        key = cache.run_key(
+        cached = cache.CachedRun(
             root=path,
             files=[*project.files_checked, *CONFIG_FILES, "pyproject.toml"],
             options={
@@ -192,8 +200,9 @@ def check(
                 "base": [base_ref, base_tree.commit if base_tree else None],
             },
             extra_files=[baseline_file],
+            listing=lambda: folder_listing(path, project.config),
         )
-        report = cache.load(path, key)
+        report = cached.load()
     if report is None:
         base = None
         if base_tree is not None:
@@ -210,8 +219,8 @@ def check(
             baseline=baseline,
             jobs=jobs,
         )
-        if key is not None:
-            cache.store(path, key, report)
+        if cached is not None:
+            cached.store(report)  # (unless an input changed during the run)
     require_conversations(project, report.conversations, report.findings)
     write_report(report, targets, root=path)
     if os.environ.get("GITHUB_ACTIONS") == "true":
@@ -284,7 +293,7 @@ def diff(
         text = json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n"
     else:
         text = render_markdown(result) if output_format == "markdown" else render_text(result)
-    _emit(text, output)
+    _emit(text, output, root=path)
     return ExitCode.FINDINGS if result.failed else ExitCode.OK
 
 
@@ -307,7 +316,7 @@ def write_baseline_command(path: Path, output: Path | None, today: str | None) -
     require_conversations(project, report.conversations, report.findings)
     assert report.metrics is not None
     target = output or path_within(path, project.config.baseline, "baseline", writing=True)
-    write_baseline(target, report.metrics)
+    write_baseline(target, report.metrics, root=path)
     sys.stdout.write(f"cprlint: wrote {target} ({report.conversations} conversations)\n")
     return ExitCode.OK
 

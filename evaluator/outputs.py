@@ -10,6 +10,7 @@ from pathlib import Path
 from cprlint.errors import CprlintError
 from cprlint.report import Report
 from cprlint.reporters import IN_PIECES, REPORTERS, RenderOptions
+from cprlint.writing import open_for_writing
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,8 @@ def write_report(report: Report, targets: list[OutputTarget], *, root: Path) -> 
             sys.stdout.flush()
             continue
         try:
-            target.path.parent.mkdir(parents=True, exist_ok=True)
-            with target.path.open("wb") as stream:
+            # Inside the project, never through a link the pull request put there.
+            with open_for_writing(target.path, root=root) as stream:
                 stream.writelines(encoded)
         except OSError as error:
             raise CprlintError(

@@ -264,7 +264,26 @@ def load_project(
     if with_fixtures:
         project.fixture_files = _files(tree, config.fixtures, (".jsonl", *YAML_SUFFIXES))
         project.files_checked.extend(project.fixture_files)
+    for link in sorted(getattr(tree, "linked_folders", ())):
+        project.problems.append(
+            Problem(
+                f"`{link}` is a link to a folder: neither listed nor read (the project's "
+                "files are its own, not a link's)",
+                Location(link, 1),
+                code=UNREADABLE,
+            )
+        )
     return project
+
+
+def folder_listing(root: Path, config: Config) -> list[str]:
+    """Every file and linked folder under the folders the project's config names, as the
+    work tree is now: what the run cache's key covers besides the files read."""
+    tree = WorkTree(root)
+    listed: set[str] = set()
+    for entry in (*config.policies, config.prompts, *config.fixtures):
+        listed.update(tree.files_under(entry))
+    return sorted(listed | tree.linked_folders)
 
 
 def require_policy_and_fixtures(project: Project) -> None:

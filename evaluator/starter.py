@@ -8,11 +8,13 @@ unless asked to.
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 
 from cprlint.errors import CprlintError
+from cprlint.writing import write_file
 
 
 def starter_files() -> dict[str, bytes]:
@@ -37,19 +39,17 @@ def init_project(target: Path, *, force: bool) -> list[str]:
     if target.exists() and not target.is_dir():
         raise CprlintError(f"{target}: not a directory")
     files = starter_files()
-    existing = sorted(name for name in files if (target / name).exists())
+    existing = sorted(name for name in files if os.path.lexists(target / name))
     if existing and not force:
         shown = ", ".join(existing[:5]) + (
             f" and {len(existing) - 5} more" if len(existing) > 5 else ""
         )
         raise CprlintError(f"{target}: would overwrite {shown}; use --force to replace them")
-    try:
-        for name, contents in files.items():
-            path = target / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(contents)
-    except OSError as error:
-        raise CprlintError(
-            f"{target}: cannot write the starter project: {error.strerror}"
-        ) from error
+    for name, contents in files.items():
+        path = target / name
+        try:
+            # A link there (a dangling one too) is refused, never written through.
+            write_file(path, contents, root=target)
+        except OSError as error:
+            raise CprlintError(f"{path}: cannot write it: {error.strerror}") from error
     return sorted(files)

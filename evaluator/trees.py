@@ -9,6 +9,7 @@ directly (never through a shell), with the ref checked first.
 from __future__ import annotations
 
 import errno
+import os
 import re
 import subprocess
 from abc import ABC, abstractmethod
@@ -97,32 +98,70 @@ def _join(directory: str, name: str) -> str:
 
 
 class WorkTree(SourceTree):
+    """The project's folder on disk. A folder in it that is a link (`fixtures -> ~`,
+    `prompts -> /etc`) is neither listed nor read, wherever it points: its name alone is
+    kept, in `linked_folders`, for the report. A file that is a link is read only when it
+    points inside the project."""
+
     def __init__(self, root: Path) -> None:
         self.root = root
         self.label = "work tree"
+        self.linked_folders: set[str] = set()
 
     def _path(self, path: str) -> Path:
         return self.root / path
 
     def is_file(self, path: str) -> bool:
-        return self._path(path).is_file()
+        return self._linked_folder_above(path) is None and self._path(path).is_file()
 
     def is_dir(self, path: str) -> bool:
-        return self._path(path).is_dir()
+        return self._linked_folder_above(path) is None and self._path(path).is_dir()
 
     def files_under(self, directory: str) -> list[str]:
         base = self._path(directory)
-        if not base.is_dir():
+        if not self._listable(directory):
             return []
-        return sorted(
-            path.relative_to(self.root).as_posix() for path in base.rglob("*") if path.is_file()
-        )
+        found: list[str] = []
+        for folder, folders, files in os.walk(base, followlinks=False):
+            for name in sorted(folders):
+                if os.path.islink(os.path.join(folder, name)):
+                    folders.remove(name)  # (not walked into)
+                    self.linked_folders.add(self._relative(os.path.join(folder, name)))
+            found += (self._relative(os.path.join(folder, name)) for name in files)
+        return sorted(found)
 
     def subdirectories(self, directory: str) -> list[str]:
         base = self._path(directory)
-        if not base.is_dir():
+        if not self._listable(directory):
             return []
-        return sorted(path.name for path in base.iterdir() if path.is_dir())
+        names = []
+        for entry in sorted(base.iterdir()):
+            if entry.is_symlink() and entry.is_dir():
+                self.linked_folders.add(self._relative(str(entry)))
+            elif entry.is_dir():
+                names.append(entry.name)
+        return names
+
+    def _listable(self, directory: str) -> bool:
+        """Whether `directory` is a folder reached through no link (noting the link)."""
+        link = self._linked_folder_above(directory, including_itself=True)
+        if link is not None:
+            if self._path(link).is_dir():  # (a link to a file is a file's business)
+                self.linked_folders.add(link)
+            return False
+        return self._path(directory).is_dir()
+
+    def _linked_folder_above(self, path: str, *, including_itself: bool = False) -> str | None:
+        """The first folder between the root and `path` that is a link, if any."""
+        parts = PurePosixPath(_normal(path)).parts
+        for length in range(1, len(parts) + (1 if including_itself else 0)):
+            candidate = "/".join(parts[:length])
+            if os.path.islink(self._path(candidate)):
+                return candidate
+        return None
+
+    def _relative(self, path: str) -> str:
+        return Path(path).relative_to(self.root).as_posix()
 
     def read_bytes(self, path: str) -> bytes:
         return self._inside(path).read_bytes()
@@ -139,6 +178,8 @@ class WorkTree(SourceTree):
         full = self._path(path)
         if not lies_within(self.root, full):
             raise OSError(errno.EACCES, _LINK_OUTSIDE, path)
+        if self._linked_folder_above(path) is not None:
+            raise OSError(errno.EACCES, "it is reached through a linked folder", path)
         return full
 
 

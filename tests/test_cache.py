@@ -82,6 +82,11 @@ CHANGES = {
         root / "fixtures" / "conversations.jsonl", '"input_tokens": 610', '"input_tokens": 6100'
     ),
     "config": lambda root: (root / "cprlint.yaml").write_text("rules:\n  CPR305: {level: error}\n"),
+    # Read by nobody, but a prompt folder without a manifest is a finding (CPR203).
+    "new file in a prompt folder": lambda root: (
+        (root / "prompts" / "new").mkdir(),
+        (root / "prompts" / "new" / "README.txt").write_text("drafts\n"),
+    ),
     "new fixture file": lambda root: (root / "fixtures" / "more.jsonl").write_text(
         (root / "fixtures" / "conversations.jsonl")
         .read_text()
@@ -196,3 +201,32 @@ def test_text_that_is_not_unicode_is_cached_as_it_was(
     assert "bad\\udfffintent" in first  # (the JSON report escapes it)
     assert _json(run_cli, starter) == first
     assert len(replays) == 1
+
+
+def test_a_file_changed_during_the_run_is_not_stored(
+    run_cli, starter: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The key was made of the fixture's bytes before; the run read other bytes: storing
+    # its report under that key would serve it for the tree as it was.
+    real = cprlint.check.check_project
+    fixture = starter / "fixtures" / "conversations.jsonl"
+
+    def changing_midway(*args: Any, **kwargs: Any) -> Any:
+        _edit(fixture, '"input_tokens": 610', '"input_tokens": 6100')
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cprlint.check, "check_project", changing_midway)
+    _json(run_cli, starter)
+    assert list((starter / ".cprlint" / "cache").glob("*.json")) == []
+
+
+def test_the_cache_s_gitignore_is_not_written_through_a_link(
+    run_cli, starter: Path, tmp_path: Path
+) -> None:
+    # A pull request commits a dangling link where the cache keeps its .gitignore.
+    (starter / ".cprlint" / "cache").mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere" / "authorized_keys"
+    (starter / ".cprlint" / "cache" / ".gitignore").symlink_to(elsewhere)
+    _json(run_cli, starter)
+    assert not elsewhere.exists()
+    assert not elsewhere.parent.exists()

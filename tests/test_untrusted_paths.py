@@ -126,3 +126,91 @@ def test_the_baseline_is_not_read_or_written_through_a_link(
     assert read.exit_code == 2
     assert "baseline .cprlint/baseline.json: it is a link" in read.stderr
     assert SECRET not in read.stderr
+
+
+@pytest.mark.parametrize("folder", ["prompts", "fixtures", "policies"])
+def test_a_project_folder_that_is_a_link_is_neither_listed_nor_read(
+    run_cli, starter_project: Path, outside: Path, folder: str
+) -> None:
+    # `prompts -> /etc`, `fixtures -> ~`: nothing in there is listed or read, wherever
+    # the link points; its name alone is reported.
+    for index in range(50):  # what a listing would turn into findings: folder names
+        (outside / f"{SECRET}-{index}").mkdir()
+    real = starter_project / folder
+    real.rename(starter_project / f"{folder}-real")
+    real.symlink_to(outside, target_is_directory=True)
+    result = run_cli("lint", str(starter_project), "--format", "json", *TODAY)
+    assert SECRET not in result.stdout + result.stderr
+    if folder != "prompts":  # no policy, or no fixture, left to check: exit 2
+        assert result.exit_code == 2
+        return
+    report = json.loads(result.stdout)
+    assert [(f["rule"], f["path"], f["message"]) for f in report["findings"]] == [
+        (
+            "CPR005",
+            "prompts",
+            "`prompts` is a link to a folder: neither listed nor read (the project's files "
+            "are its own, not a link's)",
+        )
+    ]
+
+
+def test_a_folder_linked_inside_the_project_is_not_read_either(
+    run_cli, starter_project: Path
+) -> None:
+    # A link that stays inside the project is still a link: its folder is not walked.
+    (starter_project / "fixtures" / "again").symlink_to(
+        starter_project / "fixtures", target_is_directory=True
+    )
+    report = json.loads(_check(run_cli, starter_project).stdout)
+    assert report["summary"]["conversations"] == 12  # the starter's, once
+    assert [(f["rule"], f["path"]) for f in report["findings"] if f["rule"] == "CPR005"] == [
+        ("CPR005", "fixtures/again")
+    ]
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_init_writes_through_no_link(run_cli, tmp_path: Path, outside: Path, force: bool) -> None:
+    target = tmp_path / "new"
+    (target / "policies").mkdir(parents=True)
+    victim = outside / "victim.txt"
+    (target / "policies" / "policy.yaml").symlink_to(victim)  # dangling
+    result = run_cli("init", str(target), *(["--force"] if force else []))
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert not victim.exists()
+    if force:
+        assert "policies/policy.yaml: cannot write it:" in result.stderr
+    else:
+        assert "would overwrite policies/policy.yaml" in result.stderr
+
+
+def test_a_report_is_not_written_through_a_link_in_the_project(
+    run_cli, starter_project: Path, outside: Path
+) -> None:
+    victim = outside / "cron"
+    (starter_project / "report.json").symlink_to(victim)
+    result = run_cli(
+        "check",
+        str(starter_project),
+        "--no-cache",
+        *TODAY,
+        "-o",
+        str(starter_project / "report.json"),
+    )
+    assert result.exit_code == 2
+    assert "cannot write the report" in result.stderr
+    assert not victim.exists()
+    # A folder of the project that is a link is not written into either.
+    (starter_project / "out").symlink_to(outside, target_is_directory=True)
+    result = run_cli(
+        "check", str(starter_project), "--no-cache", *TODAY,
+        "--format", f"json:{starter_project / 'out' / 'r.json'}",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert not (outside / "r.json").exists()
+    # Outside the project, a path is the user's own choice.
+    elsewhere = outside / "mine.txt"
+    result = run_cli("check", str(starter_project), "--no-cache", *TODAY, "-o", str(elsewhere))
+    assert result.exit_code == 0
+    assert "12 conversations checked" in elsewhere.read_text()
