@@ -15,8 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
+import msgspec
 from cprlint.aggregates import ScopeTotals, Totals
 from cprlint.compare import scope_place, scoped_figures
 from cprlint.errors import CprlintError
@@ -121,6 +122,56 @@ def _rate(value: Any) -> Rate:
     return Rate(Decimal(str(value)))
 
 
+# The baseline's shape, checked when it is read: the file is in the tree, so a pull
+# request can write anything there, and every figure in it is used as a number.
+_Amount = Annotated[float, msgspec.Meta(ge=0, le=1e15)]
+_Count = Annotated[int, msgspec.Meta(ge=0, le=10**15)]
+
+
+class _Figures(msgspec.Struct):
+    conversations: _Count
+    resolved: _Count
+    ai_cost: _Amount
+    cost_per_resolution: _Amount | None = None
+
+
+class _Tier(msgspec.Struct):
+    above: _Count
+    price: _Amount
+
+
+class _TieredRate(msgspec.Struct):
+    base: _Amount
+    tiers: list[_Tier] = []
+
+
+class _PriceCard(msgspec.Struct):
+    input: _Amount | _TieredRate
+    cached_input: _Amount | _TieredRate
+    cache_write: _Amount | _TieredRate
+    output: _Amount | _TieredRate
+    matched: str | None = None
+    provider: str | None = None
+
+
+class _PromptFigures(msgspec.Struct):
+    version: str | None = None
+    llm_calls: _Count = 0
+    mean_input_tokens: _Amount | None = None
+
+
+class _BaselineFile(msgspec.Struct):
+    version: Literal[1]
+    summary: _Figures
+    intents: dict[str, _Figures] = {}
+    queues: dict[str, _Figures] = {}
+    automation: dict[str, _Figures] = {}
+    prompts: dict[str, _PromptFigures] = {}
+    prices: dict[str, _PriceCard] = {}
+    catalog: dict[str, str | None] = {}
+    currency: str = "USD"
+
+
 def load_baseline(path: Path, display: str) -> Baseline | None:
     """The baseline at `path`, None when there is none; an unreadable one ends the run."""
     if not path.is_file():
@@ -131,14 +182,13 @@ def load_baseline(path: Path, display: str) -> Baseline | None:
         raise CprlintError(
             f"{display}: cannot read the baseline ({error}); rewrite it with `cprlint baseline`"
         ) from error
-    if (
-        not isinstance(data, dict)
-        or data.get("version") != BASELINE_VERSION
-        or "summary" not in data
-    ):
+    try:
+        msgspec.convert(data, _BaselineFile)
+    except msgspec.ValidationError as error:
         raise CprlintError(
-            f"{display}: not a cprlint baseline (version {BASELINE_VERSION}); rewrite it with `cprlint baseline`"
-        )
+            f"{display}: not a cprlint baseline of version {BASELINE_VERSION} ({error}); "
+            "rewrite it with `cprlint baseline`"
+        ) from error
     return Baseline(display, data)
 
 

@@ -21,6 +21,7 @@ from cprlint.errors import CprlintError, ExitCode
 from cprlint.machine import one_blas_thread
 from cprlint.outputs import parse_targets, publish_to_github_actions, write_report
 from cprlint.report import Report, exit_code_for
+from cprlint.reporters.base import shown
 from cprlint.rules import RULES
 from cprlint.rules.registry import describe
 from cprlint.schemas import SCHEMA_NAMES, schema_text
@@ -32,6 +33,8 @@ from cprlint.scorecard import PERIODS as SCORECARD_PERIODS
 from cprlint.writing import write_file
 
 FAIL_ON_CHOICES = ("error", "warning", "never")
+# Worker processes beyond this are no help on any machine, and each one costs memory.
+MAX_JOBS = 256
 # The trace formats of `cprlint import` (cprlint.importers.FORMATS, which a test keeps equal);
 # named here so that the command line starts without loading the importers.
 IMPORT_FORMATS = ("otel", "openinference", "langfuse", "openai", "anthropic", "vcr")
@@ -142,7 +145,7 @@ def lint(
 @today_option
 @click.option(
     "--jobs",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=MAX_JOBS),
     default=0,
     show_default=True,
     help="Worker processes for large fixture sets; 0 is one per available core.",
@@ -558,13 +561,18 @@ def schema(name: str, output_format: str, output: Path | None) -> int:
 
 
 def _fail(message: str, code: ExitCode) -> int:
-    sys.stderr.write(f"cprlint: {message}\n")
+    """One line on stderr, whatever the message holds: a ref, a path or an exception's
+    text can carry a line break or an escape sequence from the user's input."""
+    sys.stderr.write(f"cprlint: {shown(message)}\n")
     return int(code)
 
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code; never raises, never prints a traceback."""
     budgets.start_run()
+    if argv is not None and any("\0" in argument for argument in argv):
+        # (A command line cannot hold one; a caller in Python can.)
+        return _fail("error: an argument holds a NUL character", ExitCode.USAGE)
     try:
         result = cli.main(
             args=list(argv) if argv is not None else None,
@@ -586,6 +594,9 @@ def run(argv: Sequence[str] | None = None) -> int:
         return _fail("aborted", ExitCode.USAGE)
     except BrokenPipeError:
         return ExitCode.OK
+    except OSError as error:  # a path given that this machine cannot use: a name too long
+        where = f"{str(error.filename)[:200]}: " if error.filename else ""
+        return _fail(f"error: {where}{error.strerror or error}", ExitCode.USAGE)
     except KeyboardInterrupt:
         return _fail("interrupted", ExitCode.USAGE)
     except Exception as error:

@@ -19,6 +19,8 @@ from cprlint.trees import SourceTree
 CONFIG_FILES = ("cprlint.yaml", "cprlint.yml")
 LEVELS = ("error", "warning", "off")
 FAIL_ON = ("error", "warning", "never")
+# Longer paths are no path a project has (Linux's own limit is 4,096).
+MAX_PATH_CHARS = 1_024
 _KEYS = ("policies", "prompts", "fixtures", "baseline", "rules", "fail_on")
 
 
@@ -41,8 +43,11 @@ def load_config(tree: SourceTree) -> Config:
     if tree.is_file("pyproject.toml"):
         try:
             data = tomllib.loads(tree.read_bytes("pyproject.toml").decode("utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as error:
+        # (Deep nesting ends in RecursionError; an integer of 5,000 digits in ValueError.)
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError, ValueError) as error:
             raise CprlintError(f"pyproject.toml: cannot read it: {error}") from error
+        except RecursionError as error:
+            raise CprlintError("pyproject.toml: cannot read it: nesting is too deep") from error
         section = data.get("tool", {}).get("cprlint")
         if section is not None:
             return _config_from_mapping(section, "pyproject.toml [tool.cprlint]")
@@ -79,6 +84,11 @@ def _relative(path: str, key: str, source: str) -> str:
     if PurePosixPath(path).is_absolute() or ".." in parts:
         raise CprlintError(
             f"{source}: `{key}` must be a path inside the project, relative to it; not {path!r}"
+        )
+    if "\0" in path or len(path) > MAX_PATH_CHARS or any(len(part) > 255 for part in parts):
+        raise CprlintError(
+            f"{source}: `{key}` is not a path this machine can open (a name over 255 "
+            f"characters, a path over {MAX_PATH_CHARS:,}, or a NUL)"
         )
     return path
 

@@ -44,6 +44,9 @@ MAX_DEPTH = 64
 # Largest decimal exponent of a number read (Python's own cap on integer digits).
 MAX_NUMBER_EXPONENT = 4300
 
+# The bits of the largest integer of MAX_NUMBER_EXPONENT decimal digits.
+_MAX_INTEGER_BITS = 14_286
+
 KeyPath = tuple[str | int, ...]
 
 # Codes of the problems found while reading a file (documented in cprlint.rules.inputs).
@@ -466,7 +469,12 @@ class _Builder:
         try:
             if tag == f"{_CORE_TAG}float":
                 return _decimal_or_text(str(node.value))
-            return self._scalars.construct_object(node, deep=True)
+            value = self._scalars.construct_object(node, deep=True)
+            # `0x` and `0b` integers are read whatever their length; a decimal one stops
+            # at 4,300 digits, and no integer may be larger than that one could be.
+            if type(value) is int and value.bit_length() > _MAX_INTEGER_BITS:
+                raise ValueError("integer too large")
+            return value
         except (ValueError, KeyError, IndexError, yaml.YAMLError):
             # PyYAML's constructors fail on an explicit `!!bool maybe` or `!!int ''`
             # (KeyError, IndexError); absurd numbers fail with ValueError.
