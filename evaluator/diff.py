@@ -19,6 +19,7 @@ from cprlint.money import compared_amounts
 from cprlint.policy_diff import GUARDRAIL_LOOSENED, KINDS, VERSION_NOT_BUMPED
 from cprlint.project import Project
 from cprlint.reporters.base import escape_markdown, shown
+from cprlint.reporters.comment import fit_to_comment
 from cprlint.reporters.comparison import (
     NEW_IN_PULL_REQUEST,
     change_markdown_table,
@@ -159,7 +160,7 @@ def render_markdown(result: DiffResult) -> str:
                 f"| {escape_markdown(name)} | {base_cost} | {head_cost} | {_pct(row['delta_pct'])} |"
             )
         lines.append("")
-    return "\n".join(lines)
+    return fit_to_comment("\n".join(lines))
 
 
 def _pct(value: float | int | None) -> str:

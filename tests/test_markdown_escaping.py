@@ -8,7 +8,9 @@ markdown-it (CommonMark plus GFM tables) and reads back what a reader would see.
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 from cprlint.findings import Finding, Location, Scope, Severity
@@ -34,8 +36,18 @@ MARKDOWN = MarkdownIt("commonmark").enable("table")
         # Outside code: no link, no HTML, entities shown as written, pipes escaped.
         (
             "see [here](http://x) <b>&amp; x|y",
-            "see \\[here\\](http://x) &lt;b&gt;&amp;amp; x\\|y",
+            f"see \\[here\\](http{WORD_JOINER}://x) &lt;b&gt;&amp;amp; x\\|y",
         ),
+        # A bare URL, a `www.` address and a GH-12 reference are made links by GitHub:
+        # broken the same way, in text only.
+        (
+            "go to https://evil.example, WWW.evil.example or GH-12; `https://ok`",
+            f"go to https{WORD_JOINER}://evil.example, WWW{WORD_JOINER}.evil.example or "
+            f"GH{WORD_JOINER}-12; `https://ok`",
+        ),
+        # Text that reorders what a reader sees (Trojan Source) is shown escaped, as are
+        # the line and paragraph separators.
+        ("exe.\u202egnp and a\u2028b", "exe.\\\\u202egnp and a\\\\u2028b"),
         # A mention or an issue reference is broken with an invisible word joiner, in
         # text only; an `@` or `#` before anything else stays as it is.
         ("ping @octocat `@x`", f"ping @{WORD_JOINER}octocat `@x`"),
@@ -137,3 +149,29 @@ def test_pr_comment_neither_mentions_nor_links() -> None:
     # The intent's row: its name is text, the mention broken.
     row = next(line for line in output.splitlines() if "acme/all |" in line)
     assert row.startswith(f"| @{WORD_JOINER}acme/all |")
+
+
+RAW = ("\x1b", "\x07", "\u202e", "\u2066", "\u2028", "\u061c")
+
+
+@pytest.mark.parametrize("output_format", ["text", "markdown", "github"])
+def test_a_fixture_s_names_are_inert_in_every_format_for_people(
+    run_cli, starter_project: Path, output_format: str
+) -> None:
+    # An intent that retitles the terminal and reverses the text after it, a queue that
+    # GitHub would make a link: shown, never obeyed, in every format a person reads.
+    fixture = starter_project / "fixtures" / "conversations.jsonl"
+    lines = fixture.read_text().splitlines()
+    first = json.loads(lines[0])
+    hostile = "refund\x1b]0;pwned\x07\u202eexe.\u2066x\u2028y\u061c"
+    first["intent"] = hostile
+    first["queue"] = "https://evil.example GH-2"
+    first["events"][3]["model"] = hostile  # findings that quote it: no price, routing
+    fixture.write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n")
+    result = run_cli("check", str(starter_project), "--no-cache", "--format", output_format)
+    assert result.exit_code == 1
+    assert "pwned" in result.stdout  # (the name is there, shown)
+    assert not [raw for raw in RAW if raw in result.stdout]
+    if output_format == "markdown":
+        assert "https://evil" not in result.stdout
+        assert "GH-2" not in result.stdout

@@ -111,12 +111,20 @@ def _shifted(text: str, level: int) -> str:
 
 
 # Control characters that came in with the project's files (an ESC that retitles the
-# terminal or clears it, a carriage return that hides a line) are shown, never sent.
-_ESCAPED_CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
+# terminal or clears it, a carriage return that hides a line) are shown, never sent; so
+# are the characters that reorder what a reader sees (bidirectional overrides and
+# isolates: "Trojan Source", CVE-2021-42574) and the Unicode line and paragraph
+# separators, which some viewers break lines at.
+_REORDERING = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+_ESCAPED_CONTROLS = {
+    **{code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))},
+    **{code: f"\\u{code:04x}" for code in (*_REORDERING, 0x2028, 0x2029)},
+}
 
 
 def shown(text: str) -> str:
-    """`text` as it may be printed to a terminal: its control characters escaped."""
+    """`text` as it may be printed anywhere: its control characters, and those that
+    reorder text, escaped (`\\x1b`, `\\u202e`)."""
     return text.translate(_ESCAPED_CONTROLS)
 
 
@@ -128,8 +136,11 @@ def plural(count: int, word: str) -> str:
 _BACKTICKS = re.compile(r"`+")
 # `@` before a letter or digit, and `#` before a digit: GitHub makes them a mention of
 # that user or team (and notifies them), or a reference to that issue (and marks it on
-# the issue), except inside code.
-_MENTION = re.compile(r"@(?=[A-Za-z0-9])|#(?=[0-9])")
+# the issue), except inside code. `GH-12` is an issue reference too, and a bare
+# `https://…` or `www.…` becomes a link.
+_MENTION = re.compile(
+    r"@(?=[A-Za-z0-9])|#(?=[0-9])|(?i:\bGH)(?=-[0-9])|(?i:\b(?:https?|ftp))(?=://)|(?i:\bwww)(?=\.)"
+)
 _WORD_JOINER = "\u2060"  # invisible, and neither matches across it
 _PLAIN_ESCAPES = str.maketrans(
     {
@@ -154,7 +165,8 @@ def escape_markdown(text: str, *, table_cell: bool = True) -> str:
     code shows as written, so an entity or a backslash escape would show literally. Outside
     them, what markdown would read as a link, HTML, an entity or a table's pipe is
     escaped, and a mention or an issue reference is broken with an invisible word joiner,
-    so that a fixture cannot ping people or mark issues. Line breaks become spaces, and
+    so that a fixture cannot ping people or mark issues, and a bare URL or `GH-12` is
+    broken the same way, so that it is not made a link. Line breaks become spaces, and
     other control characters are shown escaped (`shown`): the markdown is also printed to
     terminals and written to the job summary, where an ESC would be obeyed.
     """

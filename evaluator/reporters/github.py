@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from cprlint.findings import Finding, Severity
 from cprlint.report import Report
-from cprlint.reporters.base import RenderOptions, plural
+from cprlint.reporters.base import RenderOptions, plural, shown
 
 ANNOTATIONS_PER_STEP = 10
 
 
 def escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """As the Actions toolkit escapes, then every other control character (and those
+    that reorder text) shown escaped: a runner's log is read in terminals too."""
+    return shown(value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(value: str) -> str:
@@ -36,11 +38,11 @@ def annotation(finding: Finding, options: RenderOptions) -> str:
 
 def render(report: Report, options: RenderOptions) -> str:
     lines: list[str] = []
-    shown = {Severity.ERROR: 0, Severity.WARNING: 0}
+    annotated = {Severity.ERROR: 0, Severity.WARNING: 0}
     hidden = 0
     for finding in report.active_findings:
-        if shown[finding.severity] < ANNOTATIONS_PER_STEP:
-            shown[finding.severity] += 1
+        if annotated[finding.severity] < ANNOTATIONS_PER_STEP:
+            annotated[finding.severity] += 1
             lines.append(annotation(finding, options))
         else:
             hidden += 1
@@ -54,5 +56,5 @@ def render(report: Report, options: RenderOptions) -> str:
     summary = f"cprlint {report.command}: {plural(errors, 'error')}, {plural(warnings, 'warning')}"
     if report.waived:
         summary += f", {report.waived} waived"
-    lines.append(summary)
+    lines.append(shown(summary))
     return "\n".join(lines) + "\n"
