@@ -502,11 +502,11 @@ def scorecard(
 def convert(logs: tuple[str, ...], output: Path) -> int:
     """Write JSON Lines conversation logs as Parquet, one row per event (the scorecard's
     layout; texts and arguments are left out)."""
-    from cprlint.scorecard.escaping import displayed
+    from cprlint.reporters.base import shown
     from cprlint.scorecard.run import convert as write
 
     rows = write(logs, output)
-    sys.stderr.write(f"cprlint: wrote {rows:,} event rows to {displayed(str(output))}\n")
+    sys.stderr.write(f"cprlint: wrote {rows:,} event rows to {shown(str(output))}\n")
     return ExitCode.OK
 
 

@@ -1,15 +1,30 @@
-"""A small log and policy whose scorecard is worked out by hand in test_scorecard.py."""
+"""A small log and policy whose scorecard is worked out by hand in test_scorecard.py, and
+hand-made scorecards for the renderers' tests."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from cprlint.model import Budget
+from cprlint.scorecard.card import Limits, Row, Scorecard, Unpriced, link_previous
 
 from tests.projects import write_fixture
 
 REPOSITORY = Path(__file__).resolve().parent.parent
+
+# What a reader's tool would obey in a scorecard made for people: C0 control characters
+# but the line break, DEL and C1 controls (ESC, OSC, BEL, CSI...), the bidirectional
+# formatting characters (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069) and the
+# line and paragraph separators (U+2028, U+2029).
+OBEYED = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
+)
 
 POLICY = """\
 apiVersion: cprlint/v1
@@ -153,3 +168,67 @@ def log_from_fixtures(log: Path, started_at: Callable[[int], str]) -> list[str]:
         lines.append(json.dumps(data))
     log.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return lines
+
+
+# --- hand-made scorecards, without an engine -------------------------------------------
+
+WEEK_1 = dt.date(2026, 10, 5)
+
+
+def week(number: int) -> dt.date:
+    return WEEK_1 + dt.timedelta(weeks=number - 1)
+
+
+def hand_made_row(
+    group: str,
+    period: dt.date,
+    *,
+    tickets: int = 10,
+    resolved: int = 5,
+    auto_resolved: int = 4,
+    escalated: int = 1,
+    ai_cost: str = "0.05",
+    human_cost: str = "0",
+    budget: str | None = None,
+    fully_loaded: bool = False,
+    max_escalation_rate: str | None = None,
+) -> Row:
+    return Row(
+        group=group,
+        period=period,
+        tickets=tickets,
+        resolved=resolved,
+        escalated=escalated,
+        auto_resolved=auto_resolved,
+        retries=0,
+        llm_calls=tickets,
+        ai_cost=Decimal(ai_cost),
+        human_cost=Decimal(human_cost),
+        tier_spend=(("economy", Decimal(ai_cost)),),
+        limits=Limits(
+            policy="support",
+            budget=None if budget is None else Budget(Decimal(budget), fully_loaded),
+            max_escalation_rate=None
+            if max_escalation_rate is None
+            else Decimal(max_escalation_rate),
+        ),
+    )
+
+
+def hand_made_scorecard(
+    *rows: Row,
+    logs: tuple[str, ...] = ("logs/week.jsonl",),
+    unpriced: tuple[Unpriced, ...] = (),
+) -> Scorecard:
+    return Scorecard(
+        dimension="intent",
+        period="week",
+        since=None,
+        until=None,
+        engine="duckdb",
+        currency="USD",
+        logs=logs,
+        rows=tuple(link_previous(rows, "week")),
+        tiers=("economy",),
+        unpriced=unpriced,
+    )

@@ -1,5 +1,7 @@
 """`cprlint scorecard` on DuckDB: numbers worked out by hand, the same pricing as
-`check`, filters, formats, and clear errors for logs that do not fit."""
+`check`, filters, formats, and clear errors for logs that do not fit; and logs, names
+and options from anyone: what DuckDB may touch, a line too long to hold, engine options
+checked first, and outputs that show what a reader's tool would obey."""
 
 from __future__ import annotations
 
@@ -17,20 +19,27 @@ import pytest
 from cprlint.cli import run
 from cprlint.errors import CprlintError
 from cprlint.pricing import PriceCard, Rate, builtin_catalog
+from cprlint.reporters.base import shown
 from cprlint.scorecard.build import build_scorecard
-from cprlint.scorecard.card import Row, Scorecard
+from cprlint.scorecard.card import Row, Scorecard, Unpriced
 from cprlint.scorecard.engines import DuckDBEngine
+from cprlint.scorecard.options import check_memory_limit, check_spark_master
 from cprlint.scorecard.policies import load_policies
 from cprlint.scorecard.render import render
 from cprlint.scorecard.sources import find_logs
 from cprlint.scorecard.tables import price_bands
 
+from tests.projects import write_fixture
 from tests.scorecard_helpers import (
     CONVERSATIONS,
+    OBEYED,
     REPOSITORY,
     call,
     conversation,
+    hand_made_row,
+    hand_made_scorecard,
     log_from_fixtures,
+    week,
     write_project,
 )
 
@@ -592,3 +601,505 @@ def test_a_status_listed_twice_counts_a_ticket_once(project: tuple[Path, Path]) 
     )
     first = row(scorecard_of(root, log), "acme", WEEK_1)
     assert (first.tickets, first.resolved) == (3, 1)  # as in the hand-worked week
+
+
+# --- logs from anyone: what DuckDB may touch ------------------------------------------
+
+
+def test_duckdb_loads_no_extension_and_touches_no_file_once_the_logs_are_in(
+    project: tuple[Path, Path],
+) -> None:
+    import duckdb
+
+    root, log = project
+    secret = root / "secret.csv"
+    secret.write_text("token\nhunter2\n")
+    watched = (
+        "autoinstall_known_extensions",
+        "autoload_known_extensions",
+        "enable_external_access",
+        "lock_configuration",
+    )
+    engine = DuckDBEngine()
+    try:
+
+        def settings() -> dict[str, str]:
+            found = engine.connection.execute(
+                "SELECT name, value FROM duckdb_settings() WHERE list_contains(?, name)",
+                [list(watched)],
+            ).fetchall()
+            return dict(found)
+
+        # From the start no extension is fetched or loaded on DuckDB's own initiative;
+        # files are still open to it, to read the logs.
+        assert settings() == {
+            "autoinstall_known_extensions": "false",
+            "autoload_known_extensions": "false",
+            "enable_external_access": "true",
+            "lock_configuration": "false",
+        }
+        engine.load(find_logs([str(log)]))
+        assert settings()["enable_external_access"] == "false"
+        assert settings()["lock_configuration"] == "true"
+        # The 13 events are in (T1 4, T2 4, T3 1, T4 1, T5 2, T6 1), and nothing else
+        # can be reached: no file, no URL, no extension, no setting loosened.
+        assert engine.connection.execute("SELECT count(*) FROM events").fetchone() == (13,)
+        for statement in (
+            f"SELECT * FROM read_csv('{secret}')",
+            f"SELECT * FROM read_json('{log}')",
+            f"COPY (SELECT 1) TO '{root / 'out.csv'}'",
+            "SELECT * FROM read_json('https://example.com/x.json')",
+            "INSTALL httpfs",
+            "LOAD httpfs",
+            "SET enable_external_access = true",
+            "SET allowed_directories = ['/']",
+        ):
+            with pytest.raises(duckdb.Error):
+                engine.connection.execute(statement)
+        assert not (root / "out.csv").exists()
+    finally:
+        engine.close()
+
+
+def one_ticket_log(path: Path) -> Path:
+    """A log of one ticket: N1, 1,000 input tokens of small-1 at $1/1M = $0.001."""
+    return write_fixture(
+        path,
+        [conversation("N1", "2026-11-03T10:00:00Z", events=[call("small-1", input_tokens=1000)])],
+    )
+
+
+def ten_tickets_log(path: Path) -> Path:
+    """A log of ten tickets without events (cost 0), to be noticed if read."""
+    tickets = [
+        conversation(f"{path.stem}-{n}", "2026-11-03T10:00:00Z", events=[]) for n in range(10)
+    ]
+    return write_fixture(path, tickets)
+
+
+@pytest.mark.parametrize("kind", ["jsonl", "parquet"])
+@pytest.mark.parametrize(
+    ("named", "beside"),
+    [
+        ("[a]", ["a"]),  # a character class, matching `a`
+        ("a*", ["a", "ab"]),
+        ("?", ["a", "b"]),
+    ],
+)
+def test_a_log_name_is_never_a_pattern(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    kind: str,
+    named: str,
+    beside: list[str],
+) -> None:
+    write_project(tmp_path)  # the policy
+    folder = tmp_path / "glob"
+    log = one_ticket_log(folder / f"{named}.jsonl")
+    for name in beside:
+        ten_tickets_log(folder / f"{name}.jsonl")
+    if kind == "parquet":
+        # `convert` reads only the named log too: N1's one event.
+        for name in [named, *beside]:
+            source = folder / f"{name}.jsonl"
+            assert run(["convert", str(source), "-o", str(folder / f"{name}.parquet")]) == 0
+            if name == named:
+                assert "wrote 1 event rows" in capsys.readouterr().err
+        log = folder / f"{named}.parquet"
+    card = scorecard_of(tmp_path, log)
+    # N1 alone: one ticket, $0.001; a file beside it read too would add ten tickets.
+    assert [(r.tickets, r.ai_cost) for r in card.rows] == [(1, Decimal("0.001"))]
+
+
+def test_a_temporary_folder_duckdb_would_read_as_a_pattern_is_refused(
+    project: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    _, log = project
+    patterned = log.parent / "tmp[1]"
+    patterned.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(patterned))
+    engine = DuckDBEngine()
+    try:
+        with pytest.raises(CprlintError, match=r"has \*, \? or \[ in its path.*set TMPDIR"):
+            engine.load(find_logs([str(log)]))
+    finally:
+        engine.close()
+
+
+def test_convert_writes_through_a_folder_of_its_own_and_leaves_only_the_output(
+    project: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, log = project
+    output = root / "out" / "events.parquet"
+    output.parent.mkdir()
+    assert run(["convert", str(log), "-o", str(output)]) == 0
+    assert capsys.readouterr().err == f"cprlint: wrote 13 event rows to {output}\n"
+    assert [p.name for p in output.parent.iterdir()] == ["events.parquet"]
+    # Again over the file: replaced whole, with the same 13 rows.
+    assert run(["convert", str(log), "-o", str(output)]) == 0
+    assert capsys.readouterr().err == f"cprlint: wrote 13 event rows to {output}\n"
+    assert [p.name for p in output.parent.iterdir()] == ["events.parquet"]
+    err = failure(["convert", str(log), "-o", str(root / "nowhere" / "events.parquet")], capsys)
+    assert f"{root / 'nowhere' / 'events.parquet'}: cannot write" in err
+
+
+# --- a line too long to hold ------------------------------------------------------------
+
+# The line limit the tests set, so that a line "too long" is megabytes, not gigabytes.
+TEST_LINE_LIMIT = 64 * 1024
+
+
+class CountingReader:
+    """A log's reader that remembers the most bytes it handed out at once, and fails a
+    read of a line without a bound (or any other kind of read)."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+        self.largest = 0
+
+    def readline(self, size: int = -1) -> bytes:
+        assert size > 0, "a line read without a bound"
+        line: bytes = self.handle.readline(size)
+        self.largest = max(self.largest, len(line))
+        return line
+
+    def __enter__(self) -> CountingReader:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        self.handle.close()
+
+
+@pytest.fixture
+def counted_reads(monkeypatch: pytest.MonkeyPatch) -> list[CountingReader]:
+    """The line limit set to TEST_LINE_LIMIT, and each log the careful reading opens
+    read through a CountingReader (listed here)."""
+    from cprlint.scorecard import sources
+
+    readers: list[CountingReader] = []
+    opened = sources._open
+
+    def counting_open(path: Path) -> CountingReader:
+        readers.append(CountingReader(opened(path)))
+        return readers[-1]
+
+    monkeypatch.setattr(sources, "MAX_LOG_LINE_BYTES", TEST_LINE_LIMIT)
+    monkeypatch.setattr(sources, "_open", counting_open)
+    return readers
+
+
+def write_long_line_log(path: Path, line_bytes: int) -> None:
+    """A log of three lines, the second `{"id": "xx...x` and its line break (JSON cut
+    short, which DuckDB refuses), `line_bytes` long, written a mebibyte at a time."""
+    chunk = b"x" * 1024 * 1024
+    filler = line_bytes - len(b'{"id": "\n')
+    with gzip.open(path, "wb") if path.name.endswith(".gz") else path.open("wb") as out:
+        out.write(json.dumps(CONVERSATIONS[0]).encode() + b"\n")
+        out.write(b'{"id": "')
+        for _ in range(filler // len(chunk)):
+            out.write(chunk)
+        out.write(chunk[: filler % len(chunk)])
+        out.write(b"\n")
+        out.write(json.dumps(CONVERSATIONS[1]).encode() + b"\n")
+
+
+@pytest.mark.parametrize("name", ["long.jsonl", "long.jsonl.gz"])
+def test_an_over_long_line_is_named_without_being_held(
+    tmp_path: Path, counted_reads: list[CountingReader], name: str
+) -> None:
+    import tracemalloc
+
+    from cprlint.scorecard.sources import describe, first_problem
+
+    log = tmp_path / name
+    write_long_line_log(log, 8 * 1024 * 1024)
+    tracemalloc.start()
+    try:
+        problem = first_problem([log])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert problem is not None
+    # 8 MiB = 8,388,608 bytes, over the 64 KiB = 65,536-byte limit, at line 2.
+    assert describe(problem) == f"{log}:2:1: line is 8,388,608 bytes, over the 65,536-byte limit"
+    # Never more than the limit and one byte (which says the line is over it) at once,
+    (reader,) = counted_reads
+    assert reader.largest == TEST_LINE_LIMIT + 1
+    # and nothing near the line's 8 MiB held anywhere on the way.
+    assert peak < 1024 * 1024
+
+
+def test_a_line_too_long_for_duckdb_is_named_in_one_line(
+    project: tuple[Path, Path],
+    counted_reads: list[CountingReader],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    root, log = project
+    # DuckDB refuses the broken line, so the careful reading looks for the line at fault:
+    # 8 MiB = 8,388,608 bytes, too long to hold.
+    write_long_line_log(log, 8 * 1024 * 1024)
+    err = failure(["scorecard", str(log), "--policy", str(root / "policies")], capsys)
+    assert err == (
+        f"cprlint: error: log does not match the conversation format: {log}:2:1: "
+        "line is 8,388,608 bytes, over the 65,536-byte limit\n"
+    )
+    (reader,) = counted_reads
+    assert reader.largest == TEST_LINE_LIMIT + 1
+
+
+# --- engine options -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2GB",
+        "512MB",
+        "1.5GiB",
+        "80%",
+        "2 GB",
+        "2gb",
+        "1024KiB",
+        "3G",
+        ".5TB",
+        "64 megabytes",
+        "100%",
+    ],
+)
+def test_memory_limits_in_duckdbs_forms_are_taken(value: str) -> None:
+    import duckdb
+
+    assert check_memory_limit(value) == value
+    duckdb.connect(":memory:", config={"memory_limit": value}).close()  # DuckDB's word too
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("lots", "is not a size such as 2GB, 512MB or 1.5GiB, or a share of memory such as 80%"),
+        ("", "is not a size"),
+        ("2GBs", "is not a size"),
+        ("2 G B", "is not a size"),
+        ("1,5GB", "is not a size"),
+        ("1e3MB", "is not a size"),
+        ("-1", "is not a size"),  # DuckDB's "no limit"
+        ("none", "is not a size"),
+        ("2GB\n--x", "is not a size"),
+        ("0GB", "is no room to work in"),
+        ("150%", "is no room to work in"),
+    ],
+)
+def test_other_memory_limits_are_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str, why: str
+) -> None:
+    log = write_project(tmp_path)
+    err = failure(["scorecard", str(log), "--memory-limit", value], capsys)
+    assert err.startswith(f"cprlint: error: --memory-limit: `{shown(value)}` {why}")
+
+
+@pytest.mark.parametrize("value", ["2b", "1MB"])
+def test_a_memory_limit_too_small_to_work_in_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], value: str
+) -> None:
+    log = write_project(tmp_path)
+    err = failure(
+        ["scorecard", str(log), "--policy", str(tmp_path / "policies"), "--memory-limit", value],
+        capsys,
+    )
+    assert err.startswith(
+        f"cprlint: error: DuckDB ran out of memory within --memory-limit {value}: "
+    )
+
+
+@pytest.mark.parametrize(
+    "master",
+    [
+        "local",
+        "local[2]",
+        "local[*]",
+        "local[4,2]",
+        "local[*,3]",
+        "local-cluster[2,1,1024]",
+        "spark://host:7077",
+        "spark://a:7077,b:7077",
+        "k8s://https://k8s.example.com:443",
+        "yarn",
+    ],
+)
+def test_spark_masters_spark_starts_with_are_taken(master: str) -> None:
+    assert check_spark_master(master) == master
+
+
+@pytest.mark.parametrize(
+    "master", ["nonsense://x", "", "local[x]", "spark://", "mesos://host:5050", "yarn\n"]
+)
+def test_other_spark_masters_are_refused_in_one_line_before_spark_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], master: str
+) -> None:
+    log = write_project(tmp_path)
+    err = failure(["scorecard", str(log), "--engine", "spark", "--spark-master", master], capsys)
+    assert err == (
+        f"cprlint: error: --spark-master: `{shown(master)}` is not a Spark master "
+        "(local, local[N], local[*], spark://HOST:PORT, k8s://URL or yarn)\n"
+    )
+
+
+# --- what people read: shown, never obeyed --------------------------------------------
+
+# ESC ] 0 ; ... BEL retitles a terminal, ESC [ 2 J clears it; U+202E reverses what
+# follows, U+2066..U+2069 isolate, U+200E/U+200F mark, U+2028/U+2029 break lines.
+HOSTILE = "\x1b]0;owned\x07\x1b[2Jrefund\u202etxt.exe\u2066\u2069\u200e\u200f\u2028\u2029"
+HOSTILE_SHOWN = (
+    "\\x1b]0;owned\\x07\\x1b[2Jrefund\\u202etxt.exe\\u2066\\u2069\\u200e\\u200f\\u2028\\u2029"
+)
+
+
+def test_text_shows_control_and_bidi_characters_escaped() -> None:
+    card = hand_made_scorecard(
+        hand_made_row(HOSTILE, week(1)),
+        unpriced=(Unpriced(policy="p\u202e", model="m\x1b[31m", calls=2),),
+    )
+    text = render(card, "text")
+    assert f"\nintent {HOSTILE_SHOWN}\n" in text
+    assert "2 calls to `m\\x1b[31m` (policy p\\u202e) have no price" in text
+    assert not OBEYED.search(text)
+
+
+def test_names_from_the_logs_reach_the_terminal_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # OSC 8 makes a terminal hyperlink: "click" would open the URL.
+    intent = "refund\x1b]8;;https://evil.example\x07click\x1b]8;;\x07\u202e"
+    log = write_project(
+        tmp_path, [conversation("H1", "2026-11-03T10:00:00Z", intent=intent, events=[])]
+    )
+    args = ["scorecard", str(log), "--policy", str(tmp_path / "policies"), "--by", "intent"]
+    assert run(args) == 0
+    out = capsys.readouterr().out
+    assert "\nintent refund\\x1b]8;;https://evil.example\\x07click\\x1b]8;;\\x07\\u202e" in out
+    assert not OBEYED.search(out)
+
+
+def test_markdown_breaks_links_mentions_and_references_from_the_logs() -> None:
+    group = "see https://evil.example/x, www.evil.example, GH-2, #3, @octocat \u202e"
+    card = hand_made_scorecard(
+        hand_made_row(group, week(1)),
+        unpriced=(Unpriced(policy="<b>p</b> @team", model="m", calls=2),),
+    )
+    lines = render(card, "markdown").splitlines()
+    joiner = "\u2060"  # WORD JOINER: invisible, and no link or reference matches across it
+    # The title, a blank line, the header and its rule, then the row; U+202E is shown
+    # as `\u202e`, its backslash escaped for markdown.
+    assert lines[4].startswith(
+        f"| see https{joiner}://evil.example/x, www{joiner}.evil.example, GH{joiner}-2, "
+        f"#{joiner}3, @{joiner}octocat \\\\u202e | 2026-10-05 | 10 |"
+    )
+    assert (
+        f"- 2 calls to `m` (policy &lt;b&gt;p&lt;/b&gt; @{joiner}team) have no price and count "
+        "as zero: add the model to the policy's pricing.models."
+    ) in lines
+    assert not OBEYED.search("\n".join(lines))
+
+
+def github_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+@pytest.mark.parametrize(
+    ("rows", "models", "cut"),
+    [
+        # 3,000 rows of about 150 characters: some 450,000 characters, ten comments.
+        (3000, 0, "rows"),
+        # 800 emoji names of 100 U+1F600 each: 200 UTF-16 units a name, 160,000 in all.
+        (800, 0, "rows"),
+        # A few rows, then 5,000 notes of models without a price, of about 130 each.
+        (3, 5000, "notes"),
+    ],
+    ids=["many rows", "wide characters", "many notes"],
+)
+def test_markdown_stays_within_a_github_comment(rows: int, models: int, cut: str) -> None:
+    name = "\U0001f600" * 100 if rows == 800 else "group"
+    card = hand_made_scorecard(
+        *(hand_made_row(f"{name}-{n:04d}", week(1)) for n in range(rows)),
+        unpriced=tuple(Unpriced(policy=None, model=f"model-{n}", calls=1) for n in range(models)),
+    )
+    markdown = render(card, "markdown")
+    assert github_length(markdown) <= 65_536
+    lines = markdown.splitlines()
+    kept_rows = [line for line in lines if line.startswith(f"| {name}-")]
+    kept_notes = [line for line in lines if line.startswith("- 1 calls to `model-")]
+    # What is kept comes first, in order; the last line says what is not.
+    assert kept_rows == [line for line in lines[4:] if line.startswith("|")]
+    assert [line.split(" | ")[0] for line in kept_rows] == [
+        f"| {name}-{n:04d}" for n in range(len(kept_rows))
+    ]
+    assert [line.split("`")[1] for line in kept_notes] == [
+        f"model-{n}" for n in range(len(kept_notes))
+    ]
+    left_out = {
+        "rows": f"{rows - len(kept_rows):,} of {rows:,} rows",
+        "notes": f"{models - len(kept_notes):,} of {models:,} notes",
+    }[cut]
+    assert lines[-1] == (
+        f"- Cut to GitHub's 65,536-character limit: {left_out} left out; "
+        "the csv, json and html formats have them all."
+    )
+    assert 0 < len(kept_rows if cut == "rows" else kept_notes) < (rows if cut == "rows" else models)
+
+
+def test_a_markdown_scorecard_within_the_limit_is_whole() -> None:
+    markdown = render(hand_made_scorecard(hand_made_row("refund", week(1))), "markdown")
+    assert "Cut to GitHub" not in markdown
+    assert markdown.count("\n") == 5  # title, blank, header, rule, one row
+
+
+def test_csv_cells_are_never_formulas_and_never_break_a_line() -> None:
+    groups = [
+        '=HYPERLINK("https://evil.example","click")',
+        "+1+1",
+        "-1+1",
+        "@SUM(A1:A2)",
+        "\t=1+1",
+        "\r=1+1",
+        "a\nb\rc",
+        "\u202eevil",
+    ]
+    # refund: CPR 0.05 / 5 = 0.01 in week 1, 0.025 / 5 = 0.005 in week 2, a change of
+    # (0.005 - 0.01) / 0.01 = -0.5, which stays a number.
+    rows = [hand_made_row(group, week(1)) for group in groups]
+    rows += [hand_made_row("refund", week(1)), hand_made_row("refund", week(2), ai_cost="0.025")]
+    text = render(hand_made_scorecard(*rows), "csv")
+    assert "\r" not in text
+    assert text.count("\n") == 1 + len(rows)  # the header, then one line a row
+    parsed = list(csv.DictReader(io.StringIO(text)))
+    assert [cells["intent"] for cells in parsed] == [
+        '\'=HYPERLINK("https://evil.example","click")',
+        "'+1+1",
+        "'-1+1",
+        "'@SUM(A1:A2)",
+        "'\\x09=1+1",
+        "'\\x0d=1+1",
+        "a\\x0ab\\x0dc",
+        "\\u202eevil",
+        "refund",
+        "refund",
+    ]
+    assert parsed[-1]["cost_per_resolution_change"] == "-0.500000000"
+    assert not OBEYED.search(text)
+
+
+@pytest.mark.parametrize(
+    "name", ["bad\nname.jsonl", "bad\x1b]0;x\x07.jsonl", "bad\u202elmth.jsonl"]
+)
+def test_an_error_naming_a_file_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    write_project(tmp_path)
+    log = tmp_path / name
+    log.write_text('{"id": "B1", "events": [}\n')
+    err = failure(["scorecard", str(log), "--policy", str(tmp_path / "policies")], capsys)
+    assert f"{shown(str(log))}:1:" in err
+    assert "JSON syntax error" in err
+    assert not OBEYED.search(err)

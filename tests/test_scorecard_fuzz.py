@@ -1,18 +1,29 @@
 """Whatever a log holds, `cprlint scorecard` answers with a scorecard or one line and
-exit 2: never a traceback, never exit 3 (hypothesis)."""
+exit 2: never a traceback, never exit 3; and whatever its names hold, the formats for
+people show them without a character a reader's tool would obey (hypothesis)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cprlint.cli import run
+from cprlint.scorecard.render import render
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.scorecard_helpers import CONVERSATIONS, POLICY
+from tests.scorecard_helpers import (
+    CONVERSATIONS,
+    OBEYED,
+    POLICY,
+    hand_made_row,
+    hand_made_scorecard,
+    week,
+)
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
@@ -71,3 +82,28 @@ def test_any_log_gets_a_scorecard_or_one_line(
         assert captured.err.startswith("cprlint: error: ")
     else:
         json.loads(captured.out)
+
+
+# Characters that start a formula, break a line, drive a terminal or reorder text, mixed
+# with any others.
+AWKWARD = "=+-@\t\r\n\x1b\x07\x9b\u061c\u200e\u200f\u202a\u202e\u2066\u2069\u2028\u2029|`<&#"
+NAMES = st.text(
+    st.sampled_from(AWKWARD) | st.characters(exclude_categories=("Cs",)), min_size=1, max_size=12
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(groups=st.lists(NAMES, min_size=1, max_size=4, unique=True))
+def test_any_name_is_shown_never_obeyed(groups: list[str]) -> None:
+    card = hand_made_scorecard(*(hand_made_row(group, week(1)) for group in groups))
+    for output_format in ("text", "markdown", "csv", "html"):
+        assert not OBEYED.search(render(card, output_format)), output_format
+    # One line a row: the markdown's title, blank line, header and rule, then the rows;
+    # the csv's header, then the rows, none of whose texts a spreadsheet would run.
+    markdown = render(card, "markdown")
+    assert markdown.count("\n") == 4 + len(groups)
+    text = render(card, "csv")
+    assert text.count("\n") == 1 + len(groups)
+    cells = [row[0] for row in csv.reader(io.StringIO(text))][1:]
+    assert len(cells) == len(groups)
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)

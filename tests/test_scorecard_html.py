@@ -1,4 +1,5 @@
-"""`render_html`: the scorecard page, from hand-made scorecards.
+"""`render_html`: the scorecard page, from hand-made scorecards (scorecard_helpers.py:
+intent groups, week 1 the week of Monday 2026-10-05).
 
 Coordinates are worked out by hand from the chart geometry in cprlint.scorecard.html:
 the plot spans x 96..1184 and y 16 (top) ..256 (bottom), 240 units high; with two or
@@ -11,7 +12,6 @@ what it drew; it is skipped when Chromium is missing, unless CPRLINT_REQUIRE_CHR
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import json
 import os
@@ -19,75 +19,16 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
-from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from cprlint.model import Budget
-from cprlint.scorecard.card import Limits, Row, Scorecard, Unpriced, link_previous
+from cprlint.scorecard.card import Scorecard, Unpriced
 from cprlint.scorecard.html import render_html
 
-WEEK_1 = dt.date(2026, 10, 5)
-
-
-def week(number: int) -> dt.date:
-    return WEEK_1 + dt.timedelta(weeks=number - 1)
-
-
-def row(
-    group: str,
-    period: dt.date,
-    *,
-    tickets: int = 10,
-    resolved: int = 5,
-    auto_resolved: int = 4,
-    escalated: int = 1,
-    ai_cost: str = "0.05",
-    human_cost: str = "0",
-    budget: str | None = None,
-    fully_loaded: bool = False,
-    max_escalation_rate: str | None = None,
-) -> Row:
-    return Row(
-        group=group,
-        period=period,
-        tickets=tickets,
-        resolved=resolved,
-        escalated=escalated,
-        auto_resolved=auto_resolved,
-        retries=0,
-        llm_calls=tickets,
-        ai_cost=Decimal(ai_cost),
-        human_cost=Decimal(human_cost),
-        tier_spend=(("economy", Decimal(ai_cost)),),
-        limits=Limits(
-            policy="support",
-            budget=None if budget is None else Budget(Decimal(budget), fully_loaded),
-            max_escalation_rate=None
-            if max_escalation_rate is None
-            else Decimal(max_escalation_rate),
-        ),
-    )
-
-
-def scorecard(
-    *rows: Row,
-    logs: tuple[str, ...] = ("logs/week.jsonl",),
-    unpriced: tuple[Unpriced, ...] = (),
-) -> Scorecard:
-    return Scorecard(
-        dimension="intent",
-        period="week",
-        since=None,
-        until=None,
-        engine="duckdb",
-        currency="USD",
-        logs=logs,
-        rows=tuple(link_previous(rows, "week")),
-        tiers=("economy",),
-        unpriced=unpriced,
-    )
+from tests.scorecard_helpers import OBEYED, week
+from tests.scorecard_helpers import hand_made_row as row
+from tests.scorecard_helpers import hand_made_scorecard as scorecard
 
 
 @dataclass
@@ -391,6 +332,28 @@ def test_every_text_from_the_data_is_escaped() -> None:
     page = Page(page_text)
     assert {s.attrs["data-group"] for s in page.find("g", "series")} == {evil}
     assert page.find("line", "budget")[0].title.startswith(evil)
+
+
+def test_control_and_bidi_characters_are_shown_escaped() -> None:
+    # ESC ] 0 ; ... BEL and ESC [ 2 J for a terminal the page's text is pasted into;
+    # U+202E reverses what follows it in a cell, U+2066..U+2069 isolate, U+200F marks,
+    # U+2028 breaks a line.
+    hostile = "\x1b]0;owned\x07\x1b[2Jrefund\u202etxt.exe\u2066x\u2069\u200f\u2028"
+    shown = "\\x1b]0;owned\\x07\\x1b[2Jrefund\\u202etxt.exe\\u2066x\\u2069\\u200f\\u2028"
+    page_text = render_html(
+        scorecard(
+            row(hostile, week(1), budget="0.02"),
+            logs=("logs/\u202elgnp.jsonl",),
+            unpriced=(Unpriced(policy="p\x1b[31m", model="m\u2067", calls=1),),
+        )
+    )
+    assert not OBEYED.search(page_text)
+    page = Page(page_text)
+    assert {s.attrs["data-group"] for s in page.find("g", "series")} == {shown}
+    assert page.find("line", "budget")[0].title.startswith(f"{shown}: budget")
+    assert f'<span class="name">{shown}</span>' in page_text
+    assert "<code>logs/\\u202elgnp.jsonl</code>" in page_text
+    assert "<li>m\\u2067 under p\\x1b[31m: " in page_text
 
 
 def test_same_scorecard_same_bytes_and_nothing_fetched() -> None:

@@ -1,5 +1,6 @@
 """The one definition on both engines: the same log gives the same scorecard on DuckDB
-and on Spark (local mode), to the last unit of money.
+and on Spark (local mode), to the last unit of money. Spark too reads a log's name as a
+name, never a pattern, and when it cannot start says why in one line, its JVM silent.
 
 Spark needs Java and `cprlint[spark]`; without them these tests are skipped, unless
 CPRLINT_REQUIRE_SPARK=1 (as CI sets it), where a missing engine is a failure.
@@ -10,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +24,15 @@ from cprlint.scorecard.policies import load_policies
 from cprlint.scorecard.render import render
 from cprlint.scorecard.sources import find_logs
 
-from tests.scorecard_helpers import REPOSITORY, log_from_fixtures, write_project
+from tests.projects import write_fixture
+from tests.scorecard_helpers import (
+    CONVERSATIONS,
+    REPOSITORY,
+    call,
+    conversation,
+    log_from_fixtures,
+    write_project,
+)
 
 
 def _spark_missing() -> str | None:
@@ -107,3 +118,87 @@ def test_spark_names_the_broken_line_too(spark: Engine, tmp_path: Path) -> None:
     log.write_text("\n".join(text) + "\n")
     with pytest.raises(CprlintError, match=r"requests\.jsonl:2:"):
         scorecard_json(spark, "spark", [log], tmp_path / "policies")
+
+
+@pytest.mark.parametrize(
+    ("named", "beside"),
+    [
+        ("[a]", ["a"]),  # a character class, matching `a`
+        ("a*", ["a", "ab"]),
+        ("?", ["a", "b"]),
+        ("{a,b}", ["a", "b"]),  # Hadoop's alternatives
+    ],
+)
+def test_a_log_name_is_never_a_pattern_on_spark(
+    spark: Engine, tmp_path: Path, named: str, beside: list[str]
+) -> None:
+    write_project(tmp_path)  # the policy
+    folder = tmp_path / "glob"
+    # The named log: one ticket, N1, 1,000 input tokens of small-1 at $1/1M = $0.001;
+    # each file beside it that the pattern would match: ten tickets.
+    log = write_fixture(
+        folder / f"{named}.jsonl",
+        [conversation("N1", "2026-11-03T10:00:00Z", events=[call("small-1", input_tokens=1000)])],
+    )
+    for name in beside:
+        tickets = [
+            conversation(f"{name}-{n}", "2026-11-03T10:00:00Z", events=[]) for n in range(10)
+        ]
+        write_fixture(folder / f"{name}.jsonl", tickets)
+    document = scorecard_json(spark, "spark", [log], tmp_path / "policies")
+    assert [(r["tickets"], r["ai_cost"]) for r in document["rows"]] == [(1, 0.001)]
+
+
+def test_a_log_spark_would_skip_is_refused(spark: Engine, tmp_path: Path) -> None:
+    from cprlint.errors import CprlintError
+
+    write_project(tmp_path)
+    for name in ("_underscore.jsonl", ".dot.jsonl"):
+        log = write_fixture(tmp_path / name, CONVERSATIONS)
+        with pytest.raises(CprlintError, match=r"Spark skips files whose names start with"):
+            scorecard_json(spark, "spark", [log], tmp_path / "policies")
+
+
+# The command line, with the check of --spark-master before Spark starts put aside, so
+# that Spark itself judges the master, in a process of its own (a JVM is one a process).
+UNCHECKED_CLI = (
+    "import cprlint.scorecard.options as options\n"
+    "options.check_spark_master = lambda master: master\n"
+    "from cprlint.cli import main\n"
+    "main()\n"
+)
+
+
+def unchecked_cli(
+    tmp_path: Path, *args: str, **environment: str
+) -> subprocess.CompletedProcess[str]:
+    log = write_project(tmp_path)
+    return subprocess.run(
+        [sys.executable, "-c", UNCHECKED_CLI, "scorecard", str(log), "--engine", "spark", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=tmp_path,
+        env={**os.environ, **environment},
+    )
+
+
+def test_a_master_spark_refuses_is_one_line_and_the_jvm_says_nothing(tmp_path: Path) -> None:
+    # Spark's launcher prints a warning and a Java stack of 9 lines for this; all of it
+    # goes to the JVM's own file, and its reason to the one line.
+    completed = unchecked_cli(tmp_path, "--spark-master", "nonsense://x")
+    assert (completed.returncode, completed.stdout) == (2, "")
+    assert completed.stderr == (
+        "cprlint: error: Spark did not start: "
+        "Master must either be yarn or start with spark, k8s, or local\n"
+    )
+
+
+def test_java_that_is_not_there_is_one_line(tmp_path: Path) -> None:
+    missing = tmp_path / "no-java"
+    completed = unchecked_cli(tmp_path, JAVA_HOME=str(missing))
+    assert (completed.returncode, completed.stdout) == (2, "")
+    assert completed.stderr.count("\n") == 1, completed.stderr
+    assert completed.stderr.startswith("cprlint: error: Spark did not start: ")
+    assert f"{missing}/bin/java" in completed.stderr

@@ -9,18 +9,27 @@ loading differs between engines; what is computed is the same SQL.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from importlib import resources
-from typing import Any, Protocol
+from pathlib import Path
+from typing import IO, Any, Protocol
 
 from cprlint.errors import CprlintError
 from cprlint.scorecard import DEFAULT_MEMORY_LIMIT
 from cprlint.scorecard.layout import CONVERSATION_FIELDS, EVENT_COLUMNS, EVENT_FIELDS, sql_type
 from cprlint.scorecard.parquet import check_layout, find_unreadable
-from cprlint.scorecard.sources import LogFiles, describe, engine_message, first_problem
+from cprlint.scorecard.sources import (
+    PARQUET_SUFFIXES,
+    LogFiles,
+    describe,
+    engine_message,
+    first_problem,
+)
 from cprlint.scorecard.tables import Table
 
 PROGRESS_SECONDS = 0.2
@@ -83,43 +92,138 @@ def _flattened(
     return conversation_columns, event_columns
 
 
+# What DuckDB's file readers take as a glob pattern in a file name (and expand: a log
+# named `[a].jsonl` would be read as `a.jsonl`); DuckDB has no way to say a name is literal.
+_GLOB_CHARACTERS = re.compile(r"[*?\[]")
+
+
 class DuckDBEngine:
-    """DuckDB in this process, within a memory limit, spilling to a temporary folder."""
+    """DuckDB in this process, within a memory limit, spilling to a temporary folder.
+
+    The logs may come from anyone, so DuckDB is held to them: it installs and loads no
+    extension on its own (JSON and Parquet are built in), it reads each log through a
+    link with a plain name (never a pattern it would expand), and once they are loaded
+    it touches no file but the Parquet logs, its spill folder and `write_folder` (see
+    `_lock`)."""
 
     dialect = "duckdb"
 
-    def __init__(self, *, memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int | None = None):
+    def __init__(
+        self,
+        *,
+        memory_limit: str = DEFAULT_MEMORY_LIMIT,
+        threads: int | None = None,
+        write_folder: Path | None = None,
+    ):
         import duckdb
 
         self._duckdb = duckdb
-        self._parquet_files: Sequence[Any] = ()
-        self._spill = tempfile.TemporaryDirectory(prefix="cprlint-duckdb-")
-        self.connection = duckdb.connect(":memory:")
-        settings = {
+        self._memory_limit = memory_limit
+        # The one folder DuckDB may write in after the logs are loaded (`cprlint convert`'s).
+        self._write_folder = write_folder
+        # The Parquet logs as (the name given, the link DuckDB reads), and links -> names.
+        self._parquet_files: tuple[tuple[str, str], ...] = ()
+        self._names: dict[str, str] = {}
+        self._private = tempfile.TemporaryDirectory(prefix="cprlint-duckdb-")
+        self._links = Path(self._private.name, "logs")
+        spill = Path(self._private.name, "spill")
+        self._links.mkdir()
+        spill.mkdir()
+        config: dict[str, str | bool | int | float | list[str]] = {
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "allow_community_extensions": False,
             "memory_limit": memory_limit,
-            "temp_directory": self._spill.name,
+            "temp_directory": str(spill),
             "preserve_insertion_order": False,
+        }
+        if threads is not None:
+            config["threads"] = threads
+        try:
+            self.connection = duckdb.connect(":memory:", config=config)
+        except duckdb.Error as error:
+            self._private.cleanup()
+            raise CprlintError(
+                f"--memory-limit {memory_limit}: DuckDB cannot start with it: "
+                f"{engine_message(error)}"
+            ) from None
+        # Settings of extensions (ICU's TimeZone) and of the session, which a connection's
+        # config does not take.
+        settings = {
             "TimeZone": "UTC",
             # DuckDB's own estimate of progress, for cprlint's bar, without its own bar.
             "enable_progress_bar": True,
             "enable_progress_bar_print": False,
         }
-        if threads is not None:
-            settings["threads"] = threads
         for name, value in settings.items():
             self.connection.execute(f"SET {name} = {_setting_literal(value)}")
 
     def load(self, logs: LogFiles, progress: Progress | None = None) -> None:
-        self._parquet_files = logs.parquet
+        jsonl = self._link(logs.jsonl)
+        parquet = self._link(logs.parquet)
+        self._parquet_files = tuple(zip(map(str, logs.parquet), parquet, strict=True))
         parts = []
-        if logs.jsonl:
-            self._load_jsonl(logs.jsonl, progress)
-            parts.append("SELECT * FROM jsonl_events")
-        if logs.parquet:
-            parts.append(self._parquet_select(logs.parquet))
-        self.connection.execute("CREATE TEMP VIEW events AS " + " UNION ALL ".join(parts))
+        with self._within_memory():
+            if logs.jsonl:
+                self._load_jsonl(logs.jsonl, jsonl, progress)
+                parts.append("SELECT * FROM jsonl_events")
+            if logs.parquet:
+                parts.append(self._parquet_select())
+            self.connection.execute("CREATE TEMP VIEW events AS " + " UNION ALL ".join(parts))
+            self._lock(parquet)
 
-    def _load_jsonl(self, files: Sequence[Any], progress: Progress | None) -> None:
+    def _link(self, files: Sequence[Path]) -> list[str]:
+        """A link with a plain name (a number) to each log, in the private links folder:
+        the paths DuckDB is given, so that no name of a log is ever read as a pattern."""
+        folder = str(self._links.absolute())
+        if _GLOB_CHARACTERS.search(folder):
+            raise CprlintError(
+                f"the temporary folder {folder} has *, ? or [ in its path, which DuckDB "
+                "would read as a pattern: set TMPDIR to another folder"
+            )
+        links = []
+        for path in files:
+            name = path.name.lower()
+            suffix = ".parquet" if name.endswith(PARQUET_SUFFIXES) else ".jsonl"
+            # DuckDB tells a gzipped log by its name.
+            suffix += ".gz" if name.endswith(".gz") else ""
+            link = os.path.join(folder, f"{len(self._names):05d}{suffix}")
+            try:
+                os.symlink(os.path.abspath(path), link)
+            except OSError as error:
+                raise CprlintError(f"{path}: cannot be linked for reading: {error}") from None
+            self._names[link] = str(path)
+            links.append(link)
+        return links
+
+    def _named(self, message: str) -> str:
+        """An engine message about the links, naming the logs instead."""
+        for link, name in self._names.items():
+            message = message.replace(link, name)
+        return message
+
+    def _lock(self, parquet_links: Sequence[str]) -> None:
+        """Turn DuckDB's access to files off, now that the JSON Lines logs are in a table
+        and the Parquet logs are attached: from here on DuckDB reads only the Parquet
+        links (which the events view reads lazily), writes only in `write_folder` and its
+        own spill folder, and fetches nothing, whatever a later statement says. The
+        configuration is then locked, so that no statement can loosen it.
+
+        `cprlint convert` writes its Parquet file after this, into `write_folder`,
+        decided before: a folder of its own beside the output, from which the file is
+        moved into place (see `run.convert`)."""
+        if parquet_links:
+            self.connection.execute("SET allowed_paths = ?", [list(parquet_links)])
+        if self._write_folder is not None:
+            self.connection.execute(
+                "SET allowed_directories = ?", [[str(self._write_folder.absolute())]]
+            )
+        self.connection.execute("SET enable_external_access = false")
+        self.connection.execute("SET lock_configuration = true")
+
+    def _load_jsonl(
+        self, files: Sequence[Path], links: Sequence[str], progress: Progress | None
+    ) -> None:
         shape = _json_struct(CONVERSATION_FIELDS)
         shape["events"] = _json_struct(EVENT_FIELDS)
         columns = {key: _duckdb_type(value) for key, value in shape.items()}
@@ -151,15 +255,16 @@ class DuckDBEngine:
               ) AS u
             )
         """
-        paths = [str(path) for path in files]
         try:
-            self._execute(query, [paths, columns], progress)
+            self._execute(query, [list(links), columns], progress)
             bad_times = self.connection.execute(
                 "SELECT count(*) FROM jsonl_events "
                 "WHERE started_at IS NULL AND started_at_text IS NOT NULL"
             ).fetchone()
+        except self._duckdb.OutOfMemoryException as error:
+            raise self._out_of_memory(error) from None
         except self._duckdb.Error as error:
-            raise _refused(files, error) from None
+            raise _refused(files, self._named(engine_message(error))) from None
         except UnicodeDecodeError:
             # DuckDB cut a line into its message mid-character: the message itself
             # cannot be read, but the careful reading still finds the line at fault.
@@ -168,18 +273,35 @@ class DuckDBEngine:
             raise _refused(files, None)
         self.connection.execute("ALTER TABLE jsonl_events DROP COLUMN started_at_text")
 
-    def _parquet_select(self, files: Sequence[Any]) -> str:
-        for path in files:
+    def _out_of_memory(self, error: Exception) -> CprlintError:
+        return CprlintError(
+            f"DuckDB ran out of memory within --memory-limit {self._memory_limit}: "
+            f"{self._named(engine_message(error))}"
+        )
+
+    @contextmanager
+    def _within_memory(self) -> Iterator[None]:
+        """DuckDB out of memory in any statement of the block: one line naming the limit
+        (a tiny --memory-limit fails on the first table)."""
+        try:
+            yield
+        except self._duckdb.OutOfMemoryException as error:
+            raise self._out_of_memory(error) from None
+
+    def _parquet_select(self) -> str:
+        for name, link in self._parquet_files:
             try:
                 described = self.connection.execute(
-                    "DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]
+                    "DESCRIBE SELECT * FROM read_parquet(?)", [link]
                 ).fetchall()
+            except self._duckdb.OutOfMemoryException:
+                raise  # (said by `load`)
             except self._duckdb.Error as error:
                 raise CprlintError(
-                    f"{path}: not a readable Parquet file: {engine_message(error)}"
+                    f"{name}: not a readable Parquet file: {self._named(engine_message(error))}"
                 ) from None
-            check_layout(path, described)
-        listed = ", ".join(_sql_string(path) for path in files)
+            check_layout(name, described)
+        listed = ", ".join(_sql_string(link) for _, link in self._parquet_files)
         casts = ", ".join(
             f"CAST({column.name} AS {column.sql_type}) AS {column.name}" for column in EVENT_COLUMNS
         )
@@ -212,42 +334,52 @@ class DuckDBEngine:
 
     def register(self, table: Table) -> None:
         columns = ", ".join(f"{name} {kind}" for name, kind in table.columns)
-        self.connection.execute(f"CREATE OR REPLACE TEMP TABLE {table.name} ({columns})")
-        if table.rows:
-            marks = ", ".join("?" for _ in table.columns)
-            self.connection.executemany(
-                f"INSERT INTO {table.name} VALUES ({marks})", [list(row) for row in table.rows]
-            )
+        with self._within_memory():
+            self.connection.execute(f"CREATE OR REPLACE TEMP TABLE {table.name} ({columns})")
+            if table.rows:
+                marks = ", ".join("?" for _ in table.columns)
+                self.connection.executemany(
+                    f"INSERT INTO {table.name} VALUES ({marks})",
+                    [list(row) for row in table.rows],
+                )
 
     def rows(self, sql: str, progress: Progress | None = None) -> list[tuple[Any, ...]]:
         try:
             found: list[tuple[Any, ...]] = self._execute(sql, [], progress).fetchall()
+        except self._duckdb.OutOfMemoryException as error:
+            raise self._out_of_memory(error) from None
         except self._duckdb.Error as error:
             fault = find_unreadable(self.connection, self._duckdb.Error, self._parquet_files)
             if fault is not None:
-                raise CprlintError(fault) from None
+                raise CprlintError(self._named(fault)) from None
             raise CprlintError(
-                f"the scorecard query failed on DuckDB: {engine_message(error)}"
+                f"the scorecard query failed on DuckDB: {self._named(engine_message(error))}"
             ) from None
         return found
 
-    def write_parquet(self, output: Any) -> int:
-        """Copy the events table into one Parquet file; the number of rows written."""
-        target = _sql_string(output)
+    def write_parquet(self, target: Path, *, shown_as: Path | None = None) -> int:
+        """Copy the events table into one Parquet file, `target`, in `write_folder` (the
+        only place DuckDB may write once the logs are loaded); the number of rows
+        written. Errors name `shown_as`, the file the user asked for."""
+        name = shown_as or target
+        literal = _sql_string(target.absolute())
         try:
             self.connection.execute(
-                f"COPY (SELECT * FROM events) TO {target} (FORMAT parquet, COMPRESSION zstd)"
+                f"COPY (SELECT * FROM events) TO {literal} (FORMAT parquet, COMPRESSION zstd)"
             )
             counted = self.connection.execute(
-                f"SELECT count(*) FROM read_parquet({target})"
+                f"SELECT count(*) FROM read_parquet({literal})"
             ).fetchone()
+        except self._duckdb.OutOfMemoryException as error:
+            raise self._out_of_memory(error) from None
         except self._duckdb.Error as error:
-            raise CprlintError(f"{output}: cannot write: {engine_message(error)}") from None
+            message = self._named(engine_message(error)).replace(str(target.absolute()), str(name))
+            raise CprlintError(f"{name}: cannot write: {message}") from None
         return int(counted[0]) if counted else 0
 
     def close(self) -> None:
         self.connection.close()
-        self._spill.cleanup()
+        self._private.cleanup()
 
 
 def _setting_literal(value: Any) -> str:
@@ -264,15 +396,52 @@ def _sql_string(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _refused(files: Sequence[Any], error: BaseException | None) -> CprlintError:
-    """The error for logs an engine would not read: the first line at fault, found by
-    reading them again the slow, careful way."""
+def _refused(files: Sequence[Any], detail: str | None) -> CprlintError:
+    """The error for logs an engine would not read (`detail`: the engine's message, if
+    it has one): the first line at fault, found by reading them again the slow, careful
+    way, one bounded line at a time."""
     problem = first_problem(files)
     if problem is not None:
         return CprlintError(f"log does not match the conversation format: {describe(problem)}")
-    detail = engine_message(error) if error is not None else "unreadable"
+    detail = detail or "unreadable"
     names = ", ".join(str(path) for path in files)
     return CprlintError(f"{names}: cannot be read as conversation logs: {detail}")
+
+
+# The end of the JVM's output read back when Spark does not start.
+_JVM_OUTPUT_TAIL = 64 * 1024
+# A Java exception's line, as a JVM prints it: `Exception in thread "main"
+# org.apache.spark.SparkException: Master must either be yarn or ...`.
+_JAVA_EXCEPTION = re.compile(
+    r'(?:Exception in thread "[^"]*" |Caused by: )?[\w.$]+(?:Exception|Error): (?P<why>.+)'
+)
+
+
+def _jvm_reason(output: IO[bytes]) -> str | None:
+    """Why the JVM did not start, from the end of what it wrote: its first Java
+    exception's message, else its first line (the launch script's own words, such as
+    `JAVA_HOME is not set`); None when it wrote nothing."""
+    end = output.seek(0, os.SEEK_END)
+    output.seek(max(0, end - _JVM_OUTPUT_TAIL))
+    lines = [line.strip() for line in output.read().decode("utf-8", "replace").splitlines()]
+    for line in lines:
+        if found := _JAVA_EXCEPTION.fullmatch(line):
+            return engine_message(ValueError(found["why"]))
+    said = [line for line in lines if line and not line.startswith(("at ", "WARNING:"))]
+    return engine_message(ValueError(said[0])) if said else None
+
+
+def _spark_paths(files: Sequence[Path]) -> list[str]:
+    """The logs' paths for Spark, which would skip a file whose name starts with `_` or
+    `.` (it takes them for its own bookkeeping) and count none of its tickets: such a
+    log is refused instead."""
+    for path in files:
+        if path.name.startswith(("_", ".")):
+            raise CprlintError(
+                f"{path}: Spark skips files whose names start with `_` or `.`: rename it, "
+                "or use --engine duckdb"
+            )
+    return [str(path) for path in files]
 
 
 _SPARK_TYPES = {
@@ -301,27 +470,43 @@ class SparkEngine:
 
     def __init__(self, *, master: str | None = None) -> None:
         try:
+            from pyspark import SparkConf, SparkContext, java_gateway
             from pyspark.sql import SparkSession
         except ImportError:
             raise CprlintError(
                 "--engine spark needs PySpark: pip install 'cprlint[spark]'"
             ) from None
+        launch_gateway: Callable[..., Any] = java_gateway.launch_gateway  # (untyped)
         if master is None:
             # On one machine, Spark need not guess a network address (and warn about it).
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         quiet = resources.files("cprlint.data").joinpath("spark-log4j2.properties")
-        builder = (
-            SparkSession.builder.appName("cprlint-scorecard")
-            .master(master or "local[*]")
-            .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{quiet}")
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.ui.enabled", "false")
-            .config("spark.ui.showConsoleProgress", "false")
+        conf = (
+            SparkConf()
+            .setAppName("cprlint-scorecard")
+            .setMaster(master or "local[*]")
+            .set("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{quiet}")
+            .set("spark.sql.session.timeZone", "UTC")
+            .set("spark.ui.enabled", "false")
+            .set("spark.ui.showConsoleProgress", "false")
         )
-        try:
-            self.session = builder.getOrCreate()
-        except Exception as error:  # Java missing, cluster unreachable: one line for the user
-            raise CprlintError(f"Spark did not start: {engine_message(error)}") from None
+        # The JVM (spark-submit, then the driver) writes to stdout and stderr as it likes:
+        # a banner, warnings, a Java stack when it refuses to start. Started here, it
+        # writes to a file of its own (unnamed; gone when it exits), which says why when
+        # it does not start: the user sees one line, and stdout holds only the scorecard.
+        # A JVM started before in this process is reused, as PySpark does.
+        # (The JVM writes on through its own handle once this one is closed.)
+        with tempfile.TemporaryFile(prefix="cprlint-spark-") as jvm_output:
+            try:
+                if SparkContext._gateway is None:
+                    gateway = launch_gateway(
+                        conf, popen_kwargs={"stdout": jvm_output, "stderr": jvm_output}
+                    )
+                    SparkContext._ensure_initialized(gateway=gateway)
+                self.session = SparkSession.builder.config(conf=conf).getOrCreate()
+            except Exception as error:  # Java missing, cluster unreachable: one line
+                reason = _jvm_reason(jvm_output) or engine_message(error)
+                raise CprlintError(f"Spark did not start: {reason}") from None
         self.session.sparkContext.setLogLevel("ERROR")
 
     def load(self, logs: LogFiles, progress: Progress | None = None) -> None:
@@ -335,6 +520,13 @@ class SparkEngine:
             events = events.unionByName(frame)
         events.createOrReplaceTempView("events")
 
+    def _reader(self) -> Any:
+        """Spark's file reader, taking each path as the name of one file: Spark (Hadoop)
+        would otherwise expand `*`, `?`, `[...]` and `{a,b}` in a log's name, and read
+        `a.jsonl` for a log named `[a].jsonl`. `__globPaths__` is the data source option
+        Spark's own streaming reader sets for this."""
+        return self.session.read.option("__globPaths__", "false")
+
     def _jsonl_frame(self, files: Sequence[Any], progress: Progress | None) -> Any:
         shape = _json_struct(CONVERSATION_FIELDS)
         shape["events"] = _json_struct(EVENT_FIELDS)
@@ -342,11 +534,7 @@ class SparkEngine:
             f"`{key}` {_spark_ddl(value)}" for key, value in shape.items() if key != "events"
         )
         schema += f", `events` array<{_spark_ddl(shape['events'])}>"
-        raw = (
-            self.session.read.schema(schema)
-            .option("mode", "FAILFAST")
-            .json([str(path) for path in files])
-        )
+        raw = self._reader().schema(schema).option("mode", "FAILFAST").json(_spark_paths(files))
         raw.createOrReplaceTempView("jsonl_conversations")
         conversation, event = _flattened(
             "c",
@@ -369,7 +557,7 @@ class SparkEngine:
             frame = frame.persist()
             bad_times = frame.where("started_at IS NULL AND started_at_text IS NOT NULL").count()
         except Exception as error:  # a Py4J error from the JVM: find the line in Python
-            raise _refused(files, error) from None
+            raise _refused(files, engine_message(error)) from None
         if bad_times:
             raise _refused(files, None)
         if progress is not None:
@@ -378,7 +566,7 @@ class SparkEngine:
 
     def _parquet_frame(self, files: Sequence[Any]) -> Any:
         try:
-            frame = self.session.read.parquet(*[str(path) for path in files])
+            frame = self._reader().parquet(*_spark_paths(files))
         except Exception as error:
             raise CprlintError(
                 f"{', '.join(map(str, files))}: not readable Parquet: {engine_message(error)}"

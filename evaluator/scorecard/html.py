@@ -4,7 +4,8 @@ Nothing is fetched and nothing runs: the CSS is inline, the charts are SVG writt
 by hand, there is no script, so the page reads the same offline, as a CI artifact or a
 mail attachment. The page is a pure function of the scorecard (no timestamps, no
 generated ids): the same scorecard gives the same bytes. Every text that comes from the
-logs or the policies (group names, log paths, models, tiers) is escaped.
+logs or the policies (group names, log paths, models, tiers) is escaped, its control and
+bidirectional formatting characters shown as `\\x1b` and `\\u202e`.
 
 Charts: cost per resolution per period, one line per group, with the group's budget as a
 dashed line in the same colour (a fully loaded budget is drawn against the fully loaded
@@ -19,12 +20,20 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
-from html import escape
+from html import escape as escape_html
 
 from cprlint.model import Budget
 from cprlint.money import CENT, format_cost, format_rate, round_half_even
-from cprlint.reporters.base import plural
+from cprlint.reporters.base import plural, shown
 from cprlint.scorecard.card import Breach, Row, Scorecard, previous_period
+
+
+def escape(text: str) -> str:
+    """Text for the page, in an element or a quoted attribute: its control and
+    bidirectional formatting characters shown escaped (a U+202E in a group's name would
+    reverse the rest of its cell), then `&`, `<`, `>` and quotes as entities."""
+    return escape_html(shown(text))
+
 
 # Lines per chart: more than this many colours stop being told apart; the table has all.
 MAX_SERIES = 8

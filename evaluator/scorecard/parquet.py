@@ -54,36 +54,37 @@ def check_layout(path: Any, described: Sequence[tuple[Any, ...]]) -> None:
 
 
 def find_unreadable(
-    connection: Any, error_type: type[Exception], files: Sequence[Any]
+    connection: Any, error_type: type[Exception], files: Sequence[tuple[str, str]]
 ) -> str | None:
-    """Where the first unreadable part of these Parquet files is: 'file: row group N
-    (rows a to b): why', found by reading each row group alone (DuckDB skips the others
-    when the row numbers are filtered). None when every file reads."""
+    """Where the first unreadable part of these Parquet files (each as its name and the
+    path DuckDB reads it by) is: 'file: row group N (rows a to b): why', found by reading
+    each row group alone (DuckDB skips the others when the row numbers are filtered).
+    None when every file reads."""
     columns = ", ".join(column.name for column in EVENT_COLUMNS)
     probe = f"SELECT max(hash({columns})) FROM read_parquet(?, file_row_number = true)"
-    for path in files:
+    for name, path in files:
         try:
-            connection.execute(probe, [str(path)]).fetchall()
+            connection.execute(probe, [path]).fetchall()
             continue
         except error_type as whole:
             reason = engine_message(whole)
         groups = connection.execute(
             "SELECT row_group_id, any_value(row_group_num_rows) FROM parquet_metadata(?) "
             "GROUP BY row_group_id ORDER BY row_group_id",
-            [str(path)],
+            [path],
         ).fetchall()
         first = 0
         for group, rows in groups:
             try:
                 connection.execute(
                     probe + " WHERE file_row_number >= ? AND file_row_number < ?",
-                    [str(path), first, first + rows],
+                    [path, first, first + rows],
                 ).fetchall()
             except error_type as error:
                 return (
-                    f"{path}: row group {group} (rows {first + 1:,} to {first + rows:,}) "
+                    f"{name}: row group {group} (rows {first + 1:,} to {first + rows:,}) "
                     f"cannot be read: {engine_message(error)}"
                 )
             first += rows
-        return f"{path}: cannot be read: {reason}"
+        return f"{name}: cannot be read: {reason}"
     return None

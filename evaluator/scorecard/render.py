@@ -2,7 +2,9 @@
 
 text and markdown are for people (a table per group, rounded as the SPEC rounds money),
 json and csv for programs (9 decimals, nothing rounded away that matters), html is one
-self-contained page with the trend charts (`html.py`).
+self-contained page with the trend charts (`html.py`). Names from the logs and the
+policies are shown escaped in every format but json (`reporters.base.shown`), and the markdown
+stays within what GitHub takes in a comment.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from cprlint.money import NINE_PLACES, format_cost, format_rate, round_half_even
-from cprlint.reporters.base import escape_markdown
+from cprlint.reporters.base import escape_markdown, shown
 from cprlint.scorecard.card import Row, Scorecard
 
 Renderer = Callable[[Scorecard], str]
@@ -144,8 +146,8 @@ def render_text(card: Scorecard) -> str:
         rows = card.rows_of(group)
         breaches = sum(1 for row in rows if row.breaches)
         mark = f"  ({breaches} period{'s' if breaches != 1 else ''} off limits)" if breaches else ""
-        lines.append(f"{_DIMENSION_WORDS[card.dimension]} {group}{mark}")
-        table = [list(HEADERS), *(_cells(card, row) for row in rows)]
+        lines.append(f"{_DIMENSION_WORDS[card.dimension]} {shown(group)}{mark}")
+        table = [list(HEADERS), *([shown(cell) for cell in _cells(card, row)] for row in rows)]
         widths = [max(len(line[i]) for line in table) for i in range(len(HEADERS))]
         for cells in table:
             padded = [
@@ -154,29 +156,74 @@ def render_text(card: Scorecard) -> str:
             ]
             lines.append("  " + "  ".join(padded).rstrip())
         lines.append("")
-    lines += _notes(card)
+    lines += (shown(note) for note in _notes(card))
     return "\n".join(lines).rstrip() + "\n"
+
+
+# GitHub takes at most 65,536 characters in a comment (a job summary may be 1 MiB): the
+# markdown is cut to fit, whole rows and notes left out from the end, and says so.
+MARKDOWN_LIMIT = 65_536
+
+
+def _github_length(text: str) -> int:
+    """Characters as GitHub counts them against its limit (UTF-16 code units, as a
+    browser does: a character beyond U+FFFF counts twice, which never undercounts)."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 @renderer("markdown")
 def render_markdown(card: Scorecard) -> str:
-    lines = [f"### {title(card)}", ""]
+    head = [f"### {title(card)}", ""]
     if not card.rows:
-        lines.append("No tickets in the logs for this range.")
+        head.append("No tickets in the logs for this range.")
     header = (_DIMENSION_WORDS[card.dimension], *HEADERS)
-    lines.append("| " + " | ".join(header) + " |")
-    lines.append(
+    head.append("| " + " | ".join(header) + " |")
+    head.append(
         "|" + "|".join("---" if i in (0, 1, 12, 13) else "---:" for i in range(len(header))) + "|"
     )
+    rows = []
     for row in card.rows:
-        cells = [row.group, *_cells(card, row)]
+        cells = [escape_markdown(cell) for cell in (row.group, *_cells(card, row))]
         if row.breaches:
             cells[-1] = f"**{cells[-1]}**"
-        lines.append("| " + " | ".join(escape_markdown(cell) for cell in cells) + " |")
-    notes = _notes(card)
-    if notes:
-        lines += ["", *(f"- {note}" for note in notes)]
-    return "\n".join(lines) + "\n"
+        rows.append("| " + " | ".join(cells) + " |")
+    notes = [f"- {escape_markdown(note, table_cell=False)}" for note in _notes(card)]
+    return _within_limit(head, rows, notes)
+
+
+def _within_limit(head: list[str], rows: list[str], notes: list[str]) -> str:
+    """The markdown of `head`, `rows` and `notes` (a list after a blank line), whole if
+    it fits in MARKDOWN_LIMIT; else as many rows, then notes, as fit with a last note
+    that says how many were left out."""
+    whole = "\n".join([*head, *rows, *(["", *notes] if notes else [])]) + "\n"
+    if _github_length(whole) <= MARKDOWN_LIMIT:
+        return whole
+    # Room for the note on what was left out (its numbers are at most 20 digits each).
+    room = MARKDOWN_LIMIT - _github_length("\n".join(head) + "\n") - 200
+    kept_rows = _fitting(rows, room)
+    room -= sum(_github_length(line) + 1 for line in kept_rows) + 1  # and the blank line
+    kept_notes = _fitting(notes, room)
+    cut = [
+        f"{len(lines) - len(kept):,} of {len(lines):,} {what}"
+        for what, lines, kept in (("rows", rows, kept_rows), ("notes", notes, kept_notes))
+        if len(kept) < len(lines)
+    ]
+    left_out = (
+        f"- Cut to GitHub's {MARKDOWN_LIMIT:,}-character limit: {' and '.join(cut)} left "
+        "out; the csv, json and html formats have them all."
+    )
+    return "\n".join([*head, *kept_rows, "", *kept_notes, left_out]) + "\n"
+
+
+def _fitting(lines: list[str], room: int) -> list[str]:
+    """The first of `lines` that fit in `room` characters, a line break after each."""
+    kept: list[str] = []
+    for line in lines:
+        room -= _github_length(line) + 1
+        if room < 0:
+            break
+        kept.append(line)
+    return kept
 
 
 # --- json and csv --------------------------------------------------------------------
@@ -222,16 +269,19 @@ CSV_COLUMNS = (
 
 @renderer("csv")
 def render_csv(card: Scorecard) -> str:
+    """One row per group and period. Texts are spreadsheet-safe (`spreadsheet_text`: no
+    formula, no line break, so no cell needs quoting across lines); numbers are written
+    as numbers, a negative change with its minus sign."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    tiers = [f"share_{tier or 'untiered'}" for tier in card.tiers]
+    tiers = [spreadsheet_text(f"share_{tier or 'untiered'}") for tier in card.tiers]
     writer.writerow([card.dimension if c == "group" else c for c in CSV_COLUMNS] + tiers)
     for row in card.rows:
         budget = row.limits.budget
         shares = dict(row.tier_shares)
         writer.writerow(
             [
-                row.group,
+                spreadsheet_text(row.group),
                 row.period.isoformat(),
                 row.tickets,
                 row.resolved,
@@ -253,8 +303,22 @@ def render_csv(card: Scorecard) -> str:
                 _exact(row.cost_per_resolution_change),
                 _exact(row.auto_resolution_rate_change),
                 _exact(row.escalation_rate_change),
-                "; ".join(row.breaches),
+                spreadsheet_text("; ".join(row.breaches)),
                 *(_exact(shares.get(tier)) for tier in card.tiers),
             ]
         )
     return buffer.getvalue()
+
+
+# A cell that starts with one of these is a formula to Excel, LibreOffice and Google
+# Sheets (OWASP, "CSV Injection"); a tab or a carriage return first hides one.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(text: str) -> str:
+    """A text cell of the CSV: a single quote before a cell a spreadsheet would run as a
+    formula (OWASP's advice; the quote shows the text as text), then shown escaped, so
+    that the cell holds no line break, tab or control character. For text only: a
+    number cprlint writes, such as a change of -3.2, stays a number."""
+    guarded = "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return shown(guarded)

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from cprlint.errors import CprlintError
 from cprlint.pricing import builtin_catalog
+from cprlint.reporters.base import shown
 from cprlint.scorecard import DEFAULT_MEMORY_LIMIT
 from cprlint.scorecard.build import build_scorecard
 from cprlint.scorecard.card import Scorecard
 from cprlint.scorecard.engines import DuckDBEngine, open_engine
+from cprlint.scorecard.options import check_memory_limit, check_spark_master
 from cprlint.scorecard.policies import load_policies
 from cprlint.scorecard.progress import progress_bar
 from cprlint.scorecard.sources import find_logs
@@ -33,13 +38,20 @@ class ScorecardRequest:
 
 
 def scorecard(request: ScorecardRequest) -> Scorecard:
+    """The scorecard the request asks for; a CprlintError in one line when it cannot be
+    made."""
+    with one_line_errors():
+        return _scorecard(request)
+
+
+def _scorecard(request: ScorecardRequest) -> Scorecard:
+    memory_limit = check_memory_limit(request.memory_limit)
+    spark_master = check_spark_master(request.spark_master)
     if request.since and request.until and request.since > request.until:
         raise CprlintError(f"--since {request.since} is after --until {request.until}")
     logs = find_logs(request.logs)
     policies = load_policies(request.policies)
-    engine = open_engine(
-        request.engine, memory_limit=request.memory_limit, spark_master=request.spark_master
-    )
+    engine = open_engine(request.engine, memory_limit=memory_limit, spark_master=spark_master)
     try:
         with progress_bar(request.progress) as progress:
             return build_scorecard(
@@ -63,12 +75,42 @@ def convert(
 ) -> int:
     """Write JSON Lines logs as one Parquet file in the flattened event layout; returns
     the number of event rows written."""
+    with one_line_errors():
+        return _convert(sources, output, check_memory_limit(memory_limit))
+
+
+def _convert(sources: Sequence[str], output: Path, memory_limit: str) -> int:
     logs = find_logs(sources)
     if not output.name.endswith(".parquet"):
         raise CprlintError(f"{output}: the output must be a .parquet file")
-    engine = DuckDBEngine(memory_limit=memory_limit)
+    # DuckDB may write only where it was told before the logs were loaded (see
+    # DuckDBEngine._lock): a folder of this run's beside the output, on the same file
+    # system, so that the finished file is moved into place whole, never copied, and a
+    # failed write leaves no half-written output.
     try:
-        engine.load(logs)
-        return engine.write_parquet(output)
-    finally:
-        engine.close()
+        staging = tempfile.TemporaryDirectory(prefix=".cprlint-convert-", dir=output.parent)
+    except OSError as error:
+        raise CprlintError(f"{output}: cannot write: {error.strerror}") from None
+    with staging:
+        staged = Path(staging.name, "events.parquet")
+        engine = DuckDBEngine(memory_limit=memory_limit, write_folder=Path(staging.name))
+        try:
+            engine.load(logs)
+            rows = engine.write_parquet(staged, shown_as=output)
+        finally:
+            engine.close()
+        try:
+            os.replace(staged, output)
+        except OSError as error:
+            raise CprlintError(f"{output}: cannot write: {error.strerror}") from None
+    return rows
+
+
+@contextmanager
+def one_line_errors() -> Iterator[None]:
+    """Make every CprlintError one printable line: its message may quote a file name or
+    a value from a log, which may hold a line break, an ESC or U+202E."""
+    try:
+        yield
+    except CprlintError as error:
+        raise CprlintError(shown(str(error))) from None

@@ -3,7 +3,8 @@
 Engines read the logs natively, which is what makes them fast, but their errors name a
 byte offset or a Java stack, not a line a person can open. So when an engine refuses a
 log, the logs are read again here, with the same parser and schema `check` uses on
-fixtures, to name the first file, line and column that do not fit the format.
+fixtures, to name the first file, line and column that do not fit the format. That
+reading holds one line at a time, and never more of a line than `check` would read.
 """
 
 from __future__ import annotations
@@ -16,9 +17,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from cprlint.documents import Document, iter_json_lines
+from cprlint.documents import (
+    MAX_JSON_LINE_BYTES,
+    TOO_LARGE,
+    Document,
+    json_document,
+    json_line_texts,
+)
 from cprlint.errors import CprlintError
-from cprlint.findings import Problem
+from cprlint.findings import Location, Problem
 from cprlint.fixture_shape import conforms
 from cprlint.schemas import validate
 
@@ -89,12 +96,57 @@ def started_at_problem(value: object) -> str | None:
     return None
 
 
+# The longest line the careful reading holds, as `check` limits a fixture line (its line
+# break included). A longer line is a problem at its number, skipped in chunks of
+# SKIP_BYTES, so that a 2.6 GB line costs no more memory than a short one.
+MAX_LOG_LINE_BYTES = MAX_JSON_LINE_BYTES
+SKIP_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class OverLong:
+    """A line longer than MAX_LOG_LINE_BYTES: its length, not its bytes."""
+
+    size: int
+
+
+def bounded_lines(handle: IO[bytes] | gzip.GzipFile) -> Iterator[bytes | OverLong]:
+    """The lines of a log, each with its line break; a line longer than
+    MAX_LOG_LINE_BYTES comes as its length, and at no time are more than
+    MAX_LOG_LINE_BYTES + 1 bytes of it read at once."""
+    limit = MAX_LOG_LINE_BYTES
+    while line := handle.readline(limit + 1):
+        if len(line) <= limit:
+            yield line
+            continue
+        size = len(line)
+        while not line.endswith(b"\n") and (line := handle.readline(SKIP_BYTES)):
+            size += len(line)
+        yield OverLong(size)
+
+
+def _documents(path: Path, handle: IO[bytes] | gzip.GzipFile) -> Iterator[Document | Problem]:
+    """The conversations of a log in line order, or the problem of each line that is
+    over the size limit, not UTF-8 or not JSON (as `check` reads a fixture line)."""
+    name = str(path)
+    for number, line in enumerate(bounded_lines(handle), start=1):
+        if isinstance(line, OverLong):
+            yield Problem(
+                f"line is {line.size:,} bytes, over the {MAX_LOG_LINE_BYTES:,}-byte limit",
+                Location(name, number, 1),
+                code=TOO_LARGE,
+            )
+            continue
+        for text in json_line_texts(name, iter((line,)), first_line=number):
+            yield text if isinstance(text, Problem) else json_document(name, *text)
+
+
 def jsonl_problems(path: Path) -> Iterator[Problem]:
-    """The problems of one JSON Lines log, in line order: lines that are not JSON, and
-    conversations that do not match the fixture format."""
+    """The problems of one JSON Lines log, in line order: lines that are too long or not
+    JSON, and conversations that do not match the fixture format."""
     try:
         with _open(path) as handle:
-            for item in iter_json_lines(str(path), iter(handle)):
+            for item in _documents(path, handle):
                 if isinstance(item, Problem):
                     yield item
                     continue
