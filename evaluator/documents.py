@@ -776,10 +776,19 @@ _SORTED_ENCODER = json.JSONEncoder(
 )
 
 
+# Characters that JSON keeps in a string as they are, but that some readers of lines
+# take as line breaks (Python's `str.splitlines`, JavaScript's): escaped, so that a JSON
+# line is always one line.
+_LINE_BREAKS_IN_STRINGS = str.maketrans(
+    {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
 def sorted_json(value: Any) -> str:
     """One text for a value: sorted keys, no spaces, numbers as they were written (`1.0`
-    stays `1.0`). What the importers write, so that a recording reads as it was made."""
-    return _SORTED_ENCODER.encode(value)
+    stays `1.0`), on one line for every reader. What the importers write, so that a
+    recording reads as it was made."""
+    return _SORTED_ENCODER.encode(value).translate(_LINE_BREAKS_IN_STRINGS)
 
 
 # RFC 8785: what decides whether two values are the same.

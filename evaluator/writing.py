@@ -29,10 +29,9 @@ def open_for_writing(path: Path, *, root: Path | None, exclusive: bool = False) 
     made. Inside `root`, neither the file nor a folder between is followed if it is a
     link: OSError (ELOOP) instead. `exclusive`: OSError (EEXIST) if the file is there."""
     creation = os.O_CREAT | (os.O_EXCL if exclusive else os.O_TRUNC)
+    make_folders(path.parent, root=root)
     if root is None or not is_inside(root, path):
-        path.parent.mkdir(parents=True, exist_ok=True)
         return os.fdopen(os.open(path, os.O_WRONLY | creation, 0o666), "wb")
-    _make_folders(root, path.parent)
     if os.path.islink(path):  # (where O_NOFOLLOW does not exist)
         raise OSError(errno.ELOOP, "is a link; not written through", str(path))
     return os.fdopen(os.open(path, os.O_WRONLY | creation | _NO_FOLLOW, 0o666), "wb")
@@ -41,6 +40,15 @@ def open_for_writing(path: Path, *, root: Path | None, exclusive: bool = False) 
 def write_file(path: Path, data: bytes, *, root: Path | None, exclusive: bool = False) -> None:
     with open_for_writing(path, root=root, exclusive=exclusive) as stream:
         stream.write(data)
+
+
+def make_folders(folder: Path, *, root: Path | None) -> None:
+    """`folder` and those above it, made where missing; inside `root`, each one from
+    `root` down refused (OSError, ELOOP) if it is a link."""
+    if root is None or not is_inside(root, folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        return
+    _make_folders(root, folder)
 
 
 def _make_folders(root: Path, folder: Path) -> None:

@@ -66,6 +66,8 @@ class ImportContext:
         self._seq = 0
         # The position of the file being read among all input files.
         self.file_number = 0
+        # Bytes of recorded bodies decompressed in this import (bounded by the vcr reader).
+        self.inflated_bytes = 0
         self._names: Counter[str] = Counter()
 
     # --- problems --------------------------------------------------------------------
@@ -189,6 +191,13 @@ class ImportContext:
         if call.usage_problem:
             self.malformed(
                 f"usage cannot be read: {call.usage_problem}; the call is imported without usage",
+                locate(),
+            )
+        for problem in call.problems:
+            self.malformed(f"the response cannot be read whole: {problem}", locate())
+        if call.problems_left_out:
+            self.malformed(
+                f"{call.problems_left_out:,} more unreadable parts of this response are skipped",
                 locate(),
             )
         self.count_call(model=call.model, has_usage=call.usage is not None, locate=locate)

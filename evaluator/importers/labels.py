@@ -29,6 +29,7 @@ from typing import Any
 
 from cprlint.documents import MAX_YAML_BYTES, Document, load_yaml_documents, read_text
 from cprlint.errors import CprlintError
+from cprlint.importers.invocation import invocation_error
 from cprlint.model import AUTOMATION_MODES, OUTCOME_STATUSES
 
 GROUPING_FIELD = "conversation"
@@ -122,24 +123,26 @@ def load_label_map(path: Path | None) -> LabelMap:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise CprlintError(f"--map {name}: cannot read it: {error.strerror}") from error
+        raise invocation_error(f"--map {name}: cannot read it: {error.strerror}") from error
     text, problems = read_text(name, raw, limit=MAX_YAML_BYTES)
     if text is None:
-        raise CprlintError(f"{problems[0].location}: {problems[0].message}")
+        raise invocation_error(f"{problems[0].location}: {problems[0].message}")
     documents, problems = load_yaml_documents(name, text)
     if problems:
-        raise CprlintError(f"{problems[0].location}: {problems[0].message}")
+        raise invocation_error(f"{problems[0].location}: {problems[0].message}")
     if not documents or documents[0].data is None:
         return LabelMap(path=name)
     if len(documents) > 1:
-        raise CprlintError(f"{documents[1].locate()}: the mapping file must be one YAML document")
+        raise invocation_error(
+            f"{documents[1].locate()}: the mapping file must be one YAML document"
+        )
     return _label_map(documents[0])
 
 
 def _fail(
     document: Document, message: str, *key_path: str | int, key: bool = False
 ) -> CprlintError:
-    return CprlintError(f"{document.locate(*key_path, key=key)}: {message}")
+    return invocation_error(f"{document.locate(*key_path, key=key)}: {message}")
 
 
 def _names(document: Document, value: Any, *key_path: str | int) -> tuple[str, ...]:

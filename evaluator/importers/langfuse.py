@@ -19,6 +19,7 @@ from cprlint.importers.records import (
     ERROR,
     OK,
     Record,
+    TimeError,
     as_dict,
     as_list,
     as_text,
@@ -106,10 +107,15 @@ def _records(
     labels = context.labels(attributes)
     if not events and not labels and conversation is None:
         return
+    try:
+        time = iso_to_nanoseconds(raw.get("startTime"), "startTime")
+    except TimeError as error:
+        context.malformed(f"{error}; the observation is imported without a time", locate())
+        time = 0
     yield Record(
         unit=unit,
         conversation=conversation,
-        time=iso_to_nanoseconds(raw.get("startTime")),
+        time=time,
         seq=context.next_seq(),
         location=locate.rough,
         events=tuple(context.redact(event) for event in events if event is not None),

@@ -14,7 +14,18 @@ from typing import IO, Any
 
 from cprlint.findings import Location, Problem
 from cprlint.importers.context import ImportContext, Locator
-from cprlint.importers.records import ERROR, OK, Record, as_dict, as_list, as_text
+from cprlint.importers.records import (
+    ERROR,
+    MAX_TIME,
+    OK,
+    Record,
+    TimeError,
+    as_dict,
+    as_list,
+    as_text,
+    checked_time,
+    shown,
+)
 from cprlint.importers.sources import JsonItem, iter_json_items
 from cprlint.importers.usage import UsageError, token_count, usage_from_parts
 from cprlint.model import Usage
@@ -51,7 +62,8 @@ def any_value(value: Any) -> Any:
         return text if isinstance(text, str) else None
     if "intValue" in value:
         number = value["intValue"]
-        if isinstance(number, str) and number.lstrip("-").isdecimal() and len(number) < 20:
+        digits = number.removeprefix("-") if isinstance(number, str) else ""
+        if digits.isdecimal() and len(digits) < 20:  # an int64, as OTLP JSON writes it
             return int(number)
         return number  # a broken count stays as it was; reading it as usage reports it
     if "doubleValue" in value:
@@ -93,16 +105,25 @@ def _dotted(value: dict[str, Any], prefix: str) -> Iterator[tuple[str, Any]]:
             yield f"{prefix}.{key}", item
 
 
-def _nanoseconds(value: Any) -> int:
-    if isinstance(value, str) and value.isdecimal() and len(value) < 25:
-        return int(value)
+def _start_time(value: Any) -> int:
+    """A span's `startTimeUnixNano` (a uint64, as text or a number); 0 when absent.
+
+    TimeError when it is no whole number of nanoseconds, or past the year 9999.
+    """
+    if value is None or value == "":
+        return 0
+    if isinstance(value, str) and value.isdecimal():
+        # A uint64 has 20 digits: a longer number is past any date, and not worth an int.
+        nanoseconds = int(value) if len(value) <= 30 else MAX_TIME + 1
+        return checked_time(nanoseconds, "startTimeUnixNano", value)
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    return 0
+        return checked_time(value, "startTimeUnixNano", value)
+    raise TimeError(f"`startTimeUnixNano` ({shown(value)}) is not a time in nanoseconds")
 
 
 def iter_spans(item: JsonItem) -> Iterator[Span | tuple[str, tuple[str | int, ...]]]:
-    """Every span of one export request; a broken span as (reason, its key path)."""
+    """Every span of one export request, and each problem as (reason, its key path): a
+    broken span in its place, or before a span imported without what cannot be read."""
     data = item.data
     if not isinstance(data, dict) or not isinstance(data.get("resourceSpans"), list):
         raise NotOtlp("not an OTLP trace export: no `resourceSpans` list")
@@ -130,6 +151,12 @@ def iter_spans(item: JsonItem) -> Iterator[Span | tuple[str, tuple[str | int, ..
                     yield "the span has no `traceId`", key_path
                     continue
                 status = as_dict(raw.get("status"))
+                try:
+                    start = _start_time(raw.get("startTimeUnixNano"))
+                except TimeError as error:
+                    reason = f"{error}; the span is imported without a time"
+                    yield reason, (*key_path, "startTimeUnixNano")
+                    start = 0
                 attributes = {**resource, **attributes_of(raw.get("attributes"))}
                 yield Span(
                     item=item,
@@ -137,7 +164,7 @@ def iter_spans(item: JsonItem) -> Iterator[Span | tuple[str, tuple[str | int, ..
                     trace_id=trace_id,
                     span_id=as_text(raw.get("spanId")) or "",
                     name=as_text(raw.get("name")) or "",
-                    start=_nanoseconds(raw.get("startTimeUnixNano")),
+                    start=start,
                     attributes=attributes,
                     is_error=status.get("code") in _ERROR_CODES,
                     status_message=as_text(status.get("message")),

@@ -25,6 +25,7 @@ from cprlint.importers.records import (
     as_text,
     dig,
     parse_arguments,
+    shown,
     text_parts,
 )
 from cprlint.importers.usage import (
@@ -37,6 +38,12 @@ from cprlint.importers.usage import (
     token_count,
 )
 from cprlint.model import Usage
+
+# A response has a handful of content blocks or tool calls; an index in a stream past this
+# is a broken record, not a long answer.
+MAX_STREAM_INDEX = 10_000
+# Unreadable parts of one response reported one by one; the rest are counted.
+MAX_PROBLEMS_PER_CALL = 5
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,10 @@ class ParsedCall:
     # Why the usage could not be read, when the response has a usage object that is broken.
     usage_problem: str | None = None
     request_hash: str | None = None
+    # Other parts of the response that could not be read and were skipped, and how many
+    # more there were than are listed.
+    problems: list[str] = field(default_factory=list)
+    problems_left_out: int = 0
 
     def read_usage(self, reader: Callable[[Mapping[str, Any]], Usage], raw: Any) -> None:
         if not isinstance(raw, dict):
@@ -68,6 +79,13 @@ class ParsedCall:
             self.usage = reader(raw)
         except UsageError as error:
             self.usage_problem = str(error)
+
+    def skip(self, problem: str) -> None:
+        """Note a part of the response that is skipped because it cannot be read."""
+        if len(self.problems) < MAX_PROBLEMS_PER_CALL:
+            self.problems.append(problem)
+        else:
+            self.problems_left_out += 1
 
     def fail(self, reason: str | None) -> None:
         """Mark the call failed; the API's own reason wins over a bare HTTP status."""
@@ -170,6 +188,25 @@ def _error_text(error: Any) -> str | None:
         return error
     error = as_dict(error)
     return as_text(error.get("code")) or as_text(error.get("type")) or as_text(error.get("message"))
+
+
+def _stream_index(call: ParsedCall, event: Mapping[str, Any], what: str) -> tuple[bool, int | None]:
+    """(True, the event's `index`) when it is absent or a block's position; else the event
+    is noted as skipped and (False, None) returned.
+
+    The index keys a dict of blocks: an object or a list there is no key at all, and a
+    float, a text or a huge number is no position in a response.
+    """
+    index = event.get("index")
+    if index is None:
+        return True, None
+    if isinstance(index, int) and not isinstance(index, bool) and 0 <= index <= MAX_STREAM_INDEX:
+        return True, index
+    call.skip(
+        f"{what} has the index {shown(index)}, not a whole number from 0 to "
+        f"{MAX_STREAM_INDEX:,}; it is skipped"
+    )
+    return False, None
 
 
 def _new_call(request: Any, status_code: int | None) -> ParsedCall:
@@ -288,13 +325,15 @@ def _openai_chat_stream(call: ParsedCall, events: list[dict[str, Any]]) -> None:
                 texts.append(delta["content"])
             for tool in as_list(delta.get("tool_calls")):
                 tool = as_dict(tool)
-                index = tool.get("index")
-                slot = tools.setdefault(index if isinstance(index, int) else len(tools), {})
+                readable, index = _stream_index(call, tool, "a streamed tool call")
+                if not readable:
+                    continue
+                slot = tools.setdefault(len(tools) if index is None else index, {})
                 function = as_dict(tool.get("function"))
                 if as_text(tool.get("id")):
-                    slot["id"] = tool["id"]
+                    slot["id"] = as_text(tool["id"])
                 if as_text(function.get("name")):
-                    slot["name"] = function["name"]
+                    slot["name"] = as_text(function["name"])
                 if isinstance(function.get("arguments"), str):
                     slot["arguments"] = slot.get("arguments", "") + function["arguments"]
     call.output_text = "".join(texts) or None
@@ -401,7 +440,11 @@ def _anthropic_blocks(call: ParsedCall, blocks: Any) -> None:
             texts.append(block["text"])
         elif block.get("type") in ("tool_use", "server_tool_use") and as_text(block.get("name")):
             call.tool_calls.append(
-                ToolUse(str(block["name"]), parse_arguments(block.get("input")), block.get("id"))
+                ToolUse(
+                    str(block["name"]),
+                    parse_arguments(block.get("input")),
+                    as_text(block.get("id")),
+                )
             )
     call.output_text = "\n".join(texts) or None
 
@@ -428,31 +471,40 @@ def parse_anthropic(
 
 def _anthropic_stream(call: ParsedCall, events: list[dict[str, Any]]) -> None:
     usage: dict[str, Any] = {}
-    blocks: dict[Any, dict[str, Any]] = {}
+    # Block index (None where a log dropped it) -> the block, and its tool input so far.
+    blocks: dict[int | None, dict[str, Any]] = {}
+    partial_json: dict[int | None, str] = {}
     for event in events:
         kind = event.get("type")
         if kind == "message_start":
             message = as_dict(event.get("message"))
             call.model = call.model or as_text(message.get("model"))
             usage.update(as_dict(message.get("usage")))
-        elif kind == "content_block_start":
-            blocks[event.get("index")] = dict(as_dict(event.get("content_block")))
-        elif kind == "content_block_delta":
-            block = blocks.setdefault(event.get("index"), {})
+        elif kind in ("content_block_start", "content_block_delta"):
+            readable, index = _stream_index(call, event, f"a `{kind}` event")
+            if not readable:
+                continue
+            if kind == "content_block_start":
+                blocks[index] = dict(as_dict(event.get("content_block")))
+                continue
+            block = blocks.setdefault(index, {})
             delta = as_dict(event.get("delta"))
             if delta.get("type") == "text_delta" and isinstance(delta.get("text"), str):
-                block["text"] = block.get("text", "") + delta["text"]
+                text = block.get("text")
+                block["text"] = (text if isinstance(text, str) else "") + delta["text"]
             elif delta.get("type") == "input_json_delta":
-                block["_json"] = block.get("_json", "") + str(delta.get("partial_json", ""))
+                partial = delta.get("partial_json")
+                partial_json[index] = partial_json.get(index, "") + (
+                    partial if isinstance(partial, str) else ""
+                )
         elif kind == "message_delta":
             # Counts in message_delta are cumulative: the last one is the call's usage.
             usage.update({k: v for k, v in as_dict(event.get("usage")).items() if v is not None})
         elif kind == "error":
             call.fail(_error_text(event.get("error")) or "error")
-    for block in blocks.values():
-        if "_json" in block:
-            block["input"] = block.pop("_json") or "{}"
-    _anthropic_blocks(call, [blocks[key] for key in blocks])
+    for index, text in partial_json.items():
+        blocks[index]["input"] = text or "{}"
+    _anthropic_blocks(call, list(blocks.values()))
     if usage:
         call.read_usage(anthropic_usage, usage)
 
@@ -499,7 +551,9 @@ def parse_bedrock_converse(
         if as_text(tool.get("name")):
             call.tool_calls.append(
                 ToolUse(
-                    str(tool["name"]), parse_arguments(tool.get("input")), tool.get("toolUseId")
+                    str(tool["name"]),
+                    parse_arguments(tool.get("input")),
+                    as_text(tool.get("toolUseId")),
                 )
             )
     call.output_text = "\n".join(texts) or None

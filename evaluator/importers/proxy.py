@@ -32,7 +32,15 @@ from cprlint.importers.providers import (
     parse_openai,
     response_id,
 )
-from cprlint.importers.records import Record, as_dict, as_text, flatten, iso_to_nanoseconds
+from cprlint.importers.records import (
+    Record,
+    TimeError,
+    as_dict,
+    as_text,
+    checked_time,
+    flatten,
+    iso_to_nanoseconds,
+)
 from cprlint.importers.sources import JsonItem, iter_json_items
 
 CONVERSATION_ATTRIBUTES = (
@@ -69,16 +77,35 @@ def _body(record: dict[str, Any], side: str) -> tuple[Any, dict[str, Any]]:
     return None, {}
 
 
+_TIME_KEYS = ("timestamp", "start_time", "startTime", "created_at", "time")
+# Epoch numbers below this are seconds (until the year 5138), above it milliseconds.
+_SECONDS_BELOW = 10**11
+
+
+def _positive_number(value: Any) -> int | Decimal | None:
+    if isinstance(value, int | Decimal) and not isinstance(value, bool) and value > 0:
+        return value
+    return None
+
+
 def _time(record: dict[str, Any], response: Any) -> int:
-    for key in ("timestamp", "start_time", "startTime", "created_at", "time"):
+    """When the call started, in nanoseconds since the epoch; 0 when the log does not say.
+
+    The record's own time (ISO 8601, or epoch seconds or milliseconds), else the
+    response's `created` (epoch seconds). TimeError when the one found is no time.
+    """
+    for key in _TIME_KEYS:
         value = record.get(key)
         if isinstance(value, str):
-            return iso_to_nanoseconds(value)
-        if isinstance(value, int | Decimal) and not isinstance(value, bool) and value > 0:
-            return int(value * 1_000_000_000) if value < 10**11 else int(value) * 1_000_000
-    created = as_dict(response).get("created") or as_dict(response).get("created_at")
-    if isinstance(created, int) and not isinstance(created, bool) and 0 < created < 10**11:
-        return created * 1_000_000_000
+            return iso_to_nanoseconds(value, key)
+        number = _positive_number(value)
+        if number is not None:
+            scale = 1_000_000_000 if number < _SECONDS_BELOW else 1_000_000
+            return checked_time(int(number * scale), key, number)
+    for key in ("created", "created_at"):
+        created = _positive_number(as_dict(response).get(key))
+        if created is not None:
+            return checked_time(int(created * 1_000_000_000), f"response.{key}", created)
     return 0
 
 
@@ -124,11 +151,16 @@ def read_proxy_log(
                 attributes.setdefault("user", request["user"])
             conversation = context.conversation_of(attributes)
             name = response_id(response) or f"{PurePath(path).name}:{item.line}"
+            try:
+                time = _time(record, response)
+            except TimeError as error:
+                context.malformed(f"{error}; the call is imported without a time", locate())
+                time = 0
             yield context.call_record(
                 call,
                 unit=conversation or f"~{context.next_seq():012d}",
                 conversation=None,
-                time=_time(record, response),
+                time=time,
                 locate=locate,
                 attributes=attributes,
                 name=None if conversation else name,

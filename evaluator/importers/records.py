@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from cprlint.documents import parse_json_line
+from cprlint.documents import parse_json_line, sorted_json
 from cprlint.findings import Location
 from cprlint.model import Usage
 
@@ -46,8 +46,17 @@ def as_text(value: Any) -> str | None:
     if isinstance(value, str):
         return value if value.strip() else None
     if isinstance(value, int | Decimal):
-        return str(value)
+        return _number_text(value)
     return None
+
+
+def _number_text(value: int | Decimal) -> str | None:
+    """A number as text; None for an integer of more digits than Python prints (4,300:
+    JSON cannot hold one, but a YAML `0x...` can)."""
+    try:
+        return str(value)
+    except ValueError:
+        return None
 
 
 def dig(value: Any, *path: str | int) -> Any:
@@ -107,23 +116,67 @@ def flatten(value: Any, prefix: str = "", into: dict[str, Any] | None = None) ->
     return result
 
 
-def iso_to_nanoseconds(value: Any) -> int:
-    """An ISO 8601 timestamp as nanoseconds since the epoch; 0 when it is none."""
-    if not isinstance(value, str) or not value:
+# Times a fixture can hold (`started_at`): datetime's years 1 to 9999, in nanoseconds
+# since the epoch. A recorded time outside them is a broken record, not a date to print.
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+MIN_TIME = -62_135_596_800 * 1_000_000_000  # 0001-01-01T00:00:00Z
+MAX_TIME = 253_402_300_800 * 1_000_000_000 - 1  # 9999-12-31T23:59:59.999999999Z
+
+
+class TimeError(ValueError):
+    """A recorded time that cannot be read or is out of range; the message says which."""
+
+
+def shown(value: Any) -> str:
+    """A value of the input, cut short for a message: as written, at most 40 characters."""
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, Decimal):
+        text = str(value)
+    elif isinstance(value, int) and not isinstance(value, bool):
+        text = _number_text(value) or f"a number of {value.bit_length():,} bits"
+    else:
+        try:
+            text = sorted_json(plain(value))
+        except ValueError:  # it holds an integer too long to print
+            text = f"a {type(value).__name__}"
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def checked_time(nanoseconds: int, name: str, recorded: Any) -> int:
+    """`nanoseconds`, or TimeError naming the field when it is no time a fixture can hold."""
+    if not MIN_TIME <= nanoseconds <= MAX_TIME:
+        raise TimeError(f"`{name}` ({shown(recorded)}) is not a time between the years 1 and 9999")
+    return nanoseconds
+
+
+def iso_to_nanoseconds(value: Any, name: str) -> int:
+    """An ISO 8601 timestamp as nanoseconds since the epoch; 0 when there is none.
+
+    TimeError when the field holds something else, or a time past the years 1 to 9999
+    (`9999-12-31T23:59:59-12:00` is in the year 10000 once it is UTC).
+    """
+    if value is None or value == "":
         return 0
+    if not isinstance(value, str):
+        raise TimeError(f"`{name}` ({shown(value)}) is not an ISO 8601 time")
     try:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return 0
+    except ValueError as error:
+        raise TimeError(f"`{name}` ({shown(value)}) is not an ISO 8601 time") from error
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
-    delta = moment - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
+    delta = moment - _EPOCH
+    nanoseconds = (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
+    return checked_time(nanoseconds, name, value)
 
 
 def nanoseconds_to_iso(value: int) -> str:
-    seconds, nanos = divmod(value, 1_000_000_000)
-    moment = dt.datetime.fromtimestamp(seconds, dt.UTC).replace(microsecond=nanos // 1000)
+    """A time the importers read (within `MIN_TIME`..`MAX_TIME`) as ISO 8601 UTC text.
+
+    Date arithmetic, not `fromtimestamp`, which depends on the platform's `time_t`.
+    """
+    moment = _EPOCH + dt.timedelta(microseconds=value // 1000)
     return moment.isoformat().replace("+00:00", "Z")
 
 

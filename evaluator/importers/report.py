@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from cprlint.documents import read_text
-from cprlint.errors import CprlintError
+from cprlint.importers.invocation import invocation_error
 from cprlint.importers.run import ImportRequest, ImportResult
 from cprlint.pii import CARD, EMAIL, IBAN, NAME, PHONE
 from cprlint.report import Report
@@ -30,10 +30,10 @@ def read_names(path: Path) -> tuple[str, ...]:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise CprlintError(f"--names {path}: cannot read it: {error.strerror}") from error
+        raise invocation_error(f"--names {path}: cannot read it: {error.strerror}") from error
     text, problems = read_text(str(path), raw)
     if text is None:
-        raise CprlintError(f"{problems[0].location}: {problems[0].message}")
+        raise invocation_error(f"{problems[0].location}: {problems[0].message}")
     return tuple(
         line.strip()
         for line in text.splitlines()

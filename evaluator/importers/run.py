@@ -17,17 +17,18 @@ from pathlib import Path
 from typing import IO
 
 from cprlint.documents import UNREADABLE
-from cprlint.errors import CprlintError
 from cprlint.findings import Finding, Location, Problem
 from cprlint.importers import FORMATS
 from cprlint.importers.context import ImportContext
 from cprlint.importers.conversations import ConversationWriter, ImportStats
 from cprlint.importers.grouping import DEFAULT_BUFFER, Grouper
+from cprlint.importers.invocation import invocation_error
 from cprlint.importers.labels import ALLOWED_VALUES, REPORTED_FIELDS, LabelMap, value_text
 from cprlint.importers.records import Record
 from cprlint.pii import Redactor
 from cprlint.rules import RULES
 from cprlint.rules.imports import LABEL_VALUE, UNMAPPED_LABEL
+from cprlint.writing import make_folders
 
 # Attribute keys that are never labels, left out of the suggestions of what to map.
 _TECHNICAL_PREFIXES = (
@@ -113,12 +114,14 @@ def source_files(sources: tuple[Path, ...], suffixes: tuple[str, ...]) -> list[P
                 if path.is_file() and path.name.endswith(suffixes)
             )
             if not found:
-                raise CprlintError(f"{source}: no {', '.join(suffixes)} files in this directory")
+                raise invocation_error(
+                    f"{source}: no {', '.join(suffixes)} files in this directory"
+                )
             files.extend(found)
         elif source.is_file():
             files.append(source)
         else:
-            raise CprlintError(f"{source}: no such file or directory")
+            raise invocation_error(f"{source}: no such file or directory")
     return files
 
 
@@ -132,12 +135,14 @@ def _umask() -> int:
 def _replacing(output: Path) -> Iterator[IO[str]]:
     """A file beside `output` that replaces it when the block ends without an error."""
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
+        # In the folder the import runs in, never into a folder that is a link (the
+        # output replaces a link there, if one is, rather than write through it).
+        make_folders(output.parent, root=Path.cwd())
         descriptor, name = tempfile.mkstemp(
             prefix=f".{output.name}.", suffix=".tmp", dir=output.parent
         )
     except OSError as error:
-        raise CprlintError(f"{output}: cannot write: {error.strerror}") from error
+        raise invocation_error(f"{output}: cannot write: {error.strerror}") from error
     try:
         # Text that is not valid Unicode (a YAML "\udfff") is escaped, never a crash.
         with os.fdopen(
@@ -149,7 +154,7 @@ def _replacing(output: Path) -> Iterator[IO[str]]:
     except OSError as error:
         with contextlib.suppress(OSError):
             os.unlink(name)
-        raise CprlintError(f"{output}: cannot write: {error.strerror}") from error
+        raise invocation_error(f"{output}: cannot write: {error.strerror}") from error
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(name)
@@ -161,7 +166,7 @@ def import_traces(request: ImportRequest) -> ImportResult:
     files = source_files(request.sources, trace_format.suffixes)
     resolved_output = request.output.resolve()
     if any(path.resolve() == resolved_output for path in files):
-        raise CprlintError(f"-o {request.output}: the output would overwrite an input")
+        raise invocation_error(f"-o {request.output}: the output would overwrite an input")
     label_map = request.label_map.with_defaults(trace_format.label_defaults)
     redactor = Redactor(request.names) if request.redact else None
     context = ImportContext(label_map=label_map, redactor=redactor)

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from cprlint.importers.records import as_dict
+from cprlint.importers.records import as_dict, shown
 from cprlint.model import Usage
 
 # Beyond any real call; a count above it is a broken record, not a big prompt.
@@ -52,10 +52,12 @@ def token_count(value: Any, name: str) -> int | None:
         value = Decimal(repr(value)) if value == value else Decimal(-1)
     if isinstance(value, Decimal):
         if not value.is_finite() or value != value.to_integral_value():
-            raise UsageError(f"`{name}` is not a whole number of tokens ({value})")
+            raise UsageError(f"`{name}` is not a whole number of tokens ({str(value)[:40]})")
+        if abs(value) > MAX_TOKENS:  # compared as written: `1e4300` is no int to print
+            raise UsageError(f"`{name}` is not a token count ({str(value)[:40]})")
         value = int(value)
     if not isinstance(value, int) or value < 0 or value > MAX_TOKENS:
-        raise UsageError(f"`{name}` is not a token count ({str(value)[:40]})")
+        raise UsageError(f"`{name}` is not a token count ({shown(value)})")
     return value
 
 

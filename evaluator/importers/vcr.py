@@ -10,8 +10,11 @@ is the ID in the URL, an inference-profile ARN reduced to its profile ID), and G
 Gemini (`:generateContent`, `:streamGenerateContent`).
 
 Cassettes are YAML (read with cprlint's one YAML loader, so within its 2 MiB cap) or JSON.
-Compressed bodies (vcrpy stores them as `!!binary`, base64) are decompressed, within
-`MAX_BODY_BYTES`.
+Compressed bodies (vcrpy stores them as `!!binary` or `base64_string`, base64) are
+decompressed only as far as budgets of decompressed bytes per body, per cassette and per
+import allow (zlib stops there); a body is decoded once per cassette however many YAML
+aliases reach it, and counts again each time one does. A body past a budget is a
+finding, and its interaction is skipped.
 """
 
 from __future__ import annotations
@@ -51,8 +54,15 @@ from cprlint.importers.records import Record, as_dict, as_list, as_text, flatten
 from cprlint.importers.sources import iter_json_items
 from cprlint.rules.imports import UNRECOGNISED_CALL
 
-# A decompressed body larger than this is refused (a zip bomb in a cassette).
-MAX_BODY_BYTES = 32 * 1024 * 1024
+# Budgets of decompressed bytes (a body used again through a YAML alias counts again). A
+# gzip of zeros inflates a thousandfold and an alias repeats a body at no cost in the
+# file: an 89 KB cassette once took 35 minutes. A recorded LLM response is kilobytes, a
+# large embeddings batch tens of megabytes; a suite of thousands of cassettes, a few
+# hundred. Past a budget a body is a finding, not read: parsing hostile JSON runs at
+# about 5 MB a second, so the import's budget keeps a crafted run under a minute.
+MAX_BODY_BYTES = 32 * 1024 * 1024  # one body
+MAX_CASSETTE_INFLATED_BYTES = 64 * 1024 * 1024  # all the bodies of one cassette file
+MAX_RUN_INFLATED_BYTES = 256 * 1024 * 1024  # all the cassettes of one import
 # The loader refuses tags beyond the YAML core schema; `!!binary` is the one vcrpy writes
 # for bytes bodies, and only ever decoded here, as base64 text.
 _BINARY_TAG_MESSAGE = "tag 'tag:yaml.org,2002:binary' is not allowed"
@@ -71,12 +81,13 @@ class BodyError(ValueError):
 
 def read(path: str, stream: IO[bytes], context: ImportContext) -> Iterator[Record]:
     raw = stream.read(MAX_YAML_BYTES + 1)
+    bodies = _Bodies(context)
     if path.endswith(".json"):
         for item in iter_json_items(path, io.BytesIO(raw)):
             if isinstance(item, Problem):
                 context.add(item)
             else:
-                yield from _cassette(path, item.data, item.locate, set(), context)
+                yield from _cassette(path, item.data, item.locate, set(), bodies, context)
         return
     text, problems = read_text(path, raw)
     if text is None:
@@ -91,7 +102,8 @@ def read(path: str, stream: IO[bytes], context: ImportContext) -> Iterator[Recor
         else:
             context.add(problem)
     for document in documents:
-        yield from _cassette(path, document.data, _yaml_locate(document), binary, context)
+        locate = _yaml_locate(document)
+        yield from _cassette(path, document.data, locate, binary, bodies, context)
 
 
 def _yaml_locate(document: Document) -> Locate:
@@ -99,7 +111,12 @@ def _yaml_locate(document: Document) -> Locate:
 
 
 def _cassette(
-    path: str, data: Any, locate: Locate, binary: set[Location], context: ImportContext
+    path: str,
+    data: Any,
+    locate: Locate,
+    binary: set[Location],
+    bodies: _Bodies,
+    context: ImportContext,
 ) -> Iterator[Record]:
     interactions = as_dict(data).get("interactions", as_dict(data).get("http_interactions"))
     if not isinstance(interactions, list):
@@ -108,6 +125,7 @@ def _cassette(
     cassette = _Cassette(
         locate=locate,
         binary=binary,
+        bodies=bodies,
         unit=f"{context.file_number:08d}",
         name=context.unique_name(PurePath(path).stem),
     )
@@ -124,7 +142,7 @@ def _cassette(
         try:
             record = _interaction(cassette, interaction, key_path, context, locator)
         except BodyError as error:
-            context.malformed(str(error), where)
+            context.malformed(f"{error}; the interaction is skipped", where)
             continue
         if record is not None:
             yield record
@@ -140,57 +158,143 @@ def _headers(value: Any) -> dict[str, str]:
     return headers
 
 
-def _body_text(
-    body: Any, headers: dict[str, str], key_path: tuple[str | int, ...], cassette: _Cassette
-) -> str | None:
+def _recorded_body(
+    body: Any, key_path: tuple[str | int, ...], cassette: _Cassette
+) -> tuple[Any, bool]:
+    """A body as the cassette holds it, and whether that is base64 (`base64_string`, or a
+    string the loader found tagged `!!binary`)."""
     locate, binary = cassette.locate, cassette.binary
     if isinstance(body, dict):
         if "base64_string" in body:
-            value: Any = _base64(body["base64_string"])
-        else:
-            value = body.get("string")
-            if isinstance(value, str) and locate(*key_path, "body", "string") in binary:
-                value = _base64(value)
-    else:
-        value = body
-        if isinstance(value, str) and locate(*key_path, "body") in binary:
-            value = _base64(value)
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value
-    if not isinstance(value, bytes):
-        return None
-    data: bytes = value
-    encoding = headers.get("content-encoding", "").lower()
-    if encoding in ("gzip", "x-gzip") or data[:2] == b"\x1f\x8b":
-        data = _inflate(data, zlib.MAX_WBITS | 16)
-    elif encoding == "deflate":
-        data = _inflate(data, zlib.MAX_WBITS)
-    elif encoding not in ("", "identity"):
-        raise BodyError(f"the body is compressed with `{encoding}`, which cprlint cannot read")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise BodyError(f"the body is not UTF-8 text (byte {error.start})") from error
+            return body["base64_string"], True
+        value = body.get("string")
+        return value, isinstance(value, str) and locate(*key_path, "body", "string") in binary
+    return body, isinstance(body, str) and locate(*key_path, "body") in binary
 
 
-def _base64(text: Any) -> bytes:
+@dataclass(frozen=True)
+class _Read:
+    """A body read before: its text and its size in bytes once decoded; or, instead, why
+    it cannot be read."""
+
+    text: str = ""
+    size: int = 0
+    reason: str | None = None
+
+
+class _Bodies:
+    """The bodies of one cassette file, each read once, within budgets of inflated bytes.
+
+    A YAML alias hands one body to any number of interactions at no cost in the file (the
+    loader gives the same string for every alias of one anchor). The body is decoded and
+    decompressed the first time; a later use is a lookup, but its size counts again,
+    because every use is parsed into a call and written out: 1,000 uses of a 32 MB body
+    are 32 GB of work however cheap the lookup. Decompressed bytes count as zlib gives
+    them, against this cassette's budget and, through the context, the import's. Texts
+    are kept, not their parsed values, which can take twenty times the memory.
+    """
+
+    def __init__(self, context: ImportContext) -> None:
+        self.context = context
+        self.inflated = 0  # bytes decompressed, or used again, in this cassette
+        # (recorded text, is base64, content encoding) -> what reading it gave.
+        self._read: dict[tuple[str, bool, str], _Read] = {}
+
+    def parsed(self, value: Any, *, is_base64: bool, encoding: str) -> Any:
+        """The body's value (parsed JSON, else its text; None for none); BodyError when it
+        cannot be read, or when using it again would go past a budget."""
+        if not isinstance(value, str):
+            if is_base64:
+                raise BodyError("a base64 body is not text")
+            return None
+        key = (value, is_base64, encoding)
+        found = self._read.get(key)
+        if found is None:
+            found = self._first_read(value, is_base64=is_base64, encoding=encoding)
+            self._read[key] = found
+        elif found.reason is None:
+            self._spend_again(found.size)
+        if found.reason is not None:
+            raise BodyError(found.reason)
+        return parse_body(found.text)
+
+    def _first_read(self, value: str, *, is_base64: bool, encoding: str) -> _Read:
+        if not is_base64:
+            # Recorded as text: already decompressed when it was recorded, and as long as
+            # the file holds, so only a use again counts.
+            return _Read(value, len(value.encode("utf-8", "surrogatepass")))
+        try:
+            data = _base64(value)
+            if encoding in ("gzip", "x-gzip") or data[:2] == b"\x1f\x8b":
+                data = self._inflate(data, zlib.MAX_WBITS | 16)
+            elif encoding == "deflate":
+                data = self._inflate(data, zlib.MAX_WBITS)
+            elif encoding not in ("", "identity"):
+                raise BodyError(
+                    f"the body is compressed with `{encoding}`, which cprlint cannot read"
+                )
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise BodyError(f"the body is not UTF-8 text (byte {error.start})") from error
+        except BodyError as error:
+            return _Read(reason=str(error))
+        return _Read(text, len(data))
+
+    def _allowance(self) -> tuple[int, str]:
+        """The bytes the next body may come to, and which limit that is, for a finding."""
+        cassette_left = MAX_CASSETTE_INFLATED_BYTES - self.inflated
+        run_left = MAX_RUN_INFLATED_BYTES - self.context.inflated_bytes
+        return min(
+            (
+                MAX_BODY_BYTES,
+                f"the body inflates to more than {MAX_BODY_BYTES:,} bytes, the limit for one body",
+            ),
+            (
+                max(0, cassette_left),
+                "the bodies of this cassette come to more than "
+                f"{MAX_CASSETTE_INFLATED_BYTES:,} bytes decompressed (a body used again "
+                "through a YAML alias counts again), the limit for one cassette",
+            ),
+            (
+                max(0, run_left),
+                "the bodies of this import's cassettes come to more than "
+                f"{MAX_RUN_INFLATED_BYTES:,} bytes decompressed, the limit for one import "
+                "(import fewer cassettes at a time)",
+            ),
+            key=lambda limit: limit[0],
+        )
+
+    def _spend(self, size: int) -> None:
+        self.inflated += size
+        self.context.inflated_bytes += size
+
+    def _spend_again(self, size: int) -> None:
+        allowed, past_the_limit = self._allowance()
+        if size > allowed:
+            raise BodyError(past_the_limit)
+        self._spend(size)
+
+    def _inflate(self, data: bytes, window: int) -> bytes:
+        allowed, past_the_limit = self._allowance()
+        inflater = zlib.decompressobj(window)
+        try:
+            # zlib stops one byte past what is allowed, which is enough to know it is too
+            # much (and max_length is never 0, which would mean no limit).
+            result = inflater.decompress(data, allowed + 1)
+        except zlib.error as error:
+            raise BodyError(f"the compressed body cannot be read: {error}") from error
+        self._spend(len(result))
+        if len(result) > allowed:
+            raise BodyError(past_the_limit)
+        return result
+
+
+def _base64(text: str) -> bytes:
     try:
-        return base64.b64decode("".join(str(text).split()), validate=True)
+        return base64.b64decode("".join(text.split()), validate=True)
     except (binascii.Error, ValueError) as error:
         raise BodyError("a `!!binary` body is not base64") from error
-
-
-def _inflate(data: bytes, window: int) -> bytes:
-    inflater = zlib.decompressobj(window)
-    try:
-        result = inflater.decompress(data, MAX_BODY_BYTES)
-    except zlib.error as error:
-        raise BodyError(f"the compressed body cannot be read: {error}") from error
-    if inflater.unconsumed_tail:
-        raise BodyError(f"the body inflates to more than {MAX_BODY_BYTES:,} bytes")
-    return result
 
 
 @dataclass(frozen=True)
@@ -198,8 +302,15 @@ class _Cassette:
     locate: Locate
     # Positions of the values the loader found tagged `!!binary`.
     binary: set[Location]
+    bodies: _Bodies
     unit: str
     name: str
+
+    def body(self, side: dict[str, Any], key_path: tuple[str | int, ...]) -> Any:
+        """The parsed body of a recorded request or response (`side`)."""
+        value, is_base64 = _recorded_body(side.get("body"), key_path, self)
+        encoding = _headers(side.get("headers")).get("content-encoding", "").lower()
+        return self.bodies.parsed(value, is_base64=is_base64, encoding=encoding)
 
 
 def _interaction(
@@ -217,22 +328,17 @@ def _interaction(
     except ValueError:
         return None
     host, url_path = (parts.hostname or "").lower(), unquote(parts.path)
-    request_headers = _headers(request.get("headers"))
     response_headers = _headers(response.get("headers"))
-    request_body = parse_body(
-        _body_text(request.get("body"), request_headers, (*key_path, "request"), cassette)
-    )
-    response_text = _body_text(
-        response.get("body"), response_headers, (*key_path, "response"), cassette
-    )
-    response_body = parse_body(response_text)
+    request_body = cassette.body(request, (*key_path, "request"))
+    response_body = cassette.body(response, (*key_path, "response"))
     status = http_status(as_dict(response.get("status")).get("code", response.get("status")))
     call = _parse(host, url_path, request_body, response_body, status, response_headers)
     if call is None:
         if looks_like_usage(response_body):
+            method = as_text(request.get("method")) or "POST"
             context.problem(
                 UNRECOGNISED_CALL,
-                f"{request.get('method', 'POST')} {parts.scheme}://{host}{parts.path}: the "
+                f"{method} {parts.scheme}://{host}{parts.path}: the "
                 "response carries token usage, but cprlint does not read this API; the call "
                 "is not imported",
                 locator(),
