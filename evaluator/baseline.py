@@ -90,6 +90,10 @@ class Baseline:
                     cached_input=_rate(card["cached_input"]),
                     cache_write=_rate(card["cache_write"]),
                     output=_rate(card["output"]),
+                    # (A baseline written before 1-hour rates were kept has none.)
+                    cache_write_1h=_rate(card["cache_write_1h"])
+                    if card.get("cache_write_1h") is not None
+                    else None,
                 )
             except (KeyError, TypeError, ValueError, ArithmeticError) as error:
                 raise CprlintError(
@@ -150,6 +154,7 @@ class _PriceCard(msgspec.Struct):
     cached_input: _Amount | _TieredRate
     cache_write: _Amount | _TieredRate
     output: _Amount | _TieredRate
+    cache_write_1h: _Amount | _TieredRate | None = None
     matched: str | None = None
     provider: str | None = None
 

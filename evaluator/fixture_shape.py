@@ -28,7 +28,13 @@ _AUTOMATION = frozenset(AUTOMATION_MODES)
 _STATUSES = frozenset(OUTCOME_STATUSES)
 _RESOLVERS = frozenset(RESOLVERS)
 _ROLES = frozenset(MESSAGE_ROLES)
-_USAGE_COUNTS = ("input_tokens", "output_tokens", "cached_input_tokens", "cache_write_tokens")
+_USAGE_COUNTS = (
+    "input_tokens",
+    "output_tokens",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "cache_write_1h_tokens",
+)
 
 
 def _name(value: Any) -> bool:
@@ -86,6 +92,7 @@ def _usage(value: Any) -> bool:
 def _llm_call(event: dict[str, Any]) -> bool:
     return (
         _name(event.get("model"))
+        and _optional(event, "requested_model", _name)
         and _optional(event, "stage", _name)
         and _optional(event, "prompt", _name)
         and _optional(event, "prompt_version", _name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any, Literal, get_args
@@ -29,6 +29,29 @@ DEFAULT_INTENT = "default"
 # export or a hostile one, and its sums would no longer print as JSON numbers.
 MAX_AMOUNT = Decimal(1_000_000)  # a price per 1M tokens, a budget, a percentage, minutes
 MAX_COUNT = 1_000_000_000  # tokens in one call, and any other whole number
+
+
+# --- model names ------------------------------------------------------------------------
+
+# What makes a model name one dated snapshot of a model (`gpt-4o-2024-08-06`,
+# `claude-3-5-haiku-20241022`, Vertex's `@20240620`, Bedrock's `-20250219-v1:0`), or the
+# alias that follows the newest (`claude-3-5-haiku-latest`).
+_SNAPSHOT = re.compile(r"(?:-\d{4}-\d{2}-\d{2}|-\d{8}|@\d{8})(?:-v\d+(?::\d+)?)?$")
+_LATEST = re.compile(r"-latest$")
+
+
+def is_listed(model: str, listed: Iterable[str]) -> bool:
+    """Whether `model` is one of `listed`, or a dated snapshot of a model listed by its
+    alias: a tier listing `gpt-4o` (or `gpt-4o-latest`) covers `gpt-4o-2024-08-06`, the
+    model that served a call the request named `gpt-4o`. A listed snapshot covers only
+    itself: the alias may move on to another."""
+    names = listed if isinstance(listed, frozenset | set | tuple | list) else tuple(listed)
+    if model in names:
+        return True
+    family = _SNAPSHOT.sub("", model)
+    if family == model:
+        return False  # not a snapshot
+    return any(_SNAPSHOT.search(name) is None and _LATEST.sub("", name) == family for name in names)
 
 
 # --- small, forgiving readers of loaded values ----------------------------------------
@@ -106,6 +129,7 @@ class ModelPrice:
     output: Decimal
     cached_input: Decimal
     cache_write: Decimal
+    cache_write_1h: Decimal
 
 
 @dataclass(frozen=True)
@@ -268,7 +292,7 @@ class Policy:
 
     def tier_of_model(self, model: str) -> str | None:
         for tier, models in self.tiers.items():
-            if model in models:
+            if is_listed(model, models):
                 return tier
         return None
 
@@ -297,11 +321,14 @@ def _model_price(value: Any) -> ModelPrice | None:
         return None
     cached = _number(mapping.get("cached_input"))
     cache_write = _number(mapping.get("cache_write"))
+    cache_write_1h = _number(mapping.get("cache_write_1h"))
+    cache_write = input_price if cache_write is None else cache_write
     return ModelPrice(
         input=input_price,
         output=output_price,
         cached_input=input_price if cached is None else cached,
-        cache_write=input_price if cache_write is None else cache_write,
+        cache_write=cache_write,
+        cache_write_1h=cache_write if cache_write_1h is None else cache_write_1h,
     )
 
 
@@ -512,6 +539,8 @@ class Usage(msgspec.Struct, frozen=True, gc=False):
     output_tokens: Count
     cached_input_tokens: Count = 0
     cache_write_tokens: Count = 0
+    # Of `cache_write_tokens`, those written to a cache that lives an hour.
+    cache_write_1h_tokens: Count = 0
 
 
 class Message(msgspec.Struct, frozen=True, kw_only=True, tag="message", tag_field="type"):
@@ -526,6 +555,8 @@ class LlmCall(msgspec.Struct, frozen=True, kw_only=True, tag="llm_call", tag_fie
     prompt: Name | None = None
     prompt_version: Name | None = None
     model: Name
+    # The model the request asked for, when `model` is the one that served it.
+    requested_model: Name | None = None
     attempt: Annotated[int, msgspec.Meta(ge=1)] = 1
     status: Name = "ok"  # an empty status reads as "ok" (the lenient builder)
     fallback: bool = False
@@ -610,6 +641,7 @@ def _usage(value: Any) -> Usage | None:
         output_tokens=_token_count(value.get("output_tokens")),
         cached_input_tokens=_token_count(value.get("cached_input_tokens")),
         cache_write_tokens=_token_count(value.get("cache_write_tokens")),
+        cache_write_1h_tokens=_token_count(value.get("cache_write_1h_tokens")),
     )
 
 
@@ -628,6 +660,7 @@ def _event(index: int, raw: dict[str, Any]) -> Event:
             prompt=_text(raw.get("prompt")),
             prompt_version=_text(raw.get("prompt_version")),
             model=_text(raw.get("model")) or "",
+            requested_model=_text(raw.get("requested_model")),
             attempt=attempt if attempt is not None and attempt >= 1 else 1,
             status=_text(raw.get("status")) or "ok",
             fallback=raw.get("fallback") is True,

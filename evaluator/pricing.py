@@ -75,34 +75,48 @@ class PriceCard:
     cached_input: Rate
     cache_write: Rate
     output: Rate
+    # Writes to a cache that lives an hour (Anthropic's 1-hour TTL): dearer than the
+    # default five minutes. The 5-minute rate where no 1-hour one is known.
+    cache_write_1h: Rate | None = None
 
     # A flat card's rates per single token (rate / 1M, exact): a million calls are
-    # priced with four products each, without a division.
+    # priced with five products each, without a division.
     _per_token: tuple[Decimal, ...] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        rates = (self.input, self.cached_input, self.cache_write, self.output)
+        if self.cache_write_1h is None:
+            object.__setattr__(self, "cache_write_1h", self.cache_write)
+        rates = (self.input, self.cached_input, self.cache_write, self.output, self.one_hour)
         flat = not any(rate.tiers for rate in rates)  # most models: one price, any size
         per_token = tuple(rate.base / PER_TOKENS for rate in rates) if flat else None
         object.__setattr__(self, "_per_token", per_token)
 
+    @property
+    def one_hour(self) -> Rate:
+        assert self.cache_write_1h is not None  # (set by __post_init__)
+        return self.cache_write_1h
+
     def cost(self, usage: Usage) -> Decimal:
-        """SPEC §3.4: uncached input, cache reads, cache writes and output, per 1M tokens."""
+        """SPEC §3.4: uncached input, cache reads, cache writes and output, per 1M tokens;
+        the cache writes of a 1-hour cache at its own rate."""
         tokens = usage.input_tokens
         cached, written = usage.cached_input_tokens, usage.cache_write_tokens
+        written_1h = min(usage.cache_write_1h_tokens, written)
         uncached = max(tokens - cached - written, 0)
         per_token = self._per_token
         if per_token is not None:
-            return (
+            amount = (
                 uncached * per_token[0]
                 + cached * per_token[1]
-                + written * per_token[2]
+                + (written - written_1h) * per_token[2]
                 + usage.output_tokens * per_token[3]
             )
+            return amount + written_1h * per_token[4] if written_1h else amount
         amount = (
             uncached * self.input.at(tokens)
             + cached * self.cached_input.at(tokens)
-            + written * self.cache_write.at(tokens)
+            + (written - written_1h) * self.cache_write.at(tokens)
+            + written_1h * self.one_hour.at(tokens)
             + usage.output_tokens * self.output.at(tokens)
         )
         return amount / PER_TOKENS
@@ -115,6 +129,7 @@ class PriceCard:
             "input": self.input.to_json(),
             "cached_input": self.cached_input.to_json(),
             "cache_write": self.cache_write.to_json(),
+            "cache_write_1h": self.one_hour.to_json(),
             "output": self.output.to_json(),
         }
 
@@ -129,6 +144,7 @@ def card_from_policy(model: str, price: ModelPrice) -> PriceCard:
         cached_input=Rate(price.cached_input),
         cache_write=Rate(price.cache_write),
         output=Rate(price.output),
+        cache_write_1h=Rate(price.cache_write_1h),
     )
 
 
@@ -191,6 +207,7 @@ class Catalog:
         output_rate = _rate(getattr(prices, "output_mtok", None))
         if input_rate is None or output_rate is None:
             return None  # priced per request or per second only: not a token model
+        cache_write = _rate(getattr(prices, "cache_write_mtok", None)) or input_rate
         return PriceCard(
             model=model,
             matched=info.id,
@@ -198,8 +215,9 @@ class Catalog:
             provider=provider.id,
             input=input_rate,
             cached_input=_rate(getattr(prices, "cache_read_mtok", None)) or input_rate,
-            cache_write=_rate(getattr(prices, "cache_write_mtok", None)) or input_rate,
+            cache_write=cache_write,
             output=output_rate,
+            cache_write_1h=_rate(getattr(prices, "cache_write_1h_mtok", None)) or cache_write,
         )
 
 

@@ -34,6 +34,7 @@ from cprlint.model import (
     Retrieval,
     ToolCall,
     Usage,
+    is_listed,
 )
 from cprlint.pricing import Catalog, PriceBook, PriceCard, price_book_for
 from cprlint.project import Project
@@ -270,6 +271,7 @@ class Replayer:
                             cap,
                             usage.cached_input_tokens,
                             usage.cache_write_tokens,
+                            usage.cache_write_1h_tokens,
                         )
                     if plan.card is not None:
                         cost = plan.card.cost(usage)
@@ -448,8 +450,8 @@ class Replayer:
             intent = policy.intent(conversation.intent)
             tier = intent.tier if intent else None
         models = policy.tiers.get(tier or "")
-        if not models or call.model in models:
-            return call.model, False
+        if not models or is_listed(call.model, models):
+            return call.model, False  # (a dated snapshot of a listed model is kept)
         return models[0], True
 
     def _routing_drift(
@@ -460,7 +462,7 @@ class Replayer:
             return None
         stage_tier = policy.stage_tiers.get(call.stage or "")
         if stage_tier is not None:
-            if stage_tier in policy.tiers and call.model not in policy.tiers[stage_tier]:
+            if stage_tier in policy.tiers and not is_listed(call.model, policy.tiers[stage_tier]):
                 return (
                     f"stage `{call.stage}` is routed to tier `{stage_tier}`, but the call was "
                     f"served by `{call.model}`"
@@ -470,7 +472,7 @@ class Replayer:
         if intent is None or intent.risk not in policy.risk:
             return None
         allowed_tiers = policy.risk[intent.risk or ""]
-        if call.model not in self._models_allowed_at(policy, intent.risk or ""):
+        if not is_listed(call.model, self._models_allowed_at(policy, intent.risk or "")):
             tier = policy.tier_of_model(call.model)
             served = f"`{call.model}` (tier `{tier}`)" if tier else f"`{call.model}` (in no tier)"
             return (
@@ -583,9 +585,11 @@ class _ConversationFindings:
 
 def _with_input_tokens(usage: Usage, input_tokens: int) -> Usage:
     cached = min(usage.cached_input_tokens, input_tokens)
+    written = min(usage.cache_write_tokens, input_tokens - cached)
     return Usage(
         input_tokens=input_tokens,
         output_tokens=usage.output_tokens,
         cached_input_tokens=cached,
-        cache_write_tokens=min(usage.cache_write_tokens, input_tokens - cached),
+        cache_write_tokens=written,
+        cache_write_1h_tokens=min(usage.cache_write_1h_tokens, written),
     )

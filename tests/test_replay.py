@@ -405,3 +405,62 @@ def test_a_resolution_without_a_resolver_counts_only_when_every_resolver_does(
     assert run.aggregates.overall.summary.resolved == 2
     assert run.aggregates.overall.summary.cost_per_resolution == Decimal("0.001")
     assert codes(run) == []
+
+
+def test_one_hour_cache_writes_are_priced_at_their_own_rate(tmp_path: Path) -> None:
+    # m-econ writes to a 1-hour cache at 2.00 per 1M (its 5-minute rate is 1.25). Input
+    # 10,000: 2,000 written, 1,500 of them to the 1-hour cache; output 0:
+    # (10,000 - 2,000) x 1 + 500 x 1.25 + 1,500 x 2.00 = 8,000 + 625 + 3,000
+    # = 11,625 per 1M = 0.011625.
+    policy = POLICY.replace(
+        "cache_write: 1.25, output: 4.00", "cache_write: 1.25, cache_write_1h: 2.00, output: 4.00"
+    )
+    events = [call("m-econ", 10_000, 0, cache_write_tokens=2_000)]
+    events[0]["usage"]["cache_write_1h_tokens"] = 1_500
+    run = run_check(make_project(tmp_path, [conversation("T-1", events)], policy=policy))
+    assert run.aggregates.overall.summary.ai_cost == Decimal("0.011625")
+
+
+def test_the_catalog_s_one_hour_rate(tmp_path: Path) -> None:
+    # claude-sonnet-4 in genai-prices 0.2.3: 3 input, 3.75 cache write (5 minutes), 6 cache
+    # write (1 hour), 15 output per 1M. A real recording (dd-trace-py's
+    # anthropic_completion_cache_write_1h_ttl): input 17, cache creation 2,056 all 1-hour,
+    # output 100; input tokens as the fixtures count them: 17 + 2,056 = 2,073.
+    # 17 x 3 + 2,056 x 6 + 100 x 15 = 51 + 12,336 + 1,500 = 13,887 per 1M.
+    policy = POLICY.replace("  catalog: none\n", "").replace(
+        "economy: [m-econ]", "economy: [m-econ, claude-sonnet-4-20250514]"
+    )
+    events = [call("claude-sonnet-4-20250514", 2_073, 100, cache_write_tokens=2_056)]
+    events[0]["usage"]["cache_write_1h_tokens"] = 2_056
+    root = make_project(tmp_path, [conversation("T-1", events)], policy=policy)
+    report = check_project(load_project(root), today=TODAY, catalog=builtin_catalog())
+    assert report.metrics is not None
+    assert report.metrics["summary"]["ai_cost"] == 0.013887
+    price = report.metrics["models"]["claude-sonnet-4-20250514"]["price"]
+    assert (price["cache_write"], price["cache_write_1h"]) == (3.75, 6)
+
+
+def test_a_dated_snapshot_is_in_the_tier_of_its_alias_and_priced_as_itself(
+    tmp_path: Path,
+) -> None:
+    # The request named gpt-4o; gpt-4o-2024-05-13 served it. A tier listing gpt-4o covers
+    # the snapshot: no routing drift, no re-route. Priced as itself (genai-prices 0.2.3:
+    # 5 input, 15 output per 1M, twice gpt-4o's 2.50 input): 1,000 x 5 + 100 x 15 =
+    # 6,500 per 1M = 0.0065 (gpt-4o's price would give 2,500 + 1,000 = 0.0035).
+    policy = POLICY.replace("  catalog: none\n", "").replace(
+        "premium: [m-prem]", "premium: [m-prem, gpt-4o]"
+    )
+    served = call("gpt-4o-2024-05-13", 1_000, 100)
+    served["requested_model"] = "gpt-4o"
+    root = make_project(
+        tmp_path,
+        [conversation("T-1", [served], intent="billing_dispute")],
+        policy=policy,
+    )
+    report = check_project(load_project(root), today=TODAY, catalog=builtin_catalog())
+    assert report.metrics is not None
+    assert [f.rule for f in report.findings] == []  # no CPR506, no CPR507
+    model = report.metrics["models"]["gpt-4o-2024-05-13"]
+    assert (model["calls"], model["rerouted_calls"]) == (1, 0)
+    assert model["price"]["matched"] == "gpt-4o-2024-05-13"
+    assert report.metrics["summary"]["ai_cost"] == 0.0065
