@@ -27,6 +27,10 @@ class Totals:
     output_tokens: int = 0
     ai_cost: Decimal = Decimal(0)
     human_cost: Decimal = Decimal(0)
+    # The policy's fixed monthly overhead, a share per ticket (`pricing.overhead`).
+    overhead_cost: Decimal = Decimal(0)
+    # Resolved under the rule of the vendor the policy compares with (`compare_with`).
+    compared_resolved: int = 0
 
     def add(self, result: ConversationResult) -> None:
         self.conversations += 1
@@ -38,6 +42,8 @@ class Totals:
         self.output_tokens += result.output_tokens
         self.ai_cost += result.ai_cost
         self.human_cost += result.human_cost
+        self.overhead_cost += result.overhead_cost
+        self.compared_resolved += result.compared_resolved
 
     def merge(self, other: Totals) -> None:
         for name in self.__dataclass_fields__:
@@ -58,7 +64,10 @@ class Totals:
 
     @property
     def fully_loaded_cost_per_resolution(self) -> Decimal | None:
-        return (self.ai_cost + self.human_cost) / self.resolved if self.resolved else None
+        """AI, human and overhead cost over the resolved conversations."""
+        if not self.resolved:
+            return None
+        return (self.ai_cost + self.human_cost + self.overhead_cost) / self.resolved
 
     def cost_per_resolution_for(self, *, fully_loaded: bool) -> Decimal | None:
         return self.fully_loaded_cost_per_resolution if fully_loaded else self.cost_per_resolution
@@ -77,6 +86,7 @@ class Totals:
             "output_tokens": self.output_tokens,
             "ai_cost": json_number(self.ai_cost),
             "human_cost": json_number(self.human_cost),
+            "overhead_cost": json_number(self.overhead_cost),
             "cost_per_resolution": None if cpr is None else json_number(cpr),
             "fully_loaded_cost_per_resolution": None if loaded is None else json_number(loaded),
         }

@@ -41,6 +41,7 @@ from cprlint.project import Project, Stretch
 from cprlint.projection import MonthlySpend, figures_by_intent, monthly_spend, project_traffic
 from cprlint.replay import Replayer
 from cprlint.report import Report
+from cprlint.resolution import CLAUSES, rule_json
 from cprlint.rules import Target, rules_for
 from cprlint.rules.context import ConversationIds, RuleContext
 from cprlint.rules.creep import versioning_problems
@@ -50,6 +51,9 @@ UNKNOWN_VARIABLE = "CPR205"
 RENDER_ERROR = "CPR206"
 MODEL_NOT_PRICED = "CPR507"
 UNATTRIBUTED_RESOLUTION = "CPR409"
+RESOLUTION_WITHOUT_TIMES = "CPR410"
+# The key of the rule each timed clause comes from.
+_CLAUSE_KEYS = {"reopened": "reopened_within", "assumed_after": "assumed_after"}
 OVER_BUDGET = "CPR207"
 
 
@@ -95,8 +99,12 @@ class Tally:
     unpriced: dict[str, Location] = field(default_factory=dict)
     unpriced_calls: Counter[str] = field(default_factory=Counter)
     conversation_ids: ConversationIds = field(default_factory=ConversationIds)
-    # Policy name -> conversations resolved but for the resolver their outcome lacks.
-    unattributed: Counter[str] = field(default_factory=Counter)
+    # Policy name -> clause of its resolution rule -> the conversations it decided; and
+    # -> clause -> those it could not judge for want of a time (`cprlint.resolution`).
+    resolution_clauses: dict[str, Counter[str]] = field(
+        default_factory=lambda: defaultdict(Counter)
+    )
+    untimed: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     # The head replayed at the baseline's prices: usage change without price change.
     at_baseline_prices: ScopeTotals | None = None
     samples: PairedSamples | None = None
@@ -119,7 +127,10 @@ class Tally:
         for model, location in later.unpriced.items():
             self.unpriced.setdefault(model, location)
         self.unpriced_calls.update(later.unpriced_calls)
-        self.unattributed.update(later.unattributed)
+        for policy, clauses in later.resolution_clauses.items():
+            self.resolution_clauses[policy].update(clauses)
+        for policy, clauses in later.untimed.items():
+            self.untimed[policy].update(clauses)
         self.conversation_ids.merge(later.conversation_ids)
         if self.at_baseline_prices is not None and later.at_baseline_prices is not None:
             self.at_baseline_prices.merge(later.at_baseline_prices)
@@ -276,8 +287,9 @@ class CheckRun:
                             "events", call.event_index, "model"
                         )
                     tally.unpriced_calls[call.model] += 1
-            if result.unattributed:
-                tally.unattributed[result.policy or ""] += 1
+            tally.resolution_clauses[result.policy or ""][result.resolution_clause] += 1
+            if result.untimed:
+                tally.untimed[result.policy or ""].update(result.untimed)
             tally.recorded_versions.update(
                 (event.prompt, event.prompt_version)
                 for event in item.llm_calls
@@ -332,7 +344,19 @@ class CheckRun:
                 )
             )
         for policy in self.project.policies:
-            count = self.tally.unattributed[policy.name]
+            for clause, count in sorted(self.tally.untimed[policy.name].items()):
+                add(
+                    Problem(
+                        f"{count} conversation{'s' if count != 1 else ''} of policy "
+                        f"`{policy.name}` lack{'s' if count == 1 else ''} the times "
+                        f"`resolution.{_CLAUSE_KEYS[clause]}` needs (`at` on their messages"
+                        f"{', `outcome.reopened_at`' if clause == 'reopened' else ''}): judged "
+                        "by the rest of the rule, never guessed",
+                        policy.locate("resolution", _CLAUSE_KEYS[clause]),
+                        code=RESOLUTION_WITHOUT_TIMES,
+                    )
+                )
+            count = self.tally.resolution_clauses[policy.name]["unattributed"]
             if count:
                 resolvers = ", ".join(policy.resolution.resolved_by)
                 add(
@@ -643,7 +667,7 @@ def _budget_view(totals: Totals, budget: Budget | None) -> dict[str, Any]:
     return row
 
 
-def _policy_view(policy: Policy, totals: ScopeTotals) -> dict[str, Any]:
+def _policy_view(policy: Policy, totals: ScopeTotals, tally: Tally) -> dict[str, Any]:
     view: dict[str, Any] = {
         "path": policy.path,
         "project": policy.project,
@@ -660,7 +684,66 @@ def _policy_view(policy: Policy, totals: ScopeTotals) -> dict[str, Any]:
             for name in sorted(groups)
         }
     view["traffic"] = _traffic(policy, totals)
+    decided = tally.resolution_clauses.get(policy.name, Counter())
+    view["resolution"] = {
+        "rule": rule_json(policy.resolution),
+        # How many conversations each clause decided: the first that voided it, or counted.
+        "decided": {clause: decided[clause] for clause in CLAUSES if decided[clause]},
+        "untimed": dict(sorted(tally.untimed.get(policy.name, Counter()).items())),
+    }
+    view["overhead"] = _overhead(policy, totals)
+    view["compare_with"] = _compared(policy, totals)
     return view
+
+
+def _overhead(policy: Policy, totals: ScopeTotals) -> dict[str, Any] | None:
+    """The fixed monthly overhead and each ticket's share: part of the fully loaded cost
+    per resolution, never of the AI cost per resolution."""
+    if not policy.pricing.overhead:
+        return None
+    per_ticket = policy.overhead_per_ticket
+    return {
+        "monthly": {
+            name: json_number(amount) for name, amount in sorted(policy.pricing.overhead.items())
+        },
+        "monthly_tickets": policy.traffic.monthly_tickets,
+        "per_ticket": None if per_ticket is None else json_number(per_ticket),
+        "allocated": json_number(totals.summary.overhead_cost),
+    }
+
+
+def _compared(policy: Policy, totals: ScopeTotals) -> dict[str, Any] | None:
+    """What the vendor of `compare_with` would charge for the same conversations, counted
+    under its own resolution rule, beside cprlint's AI and fully loaded cost per
+    resolution (both over the resolutions the policy's own rule counts)."""
+    vendor = policy.compare_with
+    if vendor is None:
+        return None
+
+    def row(scope: Totals) -> dict[str, Any]:
+        billed = scope.compared_resolved if vendor.per == "resolution" else scope.conversations
+        charge = vendor.price * billed
+        cpr, loaded = scope.cost_per_resolution, scope.fully_loaded_cost_per_resolution
+        return {
+            "conversations": scope.conversations,
+            "resolved": scope.resolved,
+            "resolved_under_vendor_rule": scope.compared_resolved,
+            "charge": json_number(charge),
+            "charge_per_resolution": json_number(charge / scope.resolved)
+            if scope.resolved
+            else None,
+            "cost_per_resolution": None if cpr is None else json_number(cpr),
+            "fully_loaded_cost_per_resolution": None if loaded is None else json_number(loaded),
+        }
+
+    return {
+        "name": vendor.name,
+        "price": json_number(vendor.price),
+        "per": vendor.per,
+        "resolution": rule_json(vendor.resolution),
+        "summary": row(totals.summary),
+        "intents": {name: row(totals.intents[name]) for name in sorted(totals.intents)},
+    }
 
 
 def _traffic(policy: Policy, totals: ScopeTotals) -> dict[str, Any] | None:
@@ -720,7 +803,9 @@ def metrics(run: CheckRun) -> dict[str, Any]:
         },
         "models": models,
         "policies": {
-            policy.name: _policy_view(policy, aggregates.by_policy.get(policy.name, ScopeTotals()))
+            policy.name: _policy_view(
+                policy, aggregates.by_policy.get(policy.name, ScopeTotals()), run.tally
+            )
             for policy in project.policies
         },
         "comparison": None,

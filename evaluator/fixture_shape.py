@@ -73,6 +73,10 @@ def _automation(value: Any) -> bool:
     return type(value) is str and value in _AUTOMATION
 
 
+def _score(value: Any) -> bool:
+    return type(value) is int and 1 <= value <= 5
+
+
 def _resolver(value: Any) -> bool:
     return type(value) is str and value in _RESOLVERS
 
@@ -108,7 +112,7 @@ def _event(event: Any) -> bool:
     if type(event) is not dict:
         return False
     kind = event.get("type")
-    if type(kind) is not str:
+    if type(kind) is not str or not _optional(event, "at", _text):
         return False
     if kind == "message":  # the most common kind first
         return _optional(event, "role", _role) and _optional(event, "text", _text)
@@ -150,6 +154,12 @@ def conforms(data: Any) -> bool:
     ):
         return False
     if not (_optional(outcome, "resolved_by", _resolver) and _optional(outcome, "reopened", _flag)):
+        return False
+    if not (
+        _optional(outcome, "confirmed", _flag)
+        and _optional(outcome, "csat", _score)
+        and _optional(outcome, "reopened_at", _text)
+    ):
         return False
     events = data.get("events")
     return type(events) is list and all(map(_event, events))

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal, get_args
 import msgspec
 from cprlint.documents import Document, json_decimal, may_nest_too_deep
 from cprlint.findings import Location
+from cprlint.resolution_presets import PRESETS, expanded
 
 AutomationMode = Literal["full", "partial", "assisted"]
 AUTOMATION_MODES: tuple[str, ...] = get_args(AutomationMode)
@@ -154,6 +155,8 @@ class Pricing:
     retrieval_per_query: Decimal = Decimal(0)
     tools: Mapping[str, Decimal] = field(default_factory=dict)
     human_per_minute: Decimal = Decimal(0)
+    # Fixed monthly costs (a vector store, orchestration, human QA review), by name.
+    overhead: Mapping[str, Decimal] = field(default_factory=dict)
 
     def tool_price(self, name: str) -> Decimal:
         return self.tools.get(name, self.tools.get("default", Decimal(0)))
@@ -191,20 +194,42 @@ class CreepLimits:
 
 @dataclass(frozen=True)
 class ResolutionRule:
+    """What counts as a resolution (`cprlint.resolution` judges a conversation by it)."""
+
     statuses: tuple[str, ...] = ("resolved",)
     resolved_by: tuple[str, ...] = RESOLVERS
     exclude_reopened: bool = True
-
-    @property
-    def restricts_resolver(self) -> bool:
-        """Whether only some resolvers count: then an outcome must say who resolved it."""
-        return not set(RESOLVERS) <= set(self.resolved_by)
+    # Only resolutions the customer confirmed (`outcome.confirmed`) count.
+    confirmed_only: bool = False
+    # An unconfirmed resolution counts only if no user message came within this long
+    # after the last AI answer.
+    assumed_after: dt.timedelta | None = None
+    # A reopening (`outcome.reopened_at`) takes the resolution back only within this long
+    # after it; without it, any reopening does (with `exclude_reopened`).
+    reopened_within: dt.timedelta | None = None
+    # What voids a resolution: a human agent's message, a CSAT under this score, an AI
+    # whose only answer replied to a greeting.
+    void_on_agent_message: bool = False
+    csat_below: int | None = None
+    void_greeting_only: bool = False
+    preset: str | None = None
 
 
 @dataclass(frozen=True)
 class Traffic:
     monthly_tickets: int | None = None
     mix: Mapping[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CompareWith:
+    """A vendor that bills per resolution (or per conversation), to compare with: what it
+    would charge for the same fixtures under its own resolution rule."""
+
+    name: str
+    price: Decimal
+    per: Literal["resolution", "conversation"]
+    resolution: ResolutionRule
 
 
 @dataclass(frozen=True)
@@ -265,6 +290,7 @@ class Policy:
     traffic: Traffic
     waivers: tuple[Waiver, ...]
     approvals: tuple[Approval, ...] = ()
+    compare_with: CompareWith | None = None
 
     @property
     def path(self) -> str:
@@ -289,6 +315,16 @@ class Policy:
         if dimension == "automation":
             return self.budgets.automation.get(group)
         return self.budgets.cost_per_resolution
+
+    @property
+    def overhead_per_ticket(self) -> Decimal | None:
+        """The monthly overhead spread over the month's tickets (`traffic`); None when
+        there is overhead but no ticket count to spread it over."""
+        total = sum(self.pricing.overhead.values(), Decimal(0))
+        if not total:
+            return Decimal(0)
+        tickets = self.traffic.monthly_tickets
+        return total / tickets if tickets else None
 
     def tier_of_model(self, model: str) -> str | None:
         for tier, models in self.tiers.items():
@@ -415,6 +451,13 @@ def policy_from_document(document: Document) -> Policy:
             tools=tools,
             human_per_minute=_number(_mapping(pricing.get("human")).get("per_minute"))
             or Decimal(0),
+            overhead={
+                str(name): amount
+                for name, amount in (
+                    (name, _number(raw)) for name, raw in _mapping(pricing.get("overhead")).items()
+                )
+                if amount is not None and amount >= 0
+            },
         ),
         tiers={str(tier): _texts(models) for tier, models in _mapping(data.get("tiers")).items()},
         risk={str(level): _texts(tiers) for level, tiers in _mapping(data.get("risk")).items()},
@@ -449,11 +492,7 @@ def policy_from_document(document: Document) -> Policy:
             max_cumulative_pct=_number(creep.get("max_cumulative_pct")),
             min_conversations=30 if min_conversations is None else min_conversations,
         ),
-        resolution=ResolutionRule(
-            statuses=_texts(resolution.get("statuses")) or ("resolved",),
-            resolved_by=_texts(resolution.get("resolved_by")) or RESOLVERS,
-            exclude_reopened=resolution.get("exclude_reopened") is not False,
-        ),
+        resolution=resolution_rule(resolution),
         traffic=Traffic(
             monthly_tickets=_integer(traffic.get("monthly_tickets")),
             mix={
@@ -466,7 +505,60 @@ def policy_from_document(document: Document) -> Policy:
         ),
         waivers=waivers,
         approvals=approvals,
+        compare_with=_compare_with(_mapping(data.get("compare_with"))),
     )
+
+
+def resolution_rule(raw: Mapping[Any, Any]) -> ResolutionRule:
+    """A `resolution` block (or `compare_with.resolution`), its preset expanded."""
+    rule = expanded(dict(raw))
+    void_when = _mapping(rule.get("void_when"))
+    csat_below = _integer(void_when.get("csat_below"))
+    preset = _text(raw.get("preset"))
+    return ResolutionRule(
+        statuses=_texts(rule.get("statuses")) or ("resolved",),
+        resolved_by=_texts(rule.get("resolved_by")) or RESOLVERS,
+        exclude_reopened=rule.get("exclude_reopened") is not False,
+        confirmed_only=rule.get("confirmed_only") is True,
+        assumed_after=duration(rule.get("assumed_after")),
+        reopened_within=duration(rule.get("reopened_within")),
+        void_on_agent_message=void_when.get("agent_message") is True,
+        csat_below=csat_below,
+        void_greeting_only=void_when.get("greeting_only") is True,
+        preset=preset if preset in PRESETS else None,
+    )
+
+
+def _compare_with(raw: Mapping[Any, Any]) -> CompareWith | None:
+    per_resolution = _number(raw.get("price_per_resolution"))
+    per_conversation = _number(raw.get("price_per_conversation"))
+    if per_resolution is None and per_conversation is None:
+        return None
+    per: Literal["resolution", "conversation"] = (
+        "resolution" if per_resolution is not None else "conversation"
+    )
+    return CompareWith(
+        name=_text(raw.get("name")) or "the vendor",
+        price=per_resolution if per_resolution is not None else per_conversation or Decimal(0),
+        per=per,
+        resolution=resolution_rule(_mapping(raw.get("resolution"))),
+    )
+
+
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
+
+
+def duration(value: Any) -> dt.timedelta | None:
+    """`24h`, `7d`, `1d12h`, `90m`: a duration, or None (the schema reports the others)."""
+    if not isinstance(value, str) or not value:
+        return None
+    found = _DURATION.match(value.strip())
+    if found is None or not any(found.groups()):
+        return None
+    days, hours, minutes = (int(part or 0) for part in found.groups())
+    if days > 36_500:
+        return None
+    return dt.timedelta(days=days, hours=hours, minutes=minutes)
 
 
 # --- prompts -----------------------------------------------------------------------
@@ -547,6 +639,7 @@ class Message(msgspec.Struct, frozen=True, kw_only=True, tag="message", tag_fiel
     index: int = 0
     role: Role | None = None
     text: str = ""
+    at: str | None = None  # when, ISO 8601 (every event may say)
 
 
 class LlmCall(msgspec.Struct, frozen=True, kw_only=True, tag="llm_call", tag_field="type"):
@@ -562,6 +655,7 @@ class LlmCall(msgspec.Struct, frozen=True, kw_only=True, tag="llm_call", tag_fie
     fallback: bool = False
     vars: dict[str, Any] = {}
     usage: Usage | None = None
+    at: str | None = None
 
 
 class Retrieval(msgspec.Struct, frozen=True, kw_only=True, tag="retrieval", tag_field="type"):
@@ -569,6 +663,7 @@ class Retrieval(msgspec.Struct, frozen=True, kw_only=True, tag="retrieval", tag_
     stage: Name | None = None
     query: str | None = None
     context_tokens: Count = 0
+    at: str | None = None
 
 
 class ToolCall(msgspec.Struct, frozen=True, kw_only=True, tag="tool_call", tag_field="type"):
@@ -577,6 +672,7 @@ class ToolCall(msgspec.Struct, frozen=True, kw_only=True, tag="tool_call", tag_f
     name: Name
     args: Any = None
     status: Name = "ok"  # an empty status reads as "ok" (the lenient builder)
+    at: str | None = None
 
 
 class Escalation(msgspec.Struct, frozen=True, kw_only=True):
@@ -586,6 +682,7 @@ class Escalation(msgspec.Struct, frozen=True, kw_only=True):
     index: int = 0
     reason: str | None = None
     handle_minutes: Decimal = Decimal(0)
+    at: str | None = None
 
 
 class OtherEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -593,6 +690,7 @@ class OtherEvent(msgspec.Struct, frozen=True, kw_only=True):
 
     index: int = 0
     type: str
+    at: str | None = None
 
 
 Event = Message | LlmCall | Retrieval | ToolCall | Escalation | OtherEvent
@@ -602,6 +700,10 @@ class Outcome(msgspec.Struct, frozen=True, gc=False):
     status: Annotated[str, msgspec.Meta(pattern=f"^({'|'.join(OUTCOME_STATUSES)})$")]
     resolved_by: Annotated[str, msgspec.Meta(pattern=f"^({'|'.join(RESOLVERS)})$")] | None = None
     reopened: bool = False
+    # The customer said the answer helped (a confirmed resolution, not an assumed one).
+    confirmed: bool | None = None
+    csat: Annotated[int, msgspec.Meta(ge=1, le=5)] | None = None
+    reopened_at: str | None = None  # ISO 8601
 
 
 @dataclass(frozen=True)
@@ -620,6 +722,7 @@ class Conversation:
     # every event anyway: a `cached_property` would take a lock per conversation.
     llm_calls: tuple[LlmCall, ...]
     unknown_events: tuple[OtherEvent, ...]
+    started_at: str | None = None  # ISO 8601: when the ticket was opened
 
     def locate(self, *key_path: str | int, key: bool = False) -> Location:
         return self.document.locate(*key_path, key=key)
@@ -647,10 +750,14 @@ def _usage(value: Any) -> Usage | None:
 
 def _event(index: int, raw: dict[str, Any]) -> Event:
     kind = raw.get("type")
+    at = raw.get("at") if type(raw.get("at")) is str else None
     if kind == "message":  # the most common kind first
         text = raw.get("text")
         return Message(
-            index=index, role=_text(raw.get("role")), text=text if isinstance(text, str) else ""
+            index=index,
+            role=_text(raw.get("role")),
+            text=text if isinstance(text, str) else "",
+            at=at,
         )
     if kind == "llm_call":
         attempt = _integer(raw.get("attempt"))
@@ -666,6 +773,7 @@ def _event(index: int, raw: dict[str, Any]) -> Event:
             fallback=raw.get("fallback") is True,
             vars=_mapping(raw.get("vars")),
             usage=_usage(raw.get("usage")),
+            at=at,
         )
     if kind == "retrieval":
         return Retrieval(
@@ -673,6 +781,7 @@ def _event(index: int, raw: dict[str, Any]) -> Event:
             stage=_text(raw.get("stage")),
             query=_text(raw.get("query")),
             context_tokens=_token_count(raw.get("context_tokens")),
+            at=at,
         )
     if kind == "tool_call":
         return ToolCall(
@@ -681,6 +790,7 @@ def _event(index: int, raw: dict[str, Any]) -> Event:
             name=_text(raw.get("name")) or "",
             args=raw.get("args"),
             status=_text(raw.get("status")) or "ok",
+            at=at,
         )
     if kind == "escalation":
         minutes = _number(raw.get("handle_minutes"))
@@ -688,8 +798,9 @@ def _event(index: int, raw: dict[str, Any]) -> Event:
             index=index,
             reason=_text(raw.get("reason")),
             handle_minutes=minutes if minutes is not None and minutes >= 0 else Decimal(0),
+            at=at,
         )
-    return OtherEvent(index=index, type=str(kind))
+    return OtherEvent(index=index, type=str(kind), at=at)
 
 
 def conversation_from_document(document: Document) -> Conversation | None:
@@ -716,10 +827,16 @@ def conversation_from_document(document: Document) -> Conversation | None:
             status=_text(outcome.get("status")) or "open",
             resolved_by=_text(outcome.get("resolved_by")),
             reopened=outcome.get("reopened") is True,
+            confirmed=outcome.get("confirmed") if type(outcome.get("confirmed")) is bool else None,
+            csat=csat
+            if (csat := _integer(outcome.get("csat"))) is not None and 1 <= csat <= 5
+            else None,
+            reopened_at=_text(outcome.get("reopened_at")),
         ),
         events=events,
         llm_calls=tuple(event for event in events if type(event) is LlmCall),
         unknown_events=tuple(event for event in events if type(event) is OtherEvent),
+        started_at=_text(data.get("started_at")),
     )
 
 
@@ -730,6 +847,7 @@ class _EscalationRecord(msgspec.Struct, frozen=True, tag="escalation", tag_field
     # Read as written and checked by hand: msgspec would also take "5" for a Decimal.
     reason: str | None = None
     handle_minutes: Any = 0
+    at: str | None = None
 
 
 class _ConversationRecord(msgspec.Struct, frozen=True):
@@ -777,7 +895,12 @@ def conversation_from_json_line(path: str, text: str, line: int) -> Conversation
             if type(minutes) not in (int, Decimal) or not 0 <= minutes <= MAX_AMOUNT:
                 return None
             events.append(
-                Escalation(index=index, reason=event.reason, handle_minutes=Decimal(minutes))
+                Escalation(
+                    index=index,
+                    reason=event.reason,
+                    handle_minutes=Decimal(minutes),
+                    at=event.at,
+                )
             )
             continue
         set_index(event, "index", index)
@@ -797,4 +920,5 @@ def conversation_from_json_line(path: str, text: str, line: int) -> Conversation
         events=tuple(events),
         llm_calls=tuple(llm_calls),
         unknown_events=(),  # (the strict reader takes none)
+        started_at=record.started_at,
     )

@@ -19,6 +19,7 @@ change, an owner and a reason). Any change needs a `metadata.version` bump (CPR1
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -27,9 +28,10 @@ from typing import Any
 
 from cprlint.documents import key_path_text
 from cprlint.findings import Location, Problem
-from cprlint.model import RESOLVERS, Approval, Policy, Waiver
+from cprlint.model import RESOLVERS, Approval, Policy, ResolutionRule, Waiver
 from cprlint.money import json_number
 from cprlint.project import Project
+from cprlint.resolution import duration_text
 
 LOOSENED, TIGHTENED, NEUTRAL = "loosened", "tightened", "neutral"
 KINDS = (LOOSENED, TIGHTENED, NEUTRAL)
@@ -174,6 +176,8 @@ def classify_leaf(path: tuple[Any, ...], old: Any, new: Any, base: Policy, head:
     if budget or section in ("retries", "creep") or path[:2] == ("quality", "max_escalation_rate"):
         return _by_number(old, new, higher=LOOSENED)
     if path[:2] == ("quality", "min_resolution_rate"):
+        return _by_number(old, new, higher=TIGHTENED)
+    if path[:2] == ("pricing", "overhead"):  # more overhead counted is stricter
         return _by_number(old, new, higher=TIGHTENED)
     is_price = last in _PRICE_KEYS or path[:2] in {("pricing", "tools"), ("pricing", "human")}
     if section == "pricing" and is_price:
@@ -353,18 +357,86 @@ def _set_changes(base: Policy, head: Policy) -> list[PolicyChange]:
             more_is=LOOSENED,
         )
     )
-    if old.exclude_reopened != new.exclude_reopened:
-        found.append(
-            PolicyChange(
-                head.name,
-                "resolution.exclude_reopened",
-                old.exclude_reopened,
-                new.exclude_reopened,
-                TIGHTENED if new.exclude_reopened else LOOSENED,
-                head.locate("resolution", "exclude_reopened"),
+    found += _resolution_clause_changes(head, old, new)
+    return [change for change in found if change is not None]
+
+
+def _resolution_clause_changes(
+    head: Policy, old: ResolutionRule, new: ResolutionRule
+) -> list[PolicyChange]:
+    """The rule's other clauses, by what each lets count: loosened when more
+    conversations would count as resolved (a voiding clause dropped or narrowed)."""
+
+    def window(value: dt.timedelta | None) -> str | None:
+        return duration_text(value)
+
+    # (key path, old, new, kind): each clause that differs, and which way it moves.
+    clauses: list[tuple[tuple[str, ...], Any, Any, str]] = []
+
+    def flag(path: tuple[str, ...], was: bool, now: bool, *, voids: bool = True) -> None:
+        if was != now:  # a voiding clause turned on tightens; off loosens
+            clauses.append((path, was, now, TIGHTENED if now == voids else LOOSENED))
+
+    flag(("resolution", "exclude_reopened"), old.exclude_reopened, new.exclude_reopened)
+    flag(("resolution", "confirmed_only"), old.confirmed_only, new.confirmed_only)
+    flag(
+        ("resolution", "void_when", "agent_message"),
+        old.void_on_agent_message,
+        new.void_on_agent_message,
+    )
+    flag(
+        ("resolution", "void_when", "greeting_only"), old.void_greeting_only, new.void_greeting_only
+    )
+    if old.csat_below != new.csat_below:  # a higher bar voids more
+        higher = new.csat_below is not None and (
+            old.csat_below is None or new.csat_below > old.csat_below
+        )
+        clauses.append(
+            (
+                ("resolution", "void_when", "csat_below"),
+                old.csat_below,
+                new.csat_below,
+                TIGHTENED if higher else LOOSENED,
             )
         )
-    return [change for change in found if change is not None]
+    if old.assumed_after != new.assumed_after:  # a longer wait voids more
+        longer = new.assumed_after is not None and (
+            old.assumed_after is None or new.assumed_after > old.assumed_after
+        )
+        clauses.append(
+            (
+                ("resolution", "assumed_after"),
+                window(old.assumed_after),
+                window(new.assumed_after),
+                TIGHTENED if longer else LOOSENED,
+            )
+        )
+    if old.reopened_within != new.reopened_within:
+        # No window: any reopening voids; a window voids only the reopenings within it.
+        wider = new.reopened_within is None or (
+            old.reopened_within is not None and new.reopened_within > old.reopened_within
+        )
+        clauses.append(
+            (
+                ("resolution", "reopened_within"),
+                window(old.reopened_within),
+                window(new.reopened_within),
+                TIGHTENED if wider else LOOSENED,
+            )
+        )
+    if old.preset != new.preset:  # (what it changes is in the clauses above)
+        clauses.append((("resolution", "preset"), old.preset, new.preset, NEUTRAL))
+    return [
+        PolicyChange(
+            head.name,
+            key_path_text(path),
+            ABSENT if was is None else was,
+            ABSENT if now is None else now,
+            kind,
+            head.locate(*path),
+        )
+        for path, was, now, kind in clauses
+    ]
 
 
 def _waiver_key(waiver: Waiver) -> tuple[str | None, ...]:

@@ -26,7 +26,6 @@ from cprlint.model import (
     Event,
     LlmCall,
     Message,
-    Outcome,
     Policy,
     Prompt,
     PromptVersion,
@@ -38,6 +37,7 @@ from cprlint.model import (
 )
 from cprlint.pricing import Catalog, PriceBook, PriceCard, price_book_for
 from cprlint.project import Project
+from cprlint.resolution import COUNTED, judge_resolution
 from cprlint.templates import TemplateRenderError
 from cprlint.tokens import tokenizer_for_model
 
@@ -122,32 +122,19 @@ class ConversationResult(msgspec.Struct, frozen=True):
     missing_variables: Mapping[tuple[str, str], frozenset[str]] = {}
     # (prompt id, version) -> why the template could not be rendered.
     render_errors: Mapping[tuple[str, str], str] = {}
-    # Would be resolved, but the outcome does not say by whom, and the rule asks.
-    unattributed: bool = False
+    # Which clause of the resolution rule decided `resolved` (`cprlint.resolution`), and
+    # those that could not be judged for want of a time.
+    resolution_clause: str = COUNTED
+    untimed: tuple[str, ...] = ()
+    # Resolved under the rule of the vendor the policy compares with (`compare_with`).
+    compared_resolved: bool = False
+    # The conversation's share of the policy's fixed monthly overhead.
+    overhead_cost: Decimal = Decimal(0)
 
-
-def is_resolved(outcome: Outcome, rule: ResolutionRule) -> bool:
-    """Whether the outcome counts as a resolution. Under a rule that counts only some
-    resolvers, an outcome that does not say who resolved it does not count (and is
-    reported: `unattributed`)."""
-    if outcome.status not in rule.statuses:
-        return False
-    if outcome.resolved_by is None:
-        if rule.restricts_resolver:
-            return False
-    elif outcome.resolved_by not in rule.resolved_by:
-        return False
-    return not (rule.exclude_reopened and outcome.reopened)
-
-
-def is_unattributed(outcome: Outcome, rule: ResolutionRule) -> bool:
-    """A resolution the rule would count, but for the resolver that is not given."""
-    return (
-        outcome.resolved_by is None
-        and rule.restricts_resolver
-        and outcome.status in rule.statuses
-        and not (rule.exclude_reopened and outcome.reopened)
-    )
+    @property
+    def unattributed(self) -> bool:
+        """Would be resolved, but the outcome does not say by whom, and the rule asks."""
+        return self.resolution_clause == "unattributed"
 
 
 class Replayer:
@@ -370,7 +357,10 @@ class Replayer:
                 IDENTICAL_TOOL_CALLS,
             )
         human_price = policy.pricing.human_per_minute if policy else _FREE
-        rule = policy.resolution if policy else DEFAULT_RESOLUTION
+        judgement = judge_resolution(
+            conversation, policy.resolution if policy else DEFAULT_RESOLUTION
+        )
+        compared = policy.compare_with if policy else None
         return ConversationResult(
             conversation_id=conversation.id,
             intent=conversation.intent,
@@ -378,7 +368,7 @@ class Replayer:
             automation=conversation.automation,
             project=conversation.project,
             policy=policy.name if policy else None,
-            resolved=is_resolved(conversation.outcome, rule),
+            resolved=judgement.resolved,
             escalated=escalated,
             retries=sum(retries_by_stage.values()) if retries_by_stage else 0,
             ai_cost=llm_cost + retrieval_cost + tool_cost,
@@ -391,7 +381,11 @@ class Replayer:
             problems=tuple(findings.problems),
             missing_variables=missing,
             render_errors=render_errors,
-            unattributed=is_unattributed(conversation.outcome, rule),
+            resolution_clause=judgement.clause,
+            untimed=judgement.untimed,
+            compared_resolved=compared is not None
+            and judge_resolution(conversation, compared.resolution).resolved,
+            overhead_cost=(policy.overhead_per_ticket or _FREE) if policy else _FREE,
         )
 
     # --- one call --------------------------------------------------------------------

@@ -11,7 +11,15 @@ from cprlint.report import Report
 from cprlint.reporters.base import RenderOptions, escape_markdown, plural
 from cprlint.reporters.comment import MARKER, fit_to_comment, render_comment, verdict_line
 from cprlint.reporters.comparison import NEW_IN_PULL_REQUEST
-from cprlint.reporters.tables import scope_table, traffic_line
+from cprlint.reporters.tables import (
+    ScopeTable,
+    compared_table,
+    compared_title,
+    overhead_line,
+    resolution_line,
+    scope_table,
+    traffic_line,
+)
 
 # Rows of findings shown before "and N more"; keeps comments readable and small.
 MAX_FINDING_ROWS = 50
@@ -79,20 +87,35 @@ def metrics_section(metrics: dict[str, Any]) -> list[str]:
             ("queues", "Queue"),
             ("automation", "Automation"),
         ):
-            if not view[key]:
-                continue
-            table = scope_table(view[key], currency)
-            headers = [title, *(_sentence_case(column.header) for column in table.columns[1:])]
-            aligns = ["---:" if column.numeric else "---" for column in table.columns]
-            lines += [
-                "| " + " | ".join(headers) + " | Status |",
-                "|" + "|".join(aligns) + "|---|",
-            ]
-            for cells, status in zip(table.rows, table.statuses, strict=True):
-                cells = [escape_markdown(cells[0]), *cells[1:], _STATUS[status]]
-                lines.append("| " + " | ".join(cells) + " |")
-            lines.append("")
+            if view[key]:
+                lines += _table(title, scope_table(view[key], currency))
+        for line in (
+            overhead_line(view.get("overhead"), currency),
+            resolution_line(view.get("resolution")),
+        ):
+            if line:
+                lines += [escape_markdown(line, table_cell=False), ""]
+        compared = view.get("compare_with")
+        table = compared_table(compared, currency)
+        if compared and table:
+            lines += [escape_markdown(compared_title(compared, currency), table_cell=False), ""]
+            lines += _table("", table)
     return lines
+
+
+def _table(title: str, table: ScopeTable) -> list[str]:
+    """A table of figures; a status column only where some row has a budget."""
+    headers = [title, *(_sentence_case(column.header) for column in table.columns[1:])]
+    aligns = ["---:" if column.numeric else "---" for column in table.columns]
+    judged = any(status != "none" for status in table.statuses)
+    lines = [
+        "| " + " | ".join(headers) + (" | Status |" if judged else " |"),
+        "|" + "|".join(aligns) + ("|---|" if judged else "|"),
+    ]
+    for cells, status in zip(table.rows, table.statuses, strict=True):
+        row = [escape_markdown(cells[0]), *cells[1:], *([_STATUS[status]] if judged else [])]
+        lines.append("| " + " | ".join(row) + " |")
+    return [*lines, ""]
 
 
 def render(report: Report, options: RenderOptions) -> str:

@@ -106,3 +106,102 @@ def traffic_line(traffic: dict[str, Any] | None, currency: str) -> str | None:
     if covered != 1:
         line += f" (the mix's intents with fixtures cover {format_rate(covered)} of the tickets)"
     return line
+
+
+# Why a conversation did not count, by the clause of the rule that decided it.
+_NOT_COUNTED = {
+    "status": "by their status",
+    "resolved_by": "resolved by someone the rule leaves out",
+    "unattributed": "not saying who resolved them",
+    "reopened": "reopened",
+    "agent_message": "voided by a human agent's message",
+    "csat": "voided by a low CSAT",
+    "greeting_only": "answering only a greeting",
+    "unconfirmed": "not confirmed by the customer",
+    "assumed_after": "the customer wrote again",
+}
+
+
+def resolution_line(resolution: dict[str, Any] | None) -> str | None:
+    """Which rule counted the resolutions, and how many conversations each clause decided."""
+    if not resolution:
+        return None
+    rule = resolution["rule"]
+    named = f"preset {rule['preset']}" if rule.get("preset") else "the policy's own rule"
+    decided: dict[str, int] = dict(resolution["decided"])
+    counted = decided.pop("counted", 0)
+    judged = counted + sum(decided.values())
+    line = f"Resolutions by {named}: {counted:,} of {judged:,} conversations counted"
+    if decided:
+        line += "; not counted: " + ", ".join(
+            f"{count:,} {_NOT_COUNTED.get(clause, clause)}" for clause, count in decided.items()
+        )
+    untimed = resolution.get("untimed") or {}
+    if untimed:
+        lacking = ", ".join(f"{count:,} for {clause}" for clause, count in untimed.items())
+        line += f" (without the times: {lacking}; judged by the rest of the rule)"
+    return line
+
+
+def overhead_line(overhead: dict[str, Any] | None, currency: str) -> str | None:
+    """The fixed monthly overhead, and each ticket's share of it."""
+    if not overhead:
+        return None
+    monthly = sum((Decimal(str(amount)) for amount in overhead["monthly"].values()), Decimal(0))
+    line = f"Overhead {format_amount(monthly, currency)} a month"
+    if overhead.get("per_ticket") is None:
+        return line + ": no `traffic.monthly_tickets` to spread it over, so not counted"
+    per_ticket = compared_amounts((overhead["per_ticket"],), currency)[0]
+    return (
+        f"{line} over {overhead['monthly_tickets']:,} tickets: {per_ticket} a ticket, "
+        f"{format_amount(Decimal(str(overhead['allocated'])), currency)} here, in the fully "
+        "loaded cost per resolution only"
+    )
+
+
+def compared_table(compared: dict[str, Any] | None, currency: str) -> ScopeTable | None:
+    """What the vendor of `compare_with` would charge, overall and per intent, beside the
+    AI and fully loaded cost per resolution."""
+    if not compared:
+        return None
+    rows = {"all conversations": compared["summary"], **compared["intents"]}
+    money = amount_format(
+        [
+            value
+            for row in rows.values()
+            for value in (
+                row["charge_per_resolution"],
+                row["cost_per_resolution"],
+                row["fully_loaded_cost_per_resolution"],
+            )
+        ],
+        currency,
+    )
+    charges = amount_format([row["charge"] for row in rows.values()], currency)
+    columns = [
+        Column("", numeric=False),
+        Column("resolved"),
+        Column("by its rule"),
+        Column("its charge"),
+        Column("its charge/resolution"),
+        Column("AI CPR"),
+        Column("fully loaded CPR"),
+    ]
+    cells = [
+        [
+            name,
+            f"{row['resolved']:,}",
+            f"{row['resolved_under_vendor_rule']:,}",
+            charges(row["charge"]),
+            money(row["charge_per_resolution"]),
+            money(row["cost_per_resolution"]),
+            money(row["fully_loaded_cost_per_resolution"]),
+        ]
+        for name, row in rows.items()
+    ]
+    return ScopeTable(columns, cells, ["none"] * len(cells))
+
+
+def compared_title(compared: dict[str, Any], currency: str) -> str:
+    price = compared_amounts((compared["price"],), currency)[0]
+    return f"Compared with {compared['name']} ({price} a {compared['per']}, counted by its rule)"

@@ -21,7 +21,15 @@ from cprlint.reporters.comparison import (
     monthly_words,
     policy_changes_heading,
 )
-from cprlint.reporters.tables import scope_table, traffic_line
+from cprlint.reporters.tables import (
+    ScopeTable,
+    compared_table,
+    compared_title,
+    overhead_line,
+    resolution_line,
+    scope_table,
+    traffic_line,
+)
 from rich import box
 from rich.console import Console
 from rich.table import Table
@@ -96,15 +104,21 @@ _SCOPE_TITLES = (
 
 
 def _scope_table(title: str, rows: dict[str, dict[str, Any]], currency: str) -> Table:
-    figures = scope_table(rows, currency)
+    return _table(title, scope_table(rows, currency))
+
+
+def _table(title: str, figures: ScopeTable) -> Table:
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for column in figures.columns:
         table.add_column(column.header, justify="right" if column.numeric else "left")
-    table.add_column("status", justify="left")
+    judged = any(status != "none" for status in figures.statuses)
+    if judged:
+        table.add_column("status", justify="left")
     for cells, status in zip(figures.rows, figures.statuses, strict=True):
         label, style = _STATUS.get(status, ("", ""))
         # (A name is a Text: a str would be read as rich markup, and "[/x]" is an error.)
-        table.add_row(Text(shown(cells[0])), *cells[1:], Text(label, style=style))
+        status_cell = [Text(label, style=style)] if judged else []
+        table.add_row(Text(shown(cells[0])), *cells[1:], *status_cell)
     return table
 
 
@@ -129,6 +143,16 @@ def metrics_tables(metrics: dict[str, Any]) -> list[Any]:
                 style="dim",
             )
         )
+        for line in (
+            overhead_line(view.get("overhead"), currency),
+            resolution_line(view.get("resolution")),
+        ):
+            if line:
+                renderables.append(Text(shown(line), style="dim"))
+        compared = view.get("compare_with")
+        table = compared_table(compared, currency)
+        if compared and table:
+            renderables.append(_table(shown(compared_title(compared, currency)), table))
         renderables.append(Text(""))
     return renderables
 

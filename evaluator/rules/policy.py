@@ -407,6 +407,34 @@ def approval_incomplete(policy: Policy, context: RuleContext) -> Iterator[Proble
             )
 
 
+@rule("CPR112", "overhead-without-traffic", Severity.ERROR, Target.POLICY)
+def overhead_without_traffic(policy: Policy, context: RuleContext) -> Iterator[Problem]:
+    """
+    The policy has a monthly overhead (`pricing.overhead`) but no `traffic.monthly_tickets`
+    to spread it over.
+
+    Why: the vector store, the orchestration layer and the people who review the AI's
+    answers are part of what a resolution costs; a monthly amount becomes a cost per
+    ticket only over the month's tickets. Without them the overhead would silently
+    count as zero in the fully loaded cost per resolution.
+
+    Failing:
+        pricing:
+          overhead: {vector_store: 400, human_qa: 1200}
+    Passing:
+        pricing:
+          overhead: {vector_store: 400, human_qa: 1200}
+        traffic:
+          monthly_tickets: 120000
+    """
+    if policy.pricing.overhead and policy.overhead_per_ticket is None:
+        yield Problem(
+            "`pricing.overhead` is spread over `traffic.monthly_tickets`, which the policy "
+            "does not give: the overhead counts as nothing until it does",
+            policy.locate("pricing", "overhead", key=True),
+        )
+
+
 @rule("CPR110", "policies-overlap", Severity.ERROR, Target.POLICY)
 def policies_overlap(policy: Policy, context: RuleContext) -> Iterator[Problem]:
     """

@@ -348,6 +348,30 @@ documented_rule(
 
 
 documented_rule(
+    "CPR410",
+    "resolution-without-times",
+    Severity.WARNING,
+    Target.REPLAY,
+    """
+    A clause of the resolution rule needs a time that conversations lack: `assumed_after`
+    needs `at` on the last AI answer and on the customer's messages after it;
+    `reopened_within` needs `outcome.reopened_at` and the time of the resolution.
+
+    Why: a rule such as Intercom's ("the customer did not ask for more help within 24
+    hours") cannot be judged without the times. cprlint never guesses them: those
+    conversations are judged by the rest of the rule, and this warning says how many, so
+    that the figure is read knowing it. Recording `at` on every event fixes it.
+
+    Failing:
+        resolution: {preset: intercom-fin}
+        # fixture: messages without `at`, a user message after the last AI answer
+    Passing:
+        # fixture: {"type": "message", "role": "user", "text": "...", "at": "2026-11-02T09:15:00Z"}
+    """,
+)
+
+
+documented_rule(
     "CPR501",
     "retries-over-cap",
     Severity.ERROR,
