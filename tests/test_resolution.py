@@ -201,7 +201,8 @@ def test_check_reports_the_rule_the_clauses_and_what_a_vendor_would_charge(tmp_p
 def _policy(resolution: str) -> Policy:
     documents, problems = load_yaml_documents("policies/t.yaml", POLICY + resolution)
     policies, more = policies_in(documents)
-    assert not problems and not more
+    assert not problems
+    assert not more
     return policies[0]
 
 
