@@ -13,24 +13,24 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from cprlint import __version__, budgets
+from cprlint import __version__
 from cprlint.errors import CprlintError, ExitCode
 from cprlint.machine import one_blas_thread
-from cprlint.outputs import parse_targets, publish_to_github_actions, write_report
-from cprlint.report import Report, exit_code_for
-from cprlint.reporters.base import shown
-from cprlint.rules import RULES
-from cprlint.rules.registry import describe
-from cprlint.schemas import SCHEMA_NAMES, schema_text
 from cprlint.scorecard import DEFAULT_MEMORY_LIMIT as SCORECARD_MEMORY_LIMIT
 from cprlint.scorecard import DIMENSIONS as SCORECARD_DIMENSIONS
 from cprlint.scorecard import ENGINES as SCORECARD_ENGINES
 from cprlint.scorecard import FORMATS as SCORECARD_FORMATS
 from cprlint.scorecard import PERIODS as SCORECARD_PERIODS
-from cprlint.writing import write_file
+
+if TYPE_CHECKING:
+    from cprlint.report import Report
+
+# The command line starts with click and these few constants: every command imports
+# what it needs when it runs, so that `cprlint --version` and `cprlint check` load
+# nothing they do not use (tests/test_startup.py lists what `import cprlint.cli` loads).
 
 FAIL_ON_CHOICES = ("error", "warning", "never")
 # Worker processes beyond this are no help on any machine, and each one costs memory.
@@ -38,6 +38,8 @@ MAX_JOBS = 256
 # The trace formats of `cprlint import` (cprlint.importers.FORMATS, which a test keeps equal);
 # named here so that the command line starts without loading the importers.
 IMPORT_FORMATS = ("otel", "openinference", "langfuse", "openai", "anthropic", "vcr")
+# The schemas `cprlint schema` prints (cprlint.schemas.SCHEMA_NAMES, which a test keeps equal).
+SCHEMA_NAMES = ("policy", "fixture")
 
 
 def _date(option: str, value: str | None) -> dt.date | None:
@@ -59,6 +61,8 @@ def _emit(text: str, output: Path | None, *, root: Path | None = None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
+    from cprlint.writing import write_file
+
     try:
         write_file(output, text.encode("utf-8"), root=root or Path.cwd())
     except OSError as error:
@@ -111,7 +115,9 @@ def lint(
 ) -> int:
     """Static checks of policies, prompts and fixture shape (no replay)."""
     from cprlint.engine import lint_project
+    from cprlint.outputs import parse_targets, write_report
     from cprlint.project import load_project, require_conversations, require_policy_and_fixtures
+    from cprlint.report import exit_code_for
 
     targets = parse_targets(formats, output)
     project = load_project(path)
@@ -173,12 +179,14 @@ def check(
     from cprlint.baseline import load_baseline
     from cprlint.check import check_project, parse_prompt_overrides
     from cprlint.config import CONFIG_FILES
+    from cprlint.outputs import parse_targets, publish_to_github_actions, write_report
     from cprlint.project import (
         folder_listing,
         load_project,
         require_conversations,
         require_policy_and_fixtures,
     )
+    from cprlint.report import exit_code_for
     from cprlint.trees import GitTree, path_within
 
     targets = parse_targets(formats, output)
@@ -253,6 +261,7 @@ def gate(
 ) -> int:
     """May this prompt version be released? Replays it in place of the released one."""
     from cprlint.gate import gate_prompt
+    from cprlint.outputs import parse_targets, write_report
     from cprlint.project import load_project, require_conversations, require_policy_and_fixtures
     from cprlint.trees import GitTree
 
@@ -394,6 +403,8 @@ def import_command(
     from cprlint.importers.labels import load_label_map
     from cprlint.importers.report import import_report, read_names
     from cprlint.importers.run import ImportRequest, import_traces
+    from cprlint.outputs import parse_targets, write_report
+    from cprlint.report import exit_code_for
 
     targets = parse_targets(formats, None)
     if not redact and names_file is not None:
@@ -449,6 +460,16 @@ def import_command(
     default=None,
     help="Show progress (default: on a terminal, outside CI).",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Stop at the first malformed log line (default: leave it out, count and name it).",
+)
+@click.option(
+    "--log-scale",
+    is_flag=True,
+    help="html: the cost per resolution chart on a logarithmic axis (default: linear).",
+)
 def scorecard(
     logs: tuple[str, ...],
     policy_paths: tuple[Path, ...],
@@ -462,6 +483,8 @@ def scorecard(
     output_format: str,
     output: Path | None,
     progress: bool | None,
+    strict: bool,
+    log_scale: bool,
 ) -> int:
     """Cost per ticket, cost per resolution, auto-resolution and escalation per group and
     period, over request logs (JSON Lines, gzipped or not, or Parquet), against the
@@ -485,8 +508,9 @@ def scorecard(
             memory_limit=memory_limit,
             spark_master=spark_master,
             progress=wanted(progress),
+            strict=strict,
         )
-        _emit(render(build(request), output_format), output)
+        _emit(render(build(request), output_format, log_scale=log_scale), output)
     return ExitCode.OK
 
 
@@ -504,9 +528,10 @@ def convert(logs: tuple[str, ...], output: Path) -> int:
     layout; texts and arguments are left out)."""
     from cprlint.reporters.base import shown
     from cprlint.scorecard.run import convert as write
+    from cprlint.scorecard.words import counted
 
     rows = write(logs, output)
-    sys.stderr.write(f"cprlint: wrote {rows:,} event rows to {shown(str(output))}\n")
+    sys.stderr.write(f"cprlint: wrote {counted(rows, 'event row')} to {shown(str(output))}\n")
     return ExitCode.OK
 
 
@@ -517,6 +542,9 @@ def convert(logs: tuple[str, ...], output: Path) -> int:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path))
 def list_rules(output_format: str, output: Path | None) -> int:
     """List every rule: code, default severity, name and summary."""
+    from cprlint.rules import RULES
+    from cprlint.rules.registry import describe
+
     rules = [RULES[code] for code in sorted(RULES)]
     if output_format == "json":
         text = json.dumps([describe(rule) for rule in rules], indent=2) + "\n"
@@ -539,6 +567,9 @@ def list_rules(output_format: str, output: Path | None) -> int:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path))
 def explain(code: str, output_format: str, output: Path | None) -> int:
     """Show what a rule checks, why, and a failing and a passing example."""
+    from cprlint.rules import RULES
+    from cprlint.rules.registry import describe
+
     rule = RULES.get(code.upper())
     if rule is None:
         raise CprlintError(f"unknown rule `{code}` (see `cprlint rules`)")
@@ -556,6 +587,8 @@ def explain(code: str, output_format: str, output: Path | None) -> int:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path))
 def schema(name: str, output_format: str, output: Path | None) -> int:
     """Print the JSON Schema of a policy or a fixture conversation, for editors."""
+    from cprlint.schemas import schema_text
+
     _emit(schema_text(name), output)
     return ExitCode.OK
 
@@ -563,12 +596,16 @@ def schema(name: str, output_format: str, output: Path | None) -> int:
 def _fail(message: str, code: ExitCode) -> int:
     """One line on stderr, whatever the message holds: a ref, a path or an exception's
     text can carry a line break or an escape sequence from the user's input."""
+    from cprlint.reporters.base import shown
+
     sys.stderr.write(f"cprlint: {shown(message)}\n")
     return int(code)
 
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code; never raises, never prints a traceback."""
+    from cprlint import budgets
+
     budgets.start_run()
     if argv is not None and any("\0" in argument for argument in argv):
         # (A command line cannot hold one; a caller in Python can.)

@@ -1,5 +1,5 @@
-"""A small log and policy whose scorecard is worked out by hand in test_scorecard.py, and
-hand-made scorecards for the renderers' tests."""
+"""A small log and policy whose scorecard is worked out by hand in test_scorecard.py,
+hand-made scorecards for the renderers' tests, and a malformed line of each kind."""
 
 from __future__ import annotations
 
@@ -232,3 +232,132 @@ def hand_made_scorecard(
         tiers=("economy",),
         unpriced=unpriced,
     )
+
+
+# --- malformed lines --------------------------------------------------------------------
+
+
+def _with_usage(**usage: Any) -> str:
+    bad = json.loads(json.dumps(CONVERSATIONS[3]))  # T4: one llm_call
+    bad["id"] = "M"
+    bad["events"][0]["usage"].update(usage)
+    return json.dumps(bad)
+
+
+def _changed(change: Callable[[dict[str, Any]], None]) -> str:
+    bad = json.loads(json.dumps(CONVERSATIONS[3]))
+    bad["id"] = "M"
+    change(bad)
+    return json.dumps(bad)
+
+
+# A malformed line of each kind: (an id, the line, its column as the scorecard names it,
+# None when not checked (a value is located by its JSON path), and its message, or how
+# it starts). Each alone must stop DuckDB's native reading, so that the careful one
+# finds it, and be left out on its own.
+MALFORMED_LINES: list[tuple[str, bytes, int | None, str]] = [
+    (
+        "json",
+        b'{"id": "B1", "events": [}',
+        25,
+        "JSON syntax error: Expecting value",
+    ),
+    (
+        "text",
+        b"not json",
+        1,
+        "JSON syntax error: Expecting value",
+    ),
+    (
+        "array",
+        b"[1, 2]",
+        1,
+        "the line must be a conversation (a JSON object), not [1, 2]",
+    ),
+    (
+        "null",
+        b"null",
+        1,
+        "the line must be a conversation (a JSON object), not null",
+    ),
+    (
+        "latin-1",
+        '{"id": "M", "intent": "caf\u00e9", "outcome": {"status": "open"}, "events": []}'.encode(
+            "latin-1"
+        ),
+        27,
+        "not UTF-8 text (byte 26)",
+    ),
+    (
+        "number as text",
+        _with_usage(input_tokens="12").encode(),
+        None,
+        '`events[0].usage.input_tokens` must be a whole number, not "12"',
+    ),
+    (
+        "fraction",
+        _with_usage(output_tokens=1.5).encode(),
+        None,
+        "`events[0].usage.output_tokens` must be a whole number, not 1.5",
+    ),
+    (
+        "too large",
+        _with_usage(input_tokens=2**64).encode(),
+        None,
+        "`events[0].usage.input_tokens` is 18446744073709551616, more than a log can hold "
+        "(9,223,372,036,854,775,807)",
+    ),
+    (
+        "boolean as text",
+        _changed(lambda data: data["outcome"].update(reopened="yes")).encode(),
+        None,
+        '`outcome.reopened` must be true or false, not "yes"',
+    ),
+    (
+        "no outcome",
+        _changed(lambda data: data.pop("outcome")).encode(),
+        None,
+        "`outcome.status` is missing: a conversation needs `id`, `intent`, `outcome.status` "
+        "and `events`",
+    ),
+    (
+        "bad started_at",
+        _changed(lambda data: data.update(started_at="last tuesday")).encode(),
+        None,
+        "`started_at` 'last tuesday' is not an ISO 8601 date-time such as "
+        "2026-11-02T09:15:00Z, 2026-11-02T10:15:00+01:00 or 2026-11-02",
+    ),
+    (
+        "started_at in another form",
+        # ISO 8601 (an hour, no minutes), which Python reads and DuckDB and Spark do not.
+        _changed(lambda data: data.update(started_at="2026-11-09T09Z")).encode(),
+        None,
+        "`started_at` '2026-11-09T09Z' is not an ISO 8601 date-time",
+    ),
+    (
+        "events not a list",
+        _changed(lambda data: data.update(events={"type": "llm_call"})).encode(),
+        None,
+        '`events` must be a list, not {"type": "llm_call"}',
+    ),
+    (
+        # Two writers' lines run together: DuckDB stops; Spark's parser would take the
+        # first object and say nothing, so Spark looks for "}{" in the line's text.
+        "two objects",
+        (json.dumps(CONVERSATIONS[3]) + json.dumps(CONVERSATIONS[4])).encode(),
+        None,
+        "JSON syntax error: Extra data",
+    ),
+    (
+        "an array of objects",
+        ("[" + json.dumps(CONVERSATIONS[3]) + "]").encode(),
+        1,
+        'the line must be a conversation (a JSON object), not [{"id": "T4"',
+    ),
+    (
+        "a key twice",
+        b'{"id": "M", "intent": "x", "intent": "y", "outcome": {"status": "open"}, "events": []}',
+        1,
+        "the key `intent` is given twice in one object",
+    ),
+]

@@ -32,6 +32,7 @@ from cprlint.scorecard.tables import price_bands
 from tests.projects import write_fixture
 from tests.scorecard_helpers import (
     CONVERSATIONS,
+    MALFORMED_LINES,
     OBEYED,
     REPOSITORY,
     call,
@@ -335,15 +336,21 @@ def test_outputs(project: tuple[Path, Path]) -> None:
     root, log = project
     card = scorecard_of(root, log)
     text = render(card, "text")
-    assert "Scorecard by project, weekly, 2026-11-02 to 2026-11-09" in text
+    # Two weeks: from Monday 2 November to Sunday 15 November, the last week's last day.
+    assert "Scorecard by project, weekly, 2026-11-02 to 2026-11-15" in text
     assert "$0.02450" in text  # week 1 CPR, 4 significant digits under a dollar
-    assert "1 tickets have no `started_at`" in text
+    assert "1 ticket has no `started_at` and is in no period." in text
     assert "`mystery-model`" in text
     markdown = render(card, "markdown")
     assert markdown.startswith("### Scorecard by project")
     assert "| acme | 2026-11-02 | 3 | 1 |" in markdown
     rows = list(csv.DictReader(io.StringIO(render(card, "csv"))))
-    assert [r["period"] for r in rows] == ["2026-11-02", "2026-11-09"]
+    assert [(r["row"], r["period"]) for r in rows] == [
+        ("group", "2026-11-02"),
+        ("group", "2026-11-09"),
+        ("total", "2026-11-02"),
+        ("total", "2026-11-09"),
+    ]
     assert rows[0]["ai_cost"] == "0.024500000"
     assert rows[0]["cost_per_ticket"] == "0.008166667"  # 0.0245 / 3, half-even at 9 places
     assert rows[0]["share_premium"] == "0.761904762"  # 0.016 / 0.021
@@ -392,7 +399,7 @@ def test_a_broken_line_is_named_with_file_line_and_column(
     lines = log.read_text().splitlines()
     lines.insert(2, '{"id": "B1", "intent": "x", "outcome": {"status": "resolved"}, "events": [}')
     log.write_text("\n".join(lines) + "\n")
-    err = failure(["scorecard", str(log), "--policy", str(root / "policies")], capsys)
+    err = failure(["scorecard", str(log), "--policy", str(root / "policies"), "--strict"], capsys)
     assert f"{log}:3:" in err
     assert "JSON syntax error" in err
 
@@ -418,7 +425,7 @@ def test_a_bad_value_is_named_with_its_line(
     change(bad)
     lines[index] = json.dumps(bad)
     log.write_text("\n".join(lines) + "\n")
-    err = failure(["scorecard", str(log), "--policy", str(root / "policies")], capsys)
+    err = failure(["scorecard", str(log), "--policy", str(root / "policies"), "--strict"], capsys)
     assert f"{log}:{index + 1}:" in err
     assert named in err
 
@@ -494,7 +501,7 @@ def test_a_number_too_large_for_the_layout_is_named(
     bad["events"][0]["usage"]["input_tokens"] = 2**64  # an integer to JSON, not to BIGINT
     lines[2] = json.dumps(bad)
     log.write_text("\n".join(lines) + "\n")
-    err = failure(["scorecard", str(log), "--policy", str(root / "policies")], capsys)
+    err = failure(["scorecard", str(log), "--policy", str(root / "policies"), "--strict"], capsys)
     assert f"{log}:3:" in err
     assert "usage.input_tokens" in err
 
@@ -704,7 +711,7 @@ def test_a_log_name_is_never_a_pattern(
             source = folder / f"{name}.jsonl"
             assert run(["convert", str(source), "-o", str(folder / f"{name}.parquet")]) == 0
             if name == named:
-                assert "wrote 1 event rows" in capsys.readouterr().err
+                assert "wrote 1 event row to" in capsys.readouterr().err
         log = folder / f"{named}.parquet"
     card = scorecard_of(tmp_path, log)
     # N1 alone: one ticket, $0.001; a file beside it read too would add ten tickets.
@@ -840,7 +847,7 @@ def test_a_line_too_long_for_duckdb_is_named_in_one_line(
     # DuckDB refuses the broken line, so the careful reading looks for the line at fault:
     # 8 MiB = 8,388,608 bytes, too long to hold.
     write_long_line_log(log, 8 * 1024 * 1024)
-    err = failure(["scorecard", str(log), "--policy", str(root / "policies")], capsys)
+    err = failure(["scorecard", str(log), "--policy", str(root / "policies"), "--strict"], capsys)
     assert err == (
         f"cprlint: error: log does not match the conversation format: {log}:2:1: "
         "line is 8,388,608 bytes, over the 65,536-byte limit\n"
@@ -990,9 +997,10 @@ def test_markdown_breaks_links_mentions_and_references_from_the_logs() -> None:
     )
     lines = render(card, "markdown").splitlines()
     joiner = "\u2060"  # WORD JOINER: invisible, and no link or reference matches across it
-    # The title, a blank line, the header and its rule, then the row; U+202E is shown
-    # as `\u202e`, its backslash escaped for markdown.
-    assert lines[4].startswith(
+    # The title, a blank line, the header and its rule, the week's total, then the row;
+    # U+202E is shown as `\u202e`, its backslash escaped for markdown.
+    assert lines[4].startswith("| **total** | 2026-10-05 | 10 |")
+    assert lines[5].startswith(
         f"| see https{joiner}://evil.example/x, www{joiner}.evil.example, GH{joiner}-2, "
         f"#{joiner}3, @{joiner}octocat \\\\u202e | 2026-10-05 | 10 |"
     )
@@ -1029,17 +1037,20 @@ def test_markdown_stays_within_a_github_comment(rows: int, models: int, cut: str
     assert github_length(markdown) <= 65_536
     lines = markdown.splitlines()
     kept_rows = [line for line in lines if line.startswith(f"| {name}-")]
-    kept_notes = [line for line in lines if line.startswith("- 1 calls to `model-")]
-    # What is kept comes first, in order; the last line says what is not.
-    assert kept_rows == [line for line in lines[4:] if line.startswith("|")]
+    kept_notes = [line for line in lines if line.startswith("- 1 call to `model-")]
+    # The week's total comes first, whatever is cut (all rows are in week 1: one total
+    # of 10 tickets a row); then what is kept, in order; the last line says what is not.
+    assert lines[4].startswith(f"| **total** | 2026-10-05 | {10 * rows:,} |")
+    assert kept_rows == [line for line in lines[5:] if line.startswith("|")]
     assert [line.split(" | ")[0] for line in kept_rows] == [
         f"| {name}-{n:04d}" for n in range(len(kept_rows))
     ]
     assert [line.split("`")[1] for line in kept_notes] == [
         f"model-{n}" for n in range(len(kept_notes))
     ]
+    # The rows counted are the groups' and the total's (one more).
     left_out = {
-        "rows": f"{rows - len(kept_rows):,} of {rows:,} rows",
+        "rows": f"{rows - len(kept_rows):,} of {rows + 1:,} rows",
         "notes": f"{models - len(kept_notes):,} of {models:,} notes",
     }[cut]
     assert lines[-1] == (
@@ -1052,7 +1063,7 @@ def test_markdown_stays_within_a_github_comment(rows: int, models: int, cut: str
 def test_a_markdown_scorecard_within_the_limit_is_whole() -> None:
     markdown = render(hand_made_scorecard(hand_made_row("refund", week(1))), "markdown")
     assert "Cut to GitHub" not in markdown
-    assert markdown.count("\n") == 5  # title, blank, header, rule, one row
+    assert markdown.count("\n") == 6  # title, blank, header, rule, the total, one row
 
 
 def test_csv_cells_are_never_formulas_and_never_break_a_line() -> None:
@@ -1072,8 +1083,11 @@ def test_csv_cells_are_never_formulas_and_never_break_a_line() -> None:
     rows += [hand_made_row("refund", week(1)), hand_made_row("refund", week(2), ai_cost="0.025")]
     text = render(hand_made_scorecard(*rows), "csv")
     assert "\r" not in text
-    assert text.count("\n") == 1 + len(rows)  # the header, then one line a row
+    # The header, one line a row, then the totals of weeks 1 and 2.
+    assert text.count("\n") == 1 + len(rows) + 2
     parsed = list(csv.DictReader(io.StringIO(text)))
+    assert [cells["row"] for cells in parsed[-3:]] == ["group", "total", "total"]
+    parsed = parsed[:-2]
     assert [cells["intent"] for cells in parsed] == [
         '\'=HYPERLINK("https://evil.example","click")',
         "'+1+1",
@@ -1099,7 +1113,397 @@ def test_an_error_naming_a_file_is_one_line(
     write_project(tmp_path)
     log = tmp_path / name
     log.write_text('{"id": "B1", "events": [}\n')
-    err = failure(["scorecard", str(log), "--policy", str(tmp_path / "policies")], capsys)
+    err = failure(
+        ["scorecard", str(log), "--policy", str(tmp_path / "policies"), "--strict"], capsys
+    )
     assert f"{shown(str(log))}:1:" in err
     assert "JSON syntax error" in err
     assert not OBEYED.search(err)
+
+
+# --- what finance reads: totals, spend, periods cut by --since/--until ----------------
+
+
+def test_each_period_has_a_total_over_all_groups(project: tuple[Path, Path]) -> None:
+    """By queue, week 1 is billing (T1) and account (T2, T3), week 2 billing (T4) and
+    account (T5): the totals are the project's figures, worked out in the first test."""
+    root, log = project
+    card = scorecard_of(root, log, dimension="queue")
+    first, second = card.totals
+    # Week 1: billing 1 ticket, 1 resolved, AI 0.019; account 2 tickets, 0 resolved, AI
+    # 0.0048 + 0.0007 = 0.0055, human 3.00. Total: 3 tickets, 1 resolved, AI 0.0245.
+    assert (first.period, first.tickets, first.resolved) == (WEEK_1, 3, 1)
+    assert (first.ai_cost, first.human_cost) == (Decimal("0.0245"), Decimal("3"))
+    assert first.cost_per_resolution == Decimal("0.0245")  # 0.0245 / 1
+    assert first.limits.budget is None  # no one budget speaks for a sum of queues
+    # Week 2: billing AI 0.008, 1 resolved; account AI 0 (mystery-model is unpriced),
+    # human 1.25, 1 resolved. CPR 0.008 / 2 = 0.004; fully loaded 1.258 / 2 = 0.629.
+    assert (second.tickets, second.resolved, second.ai_cost) == (2, 2, Decimal("0.008"))
+    assert second.cost_per_resolution == Decimal("0.004")
+    assert second.fully_loaded_cost_per_resolution == Decimal("0.629")
+    # Against the week before: (0.004 - 0.0245) / 0.0245.
+    assert second.cost_per_resolution_change == (Decimal("0.004") - Decimal("0.0245")) / Decimal(
+        "0.0245"
+    )
+
+    csv_rows = [r for r in csv.DictReader(io.StringIO(render(card, "csv"))) if r["row"] == "total"]
+    assert [(r["queue"], r["period"], r["ai_cost"], r["human_cost"]) for r in csv_rows] == [
+        ("", "2026-11-02", "0.024500000", "3.000000000"),
+        ("", "2026-11-09", "0.008000000", "1.250000000"),
+    ]
+    # -0.0205 / 0.0245 = -0.836734693..., at 9 places
+    assert csv_rows[1]["cost_per_resolution_change"] == "-0.836734694"
+    assert csv_rows[1]["fully_loaded_cost_per_resolution"] == "0.629000000"
+
+    document = json.loads(render(card, "json"))
+    assert [(t["period"], t["tickets"], t["ai_cost"]) for t in document["totals"]] == [
+        ("2026-11-02", 3, 0.0245),
+        ("2026-11-09", 2, 0.008),
+    ]
+    assert document["totals"][1]["cost_per_resolution"] == 0.004
+
+    # One format a spend column: the smallest AI spend under a dollar, 0.0055 (account,
+    # week 1), gets 3 significant digits, so 5 decimals: $0.02450, $0.00800; human cost
+    # (3, 1.25, 0) in cents.
+    markdown = render(card, "markdown").splitlines()
+    assert markdown[4].startswith("| **total** | 2026-11-02 | 3 | 1 | $0.02450 | $3.00 |")
+    assert markdown[5].startswith("| **total** | 2026-11-09 | 2 | 2 | $0.00800 | $1.25 |")
+    assert markdown[6].startswith("| account | 2026-11-02 | 2 | 0 | $0.00550 | $3.00 |")
+    text = render(card, "text").splitlines()
+    assert text[2] == "total of 2 queues"
+    assert text[4].split()[:5] == ["2026-11-02", "3", "1", "$0.02450", "$3.00"]
+
+
+# Periods and what they are called: (unit, the period's start, --since, --until, the
+# label); a period cut by --since or --until is called by the days it covers.
+PERIOD_LABELS = [
+    ("month", dt.date(2026, 10, 1), None, None, "2026-10"),
+    ("month", dt.date(2026, 10, 1), dt.date(2026, 10, 15), None, "2026-10-15 to 2026-10-31"),
+    ("month", dt.date(2026, 11, 1), None, dt.date(2026, 11, 20), "2026-11-01 to 2026-11-20"),
+    ("month", dt.date(2026, 2, 1), None, dt.date(2026, 2, 28), "2026-02"),  # 28 days
+    ("month", dt.date(2028, 2, 1), None, dt.date(2028, 2, 28), "2028-02-01 to 2028-02-28"),
+    ("month", dt.date(2026, 12, 1), dt.date(2026, 12, 1), dt.date(2026, 12, 31), "2026-12"),
+    ("week", dt.date(2026, 11, 2), None, None, "2026-11-02"),
+    ("week", dt.date(2026, 11, 2), dt.date(2026, 11, 4), None, "2026-11-04 to 2026-11-08"),
+    ("week", dt.date(2026, 12, 28), None, dt.date(2027, 1, 1), "2026-12-28 to 2027-01-01"),
+    ("day", dt.date(2026, 11, 2), dt.date(2026, 11, 2), dt.date(2026, 11, 2), "2026-11-02"),
+]
+
+
+@pytest.mark.parametrize(("unit", "start", "since", "until", "label"), PERIOD_LABELS)
+def test_a_period_is_called_by_the_days_it_covers(
+    unit: str, start: dt.date, since: dt.date | None, until: dt.date | None, label: str
+) -> None:
+    from dataclasses import replace
+
+    from cprlint.scorecard.words import period_label
+
+    card = replace(
+        hand_made_scorecard(hand_made_row("refund", start)), period=unit, since=since, until=until
+    )
+    assert period_label(card, start) == label
+
+
+def test_a_month_cut_by_since_and_until_says_so(project: tuple[Path, Path]) -> None:
+    # November, from Tuesday the 3rd to Monday the 9th: T2 (4 Nov), T3 (8 Nov) and T4
+    # (9 Nov, 00:00Z); T1 (2 Nov) and T5 (10 Nov) are outside.
+    root, log = project
+    card = scorecard_of(
+        root, log, period="month", since=dt.date(2026, 11, 3), until=dt.date(2026, 11, 9)
+    )
+    (only,) = card.rows
+    assert (only.period, only.tickets) == (dt.date(2026, 11, 1), 3)
+    text = render(card, "text")
+    assert text.startswith("Scorecard by project, monthly, 2026-11-03 to 2026-11-09\n")
+    assert "\n  2026-11-03 to 2026-11-09  " in text
+    assert "| acme | 2026-11-03 to 2026-11-09 | 3 |" in render(card, "markdown")
+    document = json.loads(render(card, "json"))
+    assert (document["scorecard"]["first_day"], document["scorecard"]["last_day"]) == (
+        "2026-11-03",
+        "2026-11-09",
+    )
+    assert (document["rows"][0]["first_day"], document["rows"][0]["last_day"]) == (
+        "2026-11-03",
+        "2026-11-09",
+    )
+    (cells,) = [r for r in csv.DictReader(io.StringIO(render(card, "csv"))) if r["row"] == "group"]
+    assert (cells["period"], cells["first_day"], cells["last_day"]) == (
+        "2026-11-01",
+        "2026-11-03",
+        "2026-11-09",
+    )
+    page = render(card, "html")
+    assert "1 month: 2026-11-03 to 2026-11-09" in page
+    assert ">2026-11<" not in page  # nowhere called the whole month
+
+
+def test_a_whole_month_is_called_by_its_name(project: tuple[Path, Path]) -> None:
+    root, log = project
+    card = scorecard_of(root, log, period="month")
+    assert render(card, "text").startswith(
+        "Scorecard by project, monthly, 2026-11-01 to 2026-11-30\n"
+    )
+    assert "| acme | 2026-11 | 5 |" in render(card, "markdown")
+
+
+# --- plural agreement -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("count", "noun", "nouns", "expected"),
+    [
+        (0, "call", None, "0 calls"),
+        (1, "call", None, "1 call"),
+        (2, "call", None, "2 calls"),
+        (1234, "ticket", None, "1,234 tickets"),
+        (1, "automation mode", None, "1 automation mode"),
+        (3, "breach", "breaches", "3 breaches"),
+    ],
+)
+def test_counts_agree_with_their_nouns(
+    count: int, noun: str, nouns: str | None, expected: str
+) -> None:
+    from cprlint.scorecard.words import counted
+
+    assert counted(count, noun, nouns) == expected
+
+
+@pytest.mark.parametrize(
+    ("count", "notes"),
+    [
+        (
+            1,
+            [
+                "1 malformed line in the logs was left out of every figure:",
+                "  logs/a.jsonl:2:1: JSON syntax error: Expecting value",
+                "1 ticket has no `started_at` and is in no period.",
+                "1 call to `m` has no price and counts as zero: add the model to the policy's "
+                "pricing.models.",
+            ],
+        ),
+        (
+            3,
+            [
+                "3 malformed lines in the logs were left out of every figure:",
+                "  logs/a.jsonl:2:1: JSON syntax error: Expecting value",
+                "  logs/a.jsonl:3:1: JSON syntax error: Expecting value",
+                "  logs/a.jsonl:4:1: JSON syntax error: Expecting value",
+                "3 tickets have no `started_at` and are in no period.",
+                "3 calls to `m` have no price and count as zero: add the model to the policy's "
+                "pricing.models.",
+            ],
+        ),
+    ],
+)
+def test_notes_agree_with_their_counts(count: int, notes: list[str]) -> None:
+    from dataclasses import replace
+
+    from cprlint.scorecard.card import MalformedLine
+
+    malformed = tuple(
+        MalformedLine("logs/a.jsonl", line, 1, "JSON syntax error: Expecting value")
+        for line in range(2, 2 + count)
+    )
+    card = replace(
+        hand_made_scorecard(
+            hand_made_row("refund", week(1)),
+            unpriced=(Unpriced(policy="", model="m", calls=count),),
+        ),
+        undated_tickets=count,
+        malformed_lines=count,
+        first_malformed=malformed,
+    )
+    assert render(card, "text").splitlines()[-len(notes) :] == notes
+    markdown = render(card, "markdown")
+    assert f"- {notes[0]}" in markdown
+    assert f"  - {notes[1].strip()}" in markdown
+
+
+def test_one_breaching_period_is_one_period() -> None:
+    # One of two weeks over its 30% escalation maximum (4 of 10 escalated in week 2).
+    card = hand_made_scorecard(
+        hand_made_row("refund", week(1), max_escalation_rate="0.3"),
+        hand_made_row("refund", week(2), escalated=4, max_escalation_rate="0.3"),
+    )
+    assert "intent refund  (1 period off limits)" in render(card, "text")
+
+
+# --- malformed lines: counted, located, the rest scored ---------------------------------
+
+
+# Each malformed line of scorecard_helpers.MALFORMED_LINES, with its id.
+MALFORMED = [pytest.param(*case[1:], id=case[0]) for case in MALFORMED_LINES]
+
+
+@pytest.mark.parametrize(("line", "column", "message"), MALFORMED)
+def test_a_malformed_line_is_left_out_counted_and_located(
+    project: tuple[Path, Path], line: bytes, column: int | None, message: str
+) -> None:
+    root, log = project
+    clean = json.loads(render(scorecard_of(root, log), "json"))
+    lines = log.read_bytes().splitlines()
+    lines.insert(2, line)  # the log's line 3
+    log.write_bytes(b"\n".join(lines) + b"\n")
+    card = scorecard_of(root, log)
+    document = json.loads(render(card, "json"))
+    # The rest is scored as if the line had never been there.
+    assert document["rows"] == clean["rows"]
+    assert document["totals"] == clean["totals"]
+    assert document["malformed_lines"]["count"] == 1
+    (only,) = card.first_malformed
+    assert (only.path, only.line) == (str(log), 3)
+    assert only.message.startswith(message)
+    if column is not None:
+        assert only.column == column
+
+
+def test_every_malformed_line_is_counted_and_the_first_20_named(
+    project: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 25 broken lines after the log's 6: lines 7 to 31; the first 20 named, 7 to 26.
+    root, log = project
+    with log.open("a") as out:
+        out.writelines(f'{{"id": "B{n}", "events": [}}\n' for n in range(25))
+    assert run(["scorecard", str(log), "--policy", str(root / "policies")]) == 0
+    printed = capsys.readouterr().out
+    assert "25 malformed lines in the logs were left out of every figure; the first 20:" in (
+        printed
+    )
+    named = [line for line in printed.splitlines() if line.startswith(f"  {log}:")]
+    assert [int(line.split(":")[1]) for line in named] == list(range(7, 27))
+    # Still scored: week 1 of the worked log, 3 tickets.
+    assert any(line.split()[:2] == ["2026-11-02", "3"] for line in printed.splitlines())
+
+
+def test_strict_stops_at_the_first_malformed_line(
+    project: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, log = project
+    with log.open("a") as out:
+        out.write("not json\n[1]\n")
+    err = failure(["scorecard", str(log), "--policy", str(root / "policies"), "--strict"], capsys)
+    assert err == (
+        f"cprlint: error: log does not match the conversation format: {log}:7:1: "
+        "JSON syntax error: Expecting value\n"
+    )
+
+
+def test_malformed_lines_of_gzipped_logs_and_many_files(project: tuple[Path, Path]) -> None:
+    # Two logs: the worked one gzipped with a broken line 2, and a second one with a bad
+    # line 1 then T6 again under another id. 2 malformed lines; T6' has no started_at.
+    root, log = project
+    lines = log.read_bytes().splitlines()
+    zipped = root / "logs" / "a.jsonl.gz"
+    zipped.write_bytes(gzip.compress(b"\n".join([lines[0], b"{", *lines[1:]]) + b"\n"))
+    log.unlink()
+    other = json.loads(lines[5])
+    other["id"] = "T6b"
+    (root / "logs" / "b.jsonl").write_text("[]\n" + json.dumps(other) + "\n")
+    card = scorecard_of(root, [zipped, root / "logs" / "b.jsonl"])
+    assert card.malformed_lines == 2
+    assert [(m.path, m.line) for m in card.first_malformed] == [
+        (str(zipped), 2),
+        (str(root / "logs" / "b.jsonl"), 1),
+    ]
+    assert sum(r.tickets for r in card.rows) == 5  # T1..T5
+    assert card.undated_tickets == 2  # T6 and T6b
+
+
+def test_a_clean_log_is_read_once_natively(
+    project: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB's speed for clean logs: no line of them is read in Python."""
+    from cprlint.scorecard import engines
+
+    def never(*arguments: object, **options: object) -> object:
+        raise AssertionError("a clean log was read again the careful way")
+
+    monkeypatch.setattr(engines, "set_aside", never)
+    monkeypatch.setattr(engines, "first_problem", never)
+    root, log = project
+    assert scorecard_of(root, log).malformed_lines == 0
+
+
+def test_setting_malformed_lines_aside_holds_one_bounded_line(
+    tmp_path: Path, counted_reads: list[CountingReader]
+) -> None:
+    from cprlint.scorecard.sources import set_aside
+
+    log = tmp_path / "long.jsonl"
+    write_long_line_log(log, 8 * 1024 * 1024)  # line 2: 8 MiB, cut short
+    folder = tmp_path / "kept"
+    folder.mkdir()
+    kept, malformed = set_aside([log], folder)
+    assert malformed.count == 1
+    assert str(malformed.first[0]) == (
+        f"{log}:2:1: line is 8,388,608 bytes, over the 65,536-byte limit"
+    )
+    (reader,) = counted_reads
+    assert reader.largest == TEST_LINE_LIMIT + 1
+    # The copy holds lines 1 and 3, as they were.
+    (copy,) = kept
+    written = log.read_bytes().splitlines(keepends=True)
+    assert copy.path.read_bytes() == written[0] + written[2]
+
+
+@pytest.mark.parametrize(
+    ("started_at", "accepted"),
+    [
+        ("2026-11-02", True),
+        ("2026-11-02T09:15:00Z", True),
+        ("2026-11-02T09:15:00+01:00", True),
+        ("2026-11-02T09:15:00+0100", True),
+        ("2026-11-02T09:15:00+01", True),
+        ("2026-11-02 09:15:00", True),
+        ("2026-11-02T09:15:00.123456789Z", True),
+        ("2026-11-02T09:15Z", False),  # no seconds: Spark does not read it
+        ("2026-11-02T24:00:00Z", False),  # DuckDB reads it as the next day, Python not
+        ("2026-11-2", False),
+        ("2026-02-30", False),
+        ("20261102T091500Z", False),
+        ("2026-W45-1", False),
+        ("2026-11-02t09:15:00Z", False),
+    ],
+)
+def test_started_at_forms_every_engine_reads_alike(started_at: str, accepted: bool) -> None:
+    """A form is accepted only if Python and DuckDB read the same instant from it (the
+    Spark test holds Spark to the same)."""
+    import duckdb
+    from cprlint.scorecard.layout import STARTED_AT_FORM
+    from cprlint.scorecard.sources import started_at_problem
+
+    assert (started_at_problem(started_at) is None) == accepted
+    if accepted:
+        connection = duckdb.connect()
+        connection.execute("SET TimeZone = 'UTC'")
+        (found,) = connection.execute(
+            "SELECT CASE WHEN regexp_full_match(?, ?) THEN "
+            "CAST(TRY_CAST(? AS TIMESTAMPTZ) AS TIMESTAMP) END",
+            [started_at, STARTED_AT_FORM, started_at],
+        ).fetchone() or (None,)
+        parsed = dt.datetime.fromisoformat(started_at.replace("Z", "+00:00"))
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+        assert found == parsed
+
+
+def test_required_fields_are_the_fixture_formats() -> None:
+    """REQUIRED_FIELDS is the fixture schema's required keys, as far as the layout reads."""
+    from cprlint.scorecard.layout import REQUIRED_FIELDS
+
+    schema = json.loads((REPOSITORY / "evaluator" / "data" / "fixture.schema.json").read_text())
+    required = {(key,) for key in schema["required"]}
+    required |= {("outcome", key) for key in schema["properties"]["outcome"]["required"]}
+    assert set(REQUIRED_FIELDS) == (required - {("outcome",)})
+
+
+def test_log_scale_is_asked_for(
+    project: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Costs per resolution 0.0245 and 0.004, the budget 0.02: all above zero.
+    root, log = project
+    arguments = ["scorecard", str(log), "--policy", str(root / "policies"), "--format", "html"]
+    assert run(arguments) == 0
+    assert "Logarithmic scale" not in capsys.readouterr().out
+    assert run([*arguments, "--log-scale"]) == 0
+    assert "Logarithmic scale (asked for with --log-scale)" in capsys.readouterr().out

@@ -98,12 +98,13 @@ def test_any_name_is_shown_never_obeyed(groups: list[str]) -> None:
     card = hand_made_scorecard(*(hand_made_row(group, week(1)) for group in groups))
     for output_format in ("text", "markdown", "csv", "html"):
         assert not OBEYED.search(render(card, output_format)), output_format
-    # One line a row: the markdown's title, blank line, header and rule, then the rows;
-    # the csv's header, then the rows, none of whose texts a spreadsheet would run.
+    # One line a row: the markdown's title, blank line, header and rule, the week's
+    # total, then the rows; the csv's header, the rows, then the total, none of whose
+    # texts a spreadsheet would run.
     markdown = render(card, "markdown")
-    assert markdown.count("\n") == 4 + len(groups)
+    assert markdown.count("\n") == 5 + len(groups)
     text = render(card, "csv")
-    assert text.count("\n") == 1 + len(groups)
-    cells = [row[0] for row in csv.reader(io.StringIO(text))][1:]
+    assert text.count("\n") == 2 + len(groups)
+    cells = [row[1] for row in csv.reader(io.StringIO(text))][1:-1]
     assert len(cells) == len(groups)
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)

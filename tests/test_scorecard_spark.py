@@ -27,6 +27,7 @@ from cprlint.scorecard.sources import find_logs
 from tests.projects import write_fixture
 from tests.scorecard_helpers import (
     CONVERSATIONS,
+    MALFORMED_LINES,
     REPOSITORY,
     call,
     conversation,
@@ -117,7 +118,92 @@ def test_spark_names_the_broken_line_too(spark: Engine, tmp_path: Path) -> None:
     text.insert(1, '{"id": "B1", "intent": 7')
     log.write_text("\n".join(text) + "\n")
     with pytest.raises(CprlintError, match=r"requests\.jsonl:2:"):
-        scorecard_json(spark, "spark", [log], tmp_path / "policies")
+        scorecard_json(spark, "spark", [log], tmp_path / "policies", strict=True)
+
+
+# Spark reads a line that gives a key twice without a word (the last value, as `check`
+# reads it), so only another malformed line makes it read the log the careful way; on
+# its own, such a line is scored by Spark and left out by DuckDB (docs/scorecard.md).
+READ_BY_SPARK_ALONE = {"a key twice"}
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        pytest.param(line, message, id=name)
+        for name, line, _, message in MALFORMED_LINES
+        if name not in READ_BY_SPARK_ALONE
+    ],
+)
+def test_a_malformed_line_is_left_out_on_spark_as_on_duckdb(
+    spark: Engine, tmp_path: Path, line: bytes, message: str
+) -> None:
+    log = write_project(tmp_path)
+    lines = log.read_bytes().splitlines()
+    lines.insert(2, line)
+    log.write_bytes(b"\n".join(lines) + b"\n")
+    on_duckdb, on_spark = both(spark, [log], tmp_path / "policies")
+    assert on_spark == on_duckdb
+    # The worked log's two weeks, and one line, the log's third, left out.
+    assert [row["tickets"] for row in on_spark["rows"]] == [3, 2]
+    (named,) = on_spark["malformed_lines"]["first"]
+    assert (named["line"], on_spark["malformed_lines"]["count"]) == (3, 1)
+    assert named["message"].startswith(message)
+
+
+def test_a_log_with_every_kind_of_malformed_line_is_the_same_on_spark(
+    spark: Engine, tmp_path: Path
+) -> None:
+    # The fixtures as a log over October, with every malformed line of MALFORMED_LINES
+    # (14, the key given twice among them) put in after every 20th line: all counted,
+    # in order, and the 344 conversations scored.
+    log = tmp_path / "log.jsonl"
+    good = log_from_fixtures(log, lambda n: f"2026-10-{1 + n % 31:02d}T{n % 24:02d}:30:00Z")
+    lines: list[bytes] = []
+    for number, text in enumerate(good):
+        lines.append(text.encode())
+        if number % 20 == 0 and number // 20 < len(MALFORMED_LINES):
+            lines.append(MALFORMED_LINES[number // 20][1])
+    log.write_bytes(b"\n".join(lines) + b"\n")
+    on_duckdb, on_spark = both(
+        spark, [log], REPOSITORY / "policies", dimension="intent", period="week"
+    )
+    assert on_spark == on_duckdb
+    assert on_spark["malformed_lines"]["count"] == len(MALFORMED_LINES)
+    assert [item["line"] for item in on_spark["malformed_lines"]["first"]] == [
+        2 + 21 * index for index in range(len(MALFORMED_LINES))
+    ]
+    assert sum(row["tickets"] for row in on_spark["rows"]) == len(good)
+    assert sum(total["tickets"] for total in on_spark["totals"]) == len(good)
+
+
+def test_spark_reads_started_at_as_duckdb_and_python_do(spark: Any) -> None:
+    """Every form STARTED_AT_FORM lets through is the same instant to Spark as to
+    Python (and so to DuckDB: tests/test_scorecard.py)."""
+    import datetime as dt
+
+    from cprlint.scorecard.layout import STARTED_AT_FORM
+
+    forms = [
+        "2026-11-02",
+        "2026-11-02T09:15:00Z",
+        "2026-11-02T09:15:00+01:00",
+        "2026-11-02T09:15:00-0130",
+        "2026-11-02T09:15:00+01",
+        "2026-11-02 09:15:00",
+        "2026-11-02T09:15:00.123456Z",
+    ]
+    frame = spark.session.createDataFrame([(form,) for form in forms], "s string")
+    frame.createOrReplaceTempView("forms")
+    found = spark.session.sql(
+        f"SELECT CASE WHEN s RLIKE '^(?:{STARTED_AT_FORM})$' "
+        "THEN CAST(TRY_CAST(s AS TIMESTAMP) AS TIMESTAMP_NTZ) END FROM forms"
+    ).collect()
+    for form, (value,) in zip(forms, found, strict=True):
+        parsed = dt.datetime.fromisoformat(form.replace("Z", "+00:00"))
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+        assert value == parsed, form
 
 
 @pytest.mark.parametrize(

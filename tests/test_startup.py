@@ -43,10 +43,10 @@ def _modules_after(code: str, env: dict[str, str] | None = None) -> set[str]:
         [sys.executable, "-c", f"{code}\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))"],
         capture_output=True,
         text=True,
-        check=True,
         cwd=REPO,
         env={**os.environ, **(env or {})},
     )
+    assert completed.returncode == 0, completed.stderr
     return set(json.loads(completed.stdout.splitlines()[-1]))
 
 
@@ -75,8 +75,9 @@ def test_a_second_run_loads_neither_the_catalog_nor_jsonschema(tmp_path: Path) -
     report = tmp_path / "report.json"
     code = (
         "from cprlint.cli import run\n"
-        "run(['check', '--no-cache', '--today', '2026-11-23', '--format', 'json', "
+        "code = run(['check', '--no-cache', '--today', '2026-11-23', '--format', 'json', "
         f"'--output', {str(report)!r}])\n"
+        "assert code == 0, code\n"
         "from cprlint import tokens\n"
         "built = tokens.encoding.cache_info().currsize"
     )

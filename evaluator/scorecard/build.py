@@ -18,7 +18,14 @@ from typing import Any
 
 from cprlint.model import Policy
 from cprlint.pricing import Catalog
-from cprlint.scorecard.card import Limits, Row, Scorecard, Unpriced, link_previous
+from cprlint.scorecard.card import (
+    Limits,
+    Row,
+    Scorecard,
+    Unpriced,
+    combined,
+    link_previous,
+)
 from cprlint.scorecard.definition import SCORECARD_COLUMNS, models_sql, scorecard_sql
 from cprlint.scorecard.engines import Engine
 from cprlint.scorecard.sources import LogFiles
@@ -46,7 +53,10 @@ def build_scorecard(
     until: dt.date | None = None,
     catalog: Catalog | None = None,
     progress: StepProgress | None = None,
+    strict: bool = False,
 ) -> Scorecard:
+    """The scorecard of `logs` under `policies`, computed on `engine`. A malformed line
+    of a JSON Lines log is left out, counted and located (`strict`: stops the run)."""
     keys = policy_keys(policies)
     default = default_policy_key(keys)
     for table in policy_tables(keys):
@@ -55,7 +65,7 @@ def build_scorecard(
     def step(name: str) -> Callable[[float], None] | None:
         return None if progress is None else (lambda done: progress(name, done))
 
-    engine.load(logs, step("reading logs"))
+    malformed = engine.load(logs, step("reading logs"), strict=strict)
     used = engine.rows(models_sql(engine.dialect, default_policy=default))
     prices, cards = price_table(((p or "", m or "") for p, m, _ in used), keys, catalog)
     engine.register(prices)
@@ -93,6 +103,8 @@ def build_scorecard(
         ),
         prices_as_of=_prices_as_of(policies, catalog),
         catalog_version=catalog.version if catalog else None,
+        malformed_lines=malformed.count,
+        first_malformed=malformed.first,
     )
 
 
@@ -155,28 +167,11 @@ def _merge(
             ),
         )
         key = (row.group, row.period)
-        merged[key] = _add(merged[key], row) if key in merged else row
+        if key in merged:
+            row = combined((merged[key], row), group=row.group, period=row.period)
+        merged[key] = row
         policies[key].add(str(values["policy"]))
     return [(merged[key], policies[key]) for key in sorted(merged)], undated
-
-
-def _add(mine: Row, theirs: Row) -> Row:
-    return Row(
-        group=mine.group,
-        period=mine.period,
-        tickets=mine.tickets + theirs.tickets,
-        resolved=mine.resolved + theirs.resolved,
-        escalated=mine.escalated + theirs.escalated,
-        auto_resolved=mine.auto_resolved + theirs.auto_resolved,
-        retries=mine.retries + theirs.retries,
-        llm_calls=mine.llm_calls + theirs.llm_calls,
-        ai_cost=mine.ai_cost + theirs.ai_cost,
-        human_cost=mine.human_cost + theirs.human_cost,
-        tier_spend=tuple(
-            (tier, amount + other)
-            for (tier, amount), (_, other) in zip(mine.tier_spend, theirs.tier_spend, strict=True)
-        ),
-    )
 
 
 def _with_limits(

@@ -3,7 +3,10 @@
 Rows hold the exact sums the engine returned (counts, and money as Decimal); every
 rate and ratio is derived here, in one place, so that every output format shows the
 same numbers. The change against the previous period (week over week, by default)
-is worked out when the rows are put together.
+is worked out when the rows are put together. Rows add up (`combined`): the total of a
+period over all groups, and a chart's "other" line, are sums of rows, and their ratios
+are ratios of those sums (the cost per resolution of two groups is their spend over
+their resolutions, never the mean of their two costs per resolution).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import Enum
+from functools import cached_property
 from typing import Any
 
 from cprlint.model import Budget
@@ -174,11 +178,52 @@ class Row:
         return _points(self.escalation_rate, before)
 
 
+def combined(rows: Sequence[Row], *, group: str, period: dt.date) -> Row:
+    """`rows` added up into one row of `group` and `period`: counts and money summed,
+    LLM spend summed tier by tier; held to no limits (no one budget speaks for a sum of
+    groups), with no previous row."""
+    tier_spend: dict[str, Decimal] = {}
+    for row in rows:
+        for tier, amount in row.tier_spend:
+            tier_spend[tier] = tier_spend.get(tier, Decimal(0)) + amount
+    return Row(
+        group=group,
+        period=period,
+        tickets=sum(row.tickets for row in rows),
+        resolved=sum(row.resolved for row in rows),
+        escalated=sum(row.escalated for row in rows),
+        auto_resolved=sum(row.auto_resolved for row in rows),
+        retries=sum(row.retries for row in rows),
+        llm_calls=sum(row.llm_calls for row in rows),
+        ai_cost=sum((row.ai_cost for row in rows), Decimal(0)),
+        human_cost=sum((row.human_cost for row in rows), Decimal(0)),
+        tier_spend=tuple(tier_spend.items()),
+    )
+
+
 @dataclass(frozen=True)
 class Unpriced:
     policy: str
     model: str
     calls: int
+
+
+@dataclass(frozen=True)
+class MalformedLine:
+    """A line of a JSON Lines log that was left out: where it is and what is wrong."""
+
+    path: str
+    line: int
+    column: int | None
+    message: str
+
+    def __str__(self) -> str:
+        column = f":{self.column}" if self.column is not None else ""
+        return f"{self.path}:{self.line}{column}: {self.message}"
+
+
+# How many malformed lines a scorecard names; the rest are counted.
+MAX_NAMED_MALFORMED = 20
 
 
 @dataclass(frozen=True)
@@ -196,6 +241,9 @@ class Scorecard:
     unpriced: tuple[Unpriced, ...] = ()
     prices_as_of: str | None = None
     catalog_version: str | None = None
+    # Lines of the JSON Lines logs left out as malformed: how many, and the first few.
+    malformed_lines: int = 0
+    first_malformed: tuple[MalformedLine, ...] = ()
 
     @property
     def groups(self) -> tuple[str, ...]:
@@ -212,25 +260,73 @@ class Scorecard:
     def breaches(self) -> int:
         return sum(1 for row in self.rows if row.breaches)
 
+    @cached_property
+    def totals(self) -> tuple[Row, ...]:
+        """One row per period: every group's tickets and spend added up (group "")."""
+        by_period: dict[dt.date, list[Row]] = {}
+        for row in self.rows:
+            by_period.setdefault(row.period, []).append(row)
+        sums = [
+            combined(by_period[period], group="", period=period) for period in sorted(by_period)
+        ]
+        return tuple(link_previous(sums, self.period))
+
+    def days(self, period: dt.date) -> tuple[dt.date, dt.date]:
+        """The first and last day of `period` whose tickets are counted: the whole period,
+        unless --since or --until cut it."""
+        first, last = period, last_day(period, self.period)
+        if self.since is not None and self.since > first:
+            first = self.since
+        if self.until is not None and self.until < last:
+            last = self.until
+        return first, last
+
+    def is_whole(self, period: dt.date) -> bool:
+        return self.days(period) == (period, last_day(period, self.period))
+
+    @property
+    def span(self) -> tuple[dt.date, dt.date] | None:
+        """The first and last day the scorecard counts tickets of (None without rows)."""
+        periods = self.periods
+        if not periods:
+            return None
+        return self.days(periods[0])[0], self.days(periods[-1])[1]
+
     def to_json(self) -> dict[str, Any]:
+        span = self.span
         return {
             "scorecard": {
                 "by": self.dimension,
                 "period": self.period,
                 "since": self.since.isoformat() if self.since else None,
                 "until": self.until.isoformat() if self.until else None,
+                "first_day": span[0].isoformat() if span else None,
+                "last_day": span[1].isoformat() if span else None,
                 "engine": self.engine,
                 "currency": self.currency,
                 "prices_as_of": self.prices_as_of,
                 "catalog_version": self.catalog_version,
                 "logs": list(self.logs),
             },
-            "rows": [row_json(row) for row in self.rows],
+            "rows": [row_json(row, self) for row in self.rows],
+            "totals": [totals_json(row, self) for row in self.totals],
             "undated_tickets": self.undated_tickets,
             "unpriced": [
                 {"policy": item.policy or None, "model": item.model, "calls": item.calls}
                 for item in self.unpriced
             ],
+            "malformed_lines": {
+                "count": self.malformed_lines,
+                "first": [
+                    {
+                        "path": item.path,
+                        "line": item.line,
+                        "column": item.column,
+                        "message": item.message,
+                    }
+                    for item in self.first_malformed
+                ],
+            },
         }
 
 
@@ -238,11 +334,13 @@ def _number(value: Decimal | None) -> float | int | None:
     return None if value is None else json_number(value)
 
 
-def row_json(row: Row) -> dict[str, Any]:
-    budget = row.limits.budget
+def _figures_json(row: Row, card: Scorecard) -> dict[str, Any]:
+    """What a group's row and a total row both say: its period, sums and ratios."""
+    first, last = card.days(row.period)
     return {
-        "group": row.group,
         "period": row.period.isoformat(),
+        "first_day": first.isoformat(),
+        "last_day": last.isoformat(),
         "tickets": row.tickets,
         "resolved": row.resolved,
         "escalated": row.escalated,
@@ -259,6 +357,25 @@ def row_json(row: Row) -> dict[str, Any]:
         "escalation_rate": _number(row.escalation_rate),
         "retries_per_ticket": _number(row.retries_per_ticket),
         "spend_share_by_tier": {tier or "untiered": json_number(s) for tier, s in row.tier_shares},
+        "change": {
+            "cost_per_resolution": _number(row.cost_per_resolution_change),
+            "cost_per_ticket": _number(row.cost_per_ticket_change),
+            "auto_resolution_rate": _number(row.auto_resolution_rate_change),
+            "escalation_rate": _number(row.escalation_rate_change),
+        },
+    }
+
+
+def totals_json(row: Row, card: Scorecard) -> dict[str, Any]:
+    """A period's total over all groups, as data."""
+    return _figures_json(row, card)
+
+
+def row_json(row: Row, card: Scorecard) -> dict[str, Any]:
+    budget = row.limits.budget
+    return {
+        "group": row.group,
+        **_figures_json(row, card),
         "policy": row.limits.policy,
         "budget": None
         if budget is None
@@ -269,13 +386,22 @@ def row_json(row: Row) -> dict[str, Any]:
         "min_resolution_rate": _number(row.limits.min_resolution_rate),
         "max_escalation_rate": _number(row.limits.max_escalation_rate),
         "breaches": list(row.breaches),
-        "change": {
-            "cost_per_resolution": _number(row.cost_per_resolution_change),
-            "cost_per_ticket": _number(row.cost_per_ticket_change),
-            "auto_resolution_rate": _number(row.auto_resolution_rate_change),
-            "escalation_rate": _number(row.escalation_rate_change),
-        },
     }
+
+
+def next_period(period: dt.date, unit: str) -> dt.date:
+    if unit == "day":
+        return period + dt.timedelta(days=1)
+    if unit == "week":
+        return period + dt.timedelta(days=7)
+    if period.month == 12:
+        return period.replace(year=period.year + 1, month=1)
+    return period.replace(month=period.month + 1)
+
+
+def last_day(period: dt.date, unit: str) -> dt.date:
+    """The last day of the period that starts on `period`."""
+    return next_period(period, unit) - dt.timedelta(days=1)
 
 
 def previous_period(period: dt.date, unit: str) -> dt.date:

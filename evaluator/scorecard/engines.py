@@ -4,6 +4,14 @@ Spark (`cprlint[spark]`, for logs on a cluster; local mode otherwise).
 An engine does three things: make an `events` table in the flattened layout from the
 logs, register the small reference tables, and run a query of the definition. Only the
 loading differs between engines; what is computed is the same SQL.
+
+Both engines read JSON Lines logs natively, at full speed, and as strictly as each
+other: a line that is not a JSON object, misses a required key (`REQUIRED_FIELDS`), has
+a number or a boolean of the wrong JSON type (Spark refuses "12" where a number goes;
+DuckDB is made to), or a `started_at` outside `STARTED_AT_FORM`, stops the reading.
+Then, and only then, the logs are read again the careful way (`sources.set_aside`):
+with --strict the first malformed line is named; else the malformed lines are left
+out, counted and located, and the engine reads the rest again.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -21,16 +30,28 @@ from typing import IO, Any, Protocol
 
 from cprlint.errors import CprlintError
 from cprlint.scorecard import DEFAULT_MEMORY_LIMIT
-from cprlint.scorecard.layout import CONVERSATION_FIELDS, EVENT_COLUMNS, EVENT_FIELDS, sql_type
+from cprlint.scorecard.layout import (
+    CONVERSATION_FIELDS,
+    DECIMAL_TEXT_FORM,
+    EVENT_COLUMNS,
+    EVENT_FIELDS,
+    REQUIRED_FIELDS,
+    STARTED_AT_FORM,
+    sql_type,
+)
 from cprlint.scorecard.parquet import check_layout, find_unreadable
 from cprlint.scorecard.sources import (
     PARQUET_SUFFIXES,
+    Kept,
     LogFiles,
+    Malformed,
     describe,
     engine_message,
     first_problem,
+    set_aside,
 )
 from cprlint.scorecard.tables import Table
+from cprlint.scorecard.words import counted
 
 PROGRESS_SECONDS = 0.2
 
@@ -41,7 +62,12 @@ Progress = Callable[[float], None]
 class Engine(Protocol):
     dialect: str
 
-    def load(self, logs: LogFiles, progress: Progress | None = None) -> None: ...
+    def load(
+        self, logs: LogFiles, progress: Progress | None = None, *, strict: bool = True
+    ) -> Malformed:
+        """Make the `events` table of `logs`. A malformed line of a JSON Lines log stops
+        it (`strict`), or is left out and counted in what it returns."""
+        ...
 
     def register(self, table: Table) -> None: ...
 
@@ -50,16 +76,30 @@ class Engine(Protocol):
     def close(self) -> None: ...
 
 
-def _json_struct(fields: Sequence[tuple[str, tuple[str, ...]]]) -> dict[str, Any]:
-    """The nested JSON shape the layout's fields come from: {key: type or {key: ...}}."""
+@dataclass(frozen=True)
+class _Refusal:
+    """An engine would not read the logs; `detail`: its message, if it has one."""
+
+    detail: str | None
+
+
+def _typed_leaf(column: str) -> str:
+    # started_at is read as text and parsed by the loader, so that a bad value can be
+    # told apart from a missing one.
+    return "VARCHAR" if column == "started_at" else sql_type(column)
+
+
+def _json_struct(
+    fields: Sequence[tuple[str, tuple[str, ...]]], leaf: Callable[[str], str] = _typed_leaf
+) -> dict[str, Any]:
+    """The nested JSON shape the layout's fields come from: {key: type or {key: ...}},
+    each column read as `leaf` says."""
     shape: dict[str, Any] = {}
     for column, path in fields:
         node = shape
         for key in path[:-1]:
             node = node.setdefault(key, {})
-        # started_at is read as text and parsed by the loader, so that a bad value can be
-        # told apart from a missing one.
-        node[path[-1]] = "VARCHAR" if column == "started_at" else sql_type(column)
+        node[path[-1]] = leaf(column)
     return shape
 
 
@@ -74,22 +114,88 @@ def _select_path(root: str, path: tuple[str, ...], quote: str) -> str:
     return root + "".join(f".{quote}{key}{quote}" for key in path)
 
 
+def _as_read(column: str, expression: str) -> str:
+    return expression
+
+
 def _flattened(
-    conversation: str, event: str, *, quote: str, started_at: str
+    conversation: str,
+    event: str,
+    *,
+    quote: str,
+    started_at: str,
+    value: Callable[[str, str], str] = _as_read,
 ) -> tuple[list[str], list[str]]:
     """The layout's columns as select expressions over one conversation (`conversation`)
     and one of its events (`event`): the conversation's columns, then the event's.
-    `started_at` is the engine's expression for the parsed timestamp."""
+    `started_at` is the engine's expression for the parsed timestamp; `value` turns a
+    column's expression as read into its value."""
     conversation_columns = [
         started_at + " AS started_at"
         if column == "started_at"
-        else f"{_select_path(conversation, path, quote)} AS {column}"
+        else f"{value(column, _select_path(conversation, path, quote))} AS {column}"
         for column, path in CONVERSATION_FIELDS
     ]
     event_columns = [
-        f"{_select_path(event, path, quote)} AS {column}" for column, path in EVENT_FIELDS
+        f"{value(column, _select_path(event, path, quote))} AS {column}"
+        for column, path in EVENT_FIELDS
     ]
     return conversation_columns, event_columns
+
+
+def _missing_required(conversation: str, quote: str) -> str:
+    """SQL: whether a conversation lacks a key the layout needs (REQUIRED_FIELDS)."""
+    return " OR ".join(
+        f"{_select_path(conversation, path, quote)} IS NULL" for path in REQUIRED_FIELDS
+    )
+
+
+# DuckDB reads a number and a boolean as JSON, so that it can tell "12", 1.5 or true
+# where a whole number goes (which it would turn into 12, 2 and 1 without a word) from
+# the number itself, and refuse them as Spark does.
+_JSON_NUMBERS = {
+    "BIGINT": "('BIGINT', 'UBIGINT')",
+    "INTEGER": "('BIGINT', 'UBIGINT')",
+    "DECIMAL(18,6)": "('BIGINT', 'UBIGINT', 'DOUBLE')",
+}
+
+
+def _duckdb_leaf(column: str) -> str:
+    kind = sql_type(column)
+    return "VARCHAR" if kind in ("VARCHAR", "TIMESTAMP") else "JSON"
+
+
+def _duckdb_value(column: str, json: str) -> str:
+    """DuckDB: a column's value from its JSON (`_duckdb_leaf`), or NULL when the JSON is
+    of another type: a number given as text is no number (but for a decimal, which Spark
+    reads from text too), a boolean must be true or false."""
+    kind = sql_type(column)
+    if kind == "BOOLEAN":
+        return f"CASE WHEN json_type({json}) = 'BOOLEAN' THEN CAST({json} AS BOOLEAN) END"
+    if kind.startswith("DECIMAL"):
+        text = f"({json} ->> '$')"
+        return (
+            f"CASE WHEN json_type({json}) IN {_JSON_NUMBERS[kind]} OR (json_type({json}) = "
+            f"'VARCHAR' AND regexp_full_match({text}, {_sql_string(DECIMAL_TEXT_FORM)})) "
+            f"THEN TRY_CAST({text} AS {kind}) END"
+        )
+    if kind in _JSON_NUMBERS:
+        return f"CASE WHEN json_type({json}) IN {_JSON_NUMBERS[kind]} THEN TRY_CAST({json} AS {kind}) END"
+    return json
+
+
+def _duckdb_faults(fields: Sequence[tuple[str, tuple[str, ...]]], root: str) -> list[str]:
+    """DuckDB: per typed column of `fields` under `root`, whether its JSON holds a value
+    the column cannot (not null, yet no value)."""
+    faults = []
+    for column, path in fields:
+        if _duckdb_leaf(column) == "JSON":
+            json = _select_path(root, path, '"')
+            faults.append(
+                f"({json} IS NOT NULL AND json_type({json}) <> 'NULL' "
+                f"AND {_duckdb_value(column, json)} IS NULL)"
+            )
+    return faults
 
 
 # What DuckDB's file readers take as a glob pattern in a file name (and expand: a log
@@ -158,23 +264,51 @@ class DuckDBEngine:
         for name, value in settings.items():
             self.connection.execute(f"SET {name} = {_setting_literal(value)}")
 
-    def load(self, logs: LogFiles, progress: Progress | None = None) -> None:
-        jsonl = self._link(logs.jsonl)
+    def load(
+        self, logs: LogFiles, progress: Progress | None = None, *, strict: bool = True
+    ) -> Malformed:
         parquet = self._link(logs.parquet)
         self._parquet_files = tuple(zip(map(str, logs.parquet), parquet, strict=True))
         parts = []
+        malformed = Malformed()
         with self._within_memory():
             if logs.jsonl:
-                self._load_jsonl(logs.jsonl, jsonl, progress)
+                malformed = self._load_jsonl(logs.jsonl, progress, strict=strict)
                 parts.append("SELECT * FROM jsonl_events")
             if logs.parquet:
                 parts.append(self._parquet_select())
             self.connection.execute("CREATE TEMP VIEW events AS " + " UNION ALL ".join(parts))
             self._lock(parquet)
+        return malformed
 
-    def _link(self, files: Sequence[Path]) -> list[str]:
+    def _load_jsonl(
+        self, files: Sequence[Path], progress: Progress | None, *, strict: bool
+    ) -> Malformed:
+        """The `jsonl_events` table of the JSON Lines logs, read natively; when DuckDB
+        refuses them, with their malformed lines left out (or, `strict`, none)."""
+        refusal = self._read_jsonl(self._link(files), progress)
+        if refusal is None:
+            return Malformed()
+        if strict:
+            raise _refused(files, refusal.detail)
+        self.connection.execute("DROP TABLE IF EXISTS jsonl_events")
+        folder = Path(self._private.name, "kept")
+        folder.mkdir(exist_ok=True)
+        kept, malformed = set_aside(files, folder, progress)
+        again = self._read_jsonl(self._link_kept(kept), progress)
+        if again is not None:
+            raise _unreadable_still(files, malformed, again.detail)
+        return malformed
+
+    def _link_kept(self, kept: Sequence[Kept]) -> list[str]:
+        """Links to the logs to read again (`sources.set_aside`), each named in messages
+        as the log it comes from."""
+        return self._link([item.path for item in kept], shown_as=[item.source for item in kept])
+
+    def _link(self, files: Sequence[Path], shown_as: Sequence[Path] | None = None) -> list[str]:
         """A link with a plain name (a number) to each log, in the private links folder:
-        the paths DuckDB is given, so that no name of a log is ever read as a pattern."""
+        the paths DuckDB is given, so that no name of a log is ever read as a pattern.
+        Messages name each by its path, or by `shown_as`."""
         folder = str(self._links.absolute())
         if _GLOB_CHARACTERS.search(folder):
             raise CprlintError(
@@ -182,7 +316,7 @@ class DuckDBEngine:
                 "would read as a pattern: set TMPDIR to another folder"
             )
         links = []
-        for path in files:
+        for number, path in enumerate(files):
             name = path.name.lower()
             suffix = ".parquet" if name.endswith(PARQUET_SUFFIXES) else ".jsonl"
             # DuckDB tells a gzipped log by its name.
@@ -192,7 +326,7 @@ class DuckDBEngine:
                 os.symlink(os.path.abspath(path), link)
             except OSError as error:
                 raise CprlintError(f"{path}: cannot be linked for reading: {error}") from None
-            self._names[link] = str(path)
+            self._names[link] = str(shown_as[number] if shown_as else path)
             links.append(link)
         return links
 
@@ -221,57 +355,69 @@ class DuckDBEngine:
         self.connection.execute("SET enable_external_access = false")
         self.connection.execute("SET lock_configuration = true")
 
-    def _load_jsonl(
-        self, files: Sequence[Path], links: Sequence[str], progress: Progress | None
-    ) -> None:
-        shape = _json_struct(CONVERSATION_FIELDS)
-        shape["events"] = _json_struct(EVENT_FIELDS)
+    def _read_jsonl(self, links: Sequence[str], progress: Progress | None) -> _Refusal | None:
+        """Read the JSON Lines logs (through `links`) into the `jsonl_events` table; a
+        _Refusal when a line is not one DuckDB can read into the layout, or holds a
+        value of the wrong JSON type, a started_at outside STARTED_AT_FORM or misses a
+        required key (each row says whether its line did: `fault`)."""
+        shape = _json_struct(CONVERSATION_FIELDS, _duckdb_leaf)
+        shape["events"] = _json_struct(EVENT_FIELDS, _duckdb_leaf)
         columns = {key: _duckdb_type(value) for key, value in shape.items()}
         columns["events"] = _duckdb_type(shape["events"]) + "[]"
         event_type = _duckdb_type(shape["events"])
         conversation, event = _flattened(
-            "u",
-            "u.ev",
-            quote='"',
-            started_at="CAST(TRY_CAST(u.started_at AS TIMESTAMPTZ) AS TIMESTAMP)",
+            "u", "u.ev", quote='"', started_at="u.started", value=_duckdb_value
         )
         index = "CASE WHEN u.ev IS NULL THEN NULL ELSE CAST(u.i AS INTEGER) END AS event_index"
         select = ", ".join([*conversation, index, *event])
         ordered = ", ".join(column.name for column in EVENT_COLUMNS)
+        started = (
+            f"CASE WHEN regexp_full_match(r.started_at, {_sql_string(STARTED_AT_FORM)}) "
+            "THEN CAST(TRY_CAST(r.started_at AS TIMESTAMPTZ) AS TIMESTAMP) END"
+        )
+        conversation_faults = [
+            _missing_required("r", '"'),
+            *_duckdb_faults(CONVERSATION_FIELDS, "r"),
+        ]
+        event_faults = _duckdb_faults(EVENT_FIELDS, "u.ev")
         # UNNEST in the select list, over a one-null list for a conversation without
         # events so that it still makes a row: three times faster than a lateral join.
         query = f"""
             CREATE TEMP TABLE jsonl_events AS
-            SELECT {ordered}, started_at_text FROM (
-              SELECT {select}, u.started_at AS started_at_text
+            SELECT {ordered}, fault FROM (
+              SELECT {select},
+                     u.conversation_fault OR (u.started_at IS NOT NULL AND u.started IS NULL)
+                     OR {" OR ".join(event_faults)} AS fault
               FROM (
                 SELECT c.*, unnest(c.listed) AS ev, generate_subscripts(c.listed, 1) AS i
                 FROM (
-                  SELECT *, CASE WHEN len(events) > 0 THEN events
-                                 ELSE [NULL]::{event_type}[] END AS listed
+                  SELECT r.*, CASE WHEN len(r.events) > 0 THEN r.events
+                                   ELSE [NULL]::{event_type}[] END AS listed,
+                         {started} AS started,
+                         {" OR ".join(conversation_faults)} AS conversation_fault
                   FROM read_json(?, format = 'newline_delimited', columns = ?,
-                                 maximum_object_size = 16777216)
+                                 maximum_object_size = 16777216) AS r
                 ) AS c
               ) AS u
             )
         """
         try:
             self._execute(query, [list(links), columns], progress)
-            bad_times = self.connection.execute(
-                "SELECT count(*) FROM jsonl_events "
-                "WHERE started_at IS NULL AND started_at_text IS NOT NULL"
+            faults = self.connection.execute(
+                "SELECT count(*) FROM jsonl_events WHERE fault"
             ).fetchone()
         except self._duckdb.OutOfMemoryException as error:
             raise self._out_of_memory(error) from None
         except self._duckdb.Error as error:
-            raise _refused(files, self._named(engine_message(error))) from None
+            return _Refusal(self._named(engine_message(error)))
         except UnicodeDecodeError:
             # DuckDB cut a line into its message mid-character: the message itself
             # cannot be read, but the careful reading still finds the line at fault.
-            raise _refused(files, None) from None
-        if bad_times and bad_times[0]:
-            raise _refused(files, None)
-        self.connection.execute("ALTER TABLE jsonl_events DROP COLUMN started_at_text")
+            return _Refusal(None)
+        if faults and faults[0]:
+            return _Refusal(None)
+        self.connection.execute("ALTER TABLE jsonl_events DROP COLUMN fault")
+        return None
 
     def _out_of_memory(self, error: Exception) -> CprlintError:
         return CprlintError(
@@ -408,6 +554,18 @@ def _refused(files: Sequence[Any], detail: str | None) -> CprlintError:
     return CprlintError(f"{names}: cannot be read as conversation logs: {detail}")
 
 
+def _unreadable_still(
+    files: Sequence[Any], malformed: Malformed, detail: str | None
+) -> CprlintError:
+    """The error for logs an engine would not read even without their malformed lines:
+    a line the careful reading takes for well formed, which the engine does not."""
+    names = ", ".join(str(path) for path in files)
+    return CprlintError(
+        f"{names}: cannot be read as conversation logs, even with "
+        f"{counted(malformed.count, 'malformed line')} left out: {detail or 'unreadable'}"
+    )
+
+
 # The end of the JVM's output read back when Spark does not start.
 _JVM_OUTPUT_TAIL = 64 * 1024
 # A Java exception's line, as a JVM prints it: `Exception in thread "main"
@@ -451,6 +609,18 @@ _SPARK_TYPES = {
     "BOOLEAN": "boolean",
     "TIMESTAMP": "timestamp_ntz",
 }
+
+
+# Lines Spark's JSON parser reads without a word, which DuckDB and the careful reading
+# refuse: two objects on one line (writers that interleave), of which Spark takes the
+# first; an array of objects, which it takes for several lines; bytes that are not
+# UTF-8, which it reads as U+FFFD (as text, a line that is not UTF-8 grows when made
+# UTF-8: each bad byte becomes U+FFFD's three). SQL over the line's text, on the safe
+# side: a line that only looks so (a "}{" in a message) is read again carefully, and kept.
+_SPARK_WOULD_MISS = (
+    "(value RLIKE '[}][ \t]*[{]' OR left(ltrim(value), 1) = '['"
+    " OR octet_length(encode(value, 'UTF-8')) <> octet_length(value))"
+)
 
 
 def _spark_type(sql: str) -> str:
@@ -508,17 +678,25 @@ class SparkEngine:
                 reason = _jvm_reason(jvm_output) or engine_message(error)
                 raise CprlintError(f"Spark did not start: {reason}") from None
         self.session.sparkContext.setLogLevel("ERROR")
+        # Where the well-formed lines of logs with malformed ones are copied, made when
+        # needed (on this machine: with a cluster, a folder the cluster sees, by TMPDIR).
+        self._kept: tempfile.TemporaryDirectory[str] | None = None
 
-    def load(self, logs: LogFiles, progress: Progress | None = None) -> None:
+    def load(
+        self, logs: LogFiles, progress: Progress | None = None, *, strict: bool = True
+    ) -> Malformed:
         frames = []
+        malformed = Malformed()
         if logs.jsonl:
-            frames.append(self._jsonl_frame(logs.jsonl, progress))
+            frame, malformed = self._jsonl_frame(logs.jsonl, progress, strict=strict)
+            frames.append(frame)
         if logs.parquet:
             frames.append(self._parquet_frame(logs.parquet))
         events = frames[0]
         for frame in frames[1:]:
             events = events.unionByName(frame)
         events.createOrReplaceTempView("events")
+        return malformed
 
     def _reader(self) -> Any:
         """Spark's file reader, taking each path as the name of one file: Spark (Hadoop)
@@ -527,42 +705,80 @@ class SparkEngine:
         Spark's own streaming reader sets for this."""
         return self.session.read.option("__globPaths__", "false")
 
-    def _jsonl_frame(self, files: Sequence[Any], progress: Progress | None) -> Any:
+    def _jsonl_frame(
+        self, files: Sequence[Path], progress: Progress | None, *, strict: bool
+    ) -> tuple[Any, Malformed]:
+        """The JSON Lines logs as a frame in the layout, read natively; when Spark
+        refuses them, with their malformed lines left out (or, `strict`, none)."""
+        found = self._read_jsonl(_spark_paths(files))
+        if not isinstance(found, _Refusal):
+            if progress is not None:
+                progress(1.0)
+            return found, Malformed()
+        if strict:
+            raise _refused(files, found.detail)
+        if self._kept is None:
+            # The copies live until the session is closed: Spark reads files lazily.
+            self._kept = tempfile.TemporaryDirectory(prefix="cprlint-spark-")
+        kept, malformed = set_aside(files, Path(self._kept.name), progress)
+        again = self._read_jsonl([str(item.path) for item in kept])
+        if isinstance(again, _Refusal):
+            raise _unreadable_still(files, malformed, again.detail)
+        return again, malformed
+
+    def _read_jsonl(self, paths: Sequence[str]) -> Any:
+        """The logs at `paths` as a frame in the layout (persisted), or a _Refusal when
+        Spark cannot read a line into the layout (FAILFAST), a conversation misses a
+        required key or has a started_at outside STARTED_AT_FORM, or a line may be one
+        Spark's parser would read without a word (`_SPARK_WOULD_MISS`): its rows' `fault`.
+
+        Each line is read as text, then parsed, so that the text can be looked at too."""
         shape = _json_struct(CONVERSATION_FIELDS)
         shape["events"] = _json_struct(EVENT_FIELDS)
         schema = ", ".join(
             f"`{key}` {_spark_ddl(value)}" for key, value in shape.items() if key != "events"
         )
         schema += f", `events` array<{_spark_ddl(shape['events'])}>"
-        raw = self._reader().schema(schema).option("mode", "FAILFAST").json(_spark_paths(files))
-        raw.createOrReplaceTempView("jsonl_conversations")
-        conversation, event = _flattened(
-            "c",
-            "e.ev",
-            quote="`",
-            started_at="CAST(TRY_CAST(c.started_at AS TIMESTAMP) AS TIMESTAMP_NTZ)",
-        )
+        self._reader().text(list(paths)).createOrReplaceTempView("jsonl_lines")
+        conversation, event = _flattened("c", "e.ev", quote="`", started_at="c.started")
         ordered = ", ".join(column.name for column in EVENT_COLUMNS)
         frame = self.session.sql(
             f"""
-            SELECT {ordered}, started_at_text FROM (
+            SELECT {ordered}, fault FROM (
               SELECT {", ".join(conversation)}, CAST(e.i + 1 AS INT) AS event_index,
-                     {", ".join(event)}, c.started_at AS started_at_text
-              FROM jsonl_conversations AS c
+                     {", ".join(event)},
+                     {_missing_required("c", "`")}
+                     OR (c.started_at IS NOT NULL AND c.started IS NULL)
+                     OR c.would_miss AS fault
+              FROM (
+                SELECT parsed.*, would_miss,
+                       CASE WHEN parsed.started_at RLIKE
+                                 {_sql_string(f"^(?:{STARTED_AT_FORM})$")}
+                            THEN CAST(TRY_CAST(parsed.started_at AS TIMESTAMP)
+                                      AS TIMESTAMP_NTZ)
+                       END AS started
+                FROM (
+                  SELECT from_json(value, {_sql_string(schema)}, map('mode', 'FAILFAST'))
+                           AS parsed,
+                         {_SPARK_WOULD_MISS} AS would_miss
+                  FROM jsonl_lines
+                  WHERE trim(value) <> ''
+                )
+              ) AS c
               LATERAL VIEW OUTER posexplode(c.events) e AS i, ev
             )
             """
         )
         try:
             frame = frame.persist()
-            bad_times = frame.where("started_at IS NULL AND started_at_text IS NOT NULL").count()
+            faults = frame.where("fault").count()
         except Exception as error:  # a Py4J error from the JVM: find the line in Python
-            raise _refused(files, engine_message(error)) from None
-        if bad_times:
-            raise _refused(files, None)
-        if progress is not None:
-            progress(1.0)
-        return frame.drop("started_at_text")
+            frame.unpersist()
+            return _Refusal(engine_message(error))
+        if faults:
+            frame.unpersist()
+            return _Refusal(None)
+        return frame.drop("fault")
 
     def _parquet_frame(self, files: Sequence[Any]) -> Any:
         try:
@@ -603,6 +819,9 @@ class SparkEngine:
 
     def close(self) -> None:
         self.session.catalog.clearCache()
+        if self._kept is not None:
+            self._kept.cleanup()
+            self._kept = None
 
 
 _FROM_SPARK = {

@@ -82,6 +82,29 @@ EVENT_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+# The keys a conversation must have for the scorecard to read it (the fixture format's
+# required keys, as far as the layout reads them); missing or null, the line is malformed.
+REQUIRED_FIELDS: tuple[tuple[str, ...], ...] = (
+    ("id",),
+    ("intent",),
+    ("outcome", "status"),
+    ("events",),
+)
+
+# The forms of `started_at` that DuckDB, Spark and Python all read, and read alike: a
+# date (midnight UTC), or a date and a time to the second, a fraction allowed, with `Z`,
+# an offset (`+01:00`, `+0100`, `+01`) or none (UTC). A regular expression that RE2,
+# Java and Python read alike (no backslash: Spark's SQL strings would take it away).
+STARTED_AT_FORM = (
+    "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    "([T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]+)?"
+    "(Z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?)?"
+)
+# A number given as text where the layout holds a decimal (`handle_minutes: "2.5"`),
+# which both engines read as the number.
+DECIMAL_TEXT_FORM = "-?[0-9]+([.][0-9]+)?"
+
+
 def sql_type(name: str) -> str:
     for column in EVENT_COLUMNS:
         if column.name == name:

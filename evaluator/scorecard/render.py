@@ -1,8 +1,10 @@
 """The scorecard's output formats: a registry of renderers, Scorecard -> text.
 
-text and markdown are for people (a table per group, rounded as the SPEC rounds money),
-json and csv for programs (9 decimals, nothing rounded away that matters), html is one
-self-contained page with the trend charts (`html.py`). Names from the logs and the
+text and markdown are for people (the total of each period over all groups first, then
+each group's rows, rounded as the SPEC rounds money), json and csv for programs (9
+decimals, nothing rounded away that matters; the totals as rows of their own), html is
+one self-contained page with the trend charts (`html.py`). Their words come from
+`words.py`: counts agree with their nouns and verbs, a cut period says which days. Names from the logs and the
 policies are shown escaped in every format but json (`reporters.base.shown`), and the markdown
 stays within what GitHub takes in a comment.
 """
@@ -18,17 +20,21 @@ from decimal import Decimal
 from cprlint.money import NINE_PLACES, format_cost, format_rate, round_half_even
 from cprlint.reporters.base import escape_markdown, shown
 from cprlint.scorecard.card import Row, Scorecard
+from cprlint.scorecard.words import (
+    SpendFormats,
+    agreeing,
+    counted,
+    group_noun,
+    groups_counted,
+    period_adjective,
+    period_label,
+    period_title,
+    span_text,
+    spend_formats,
+)
 
 Renderer = Callable[[Scorecard], str]
 RENDERERS: dict[str, Renderer] = {}
-
-_DIMENSION_WORDS = {
-    "project": "project",
-    "queue": "queue",
-    "intent": "intent",
-    "automation": "automation mode",
-}
-_PERIOD_WORDS = {"day": "daily", "week": "weekly", "month": "monthly"}
 
 
 def renderer(name: str) -> Callable[[Renderer], Renderer]:
@@ -39,11 +45,13 @@ def renderer(name: str) -> Callable[[Renderer], Renderer]:
     return register
 
 
-def render(card: Scorecard, output_format: str) -> str:
+def render(card: Scorecard, output_format: str, *, log_scale: bool = False) -> str:
+    """The scorecard in `output_format`; `log_scale` puts the HTML page's cost chart on
+    a logarithmic axis (the other formats have no chart)."""
     if output_format == "html":
         from cprlint.scorecard.html import render_html  # its own module: the charts
 
-        return render_html(card)
+        return render_html(card, log_scale=log_scale)
     return RENDERERS[output_format](card)
 
 
@@ -51,9 +59,15 @@ def render(card: Scorecard, output_format: str) -> str:
 
 
 def title(card: Scorecard) -> str:
-    periods = card.periods
-    span = f", {periods[0]} to {periods[-1]}" if periods else ""
-    return f"Scorecard by {_DIMENSION_WORDS[card.dimension]}, {_PERIOD_WORDS[card.period]}{span}"
+    span = span_text(card)
+    return f"Scorecard by {group_noun(card.dimension)}, {period_adjective(card.period)}" + (
+        f", {span}" if span else ""
+    )
+
+
+def total_title(card: Scorecard) -> str:
+    """What the total rows are: `total of 3 queues`."""
+    return f"total of {groups_counted(card.dimension, len(card.groups))}"
 
 
 def _signed_pct(change: Decimal | None) -> str:
@@ -81,28 +95,39 @@ def _status(row: Row) -> str:
     return "; ".join(row.breaches) if row.breaches else "ok"
 
 
-HEADERS = (
-    "period",
-    "tickets",
-    "resolved",
-    "cost/ticket",
-    "CPR",
-    "fully loaded CPR",
-    "auto-resolved",
-    "escalated",
-    "retries/ticket",
-    "CPR change",
-    "budget",
-    "spend by tier",
-    "status",
-)
+def headers(card: Scorecard) -> tuple[str, ...]:
+    return (
+        period_title(card.period),
+        "tickets",
+        "resolved",
+        "AI spend",
+        "human cost",
+        "cost/ticket",
+        "CPR",
+        "fully loaded CPR",
+        "auto-resolved",
+        "escalated",
+        "retries/ticket",
+        "CPR change",
+        "budget",
+        "spend by tier",
+        "status",
+    )
 
 
-def _cells(card: Scorecard, row: Row) -> list[str]:
+# The columns of `headers` that hold text, aligned left; the others are numbers.
+_TEXT_COLUMNS = (0, 13, 14)
+
+
+def _cells(card: Scorecard, row: Row, spend: SpendFormats, *, total: bool = False) -> list[str]:
+    """A row's cells under `headers`, its spend in `spend`'s format; a total row is held
+    to no budget and has no status."""
     return [
-        row.period.isoformat(),
+        period_label(card, row.period),
         f"{row.tickets:,}",
         f"{row.resolved:,}",
+        spend.ai(row.ai_cost),
+        spend.human(row.human_cost),
         format_cost(row.cost_per_ticket, card.currency),
         format_cost(row.cost_per_resolution, card.currency),
         format_cost(row.fully_loaded_cost_per_resolution, card.currency),
@@ -110,26 +135,53 @@ def _cells(card: Scorecard, row: Row) -> list[str]:
         format_rate(row.escalation_rate),
         "n/a" if row.retries_per_ticket is None else f"{row.retries_per_ticket:.2f}",
         _signed_pct(row.cost_per_resolution_change),
-        _budget(card, row),
+        "" if total else _budget(card, row),
         _shares(row),
-        _status(row),
+        "" if total else _status(row),
     ]
 
 
-def _notes(card: Scorecard) -> list[str]:
-    notes = []
+def _notes(card: Scorecard) -> list[tuple[str, list[str]]]:
+    """The notes under the tables: each a sentence, and the items it lists."""
+    notes: list[tuple[str, list[str]]] = []
+    if card.malformed_lines:
+        count = card.malformed_lines
+        named = len(card.first_malformed)
+        which = f"; the first {named:,}" if named < count else ""
+        notes.append(
+            (
+                f"{counted(count, 'malformed line')} in the logs {agreeing(count, 'was', 'were')}"
+                f" left out of every figure{which}:",
+                [str(item) for item in card.first_malformed],
+            )
+        )
     if card.undated_tickets:
-        notes.append(f"{card.undated_tickets:,} tickets have no `started_at` and are in no period.")
+        count = card.undated_tickets
+        notes.append(
+            (
+                f"{counted(count, 'ticket')} {agreeing(count, 'has', 'have')} no `started_at` "
+                f"and {agreeing(count, 'is', 'are')} in no period.",
+                [],
+            )
+        )
     for item in card.unpriced:
         where = f" (policy {item.policy})" if item.policy else ""
         notes.append(
-            f"{item.calls:,} calls to `{item.model or '(no model)'}`{where} have no price "
-            "and count as zero: add the model to the policy's pricing.models."
+            (
+                f"{counted(item.calls, 'call')} to `{item.model or '(no model)'}`{where} "
+                f"{agreeing(item.calls, 'has', 'have')} no price and "
+                f"{agreeing(item.calls, 'counts', 'count')} as zero: add the model to the "
+                "policy's pricing.models.",
+                [],
+            )
         )
     if card.catalog_version:
         notes.append(
-            f"Prices: the policy's, else genai-prices {card.catalog_version} "
-            f"as of {card.prices_as_of}."
+            (
+                f"Prices: the policy's, else genai-prices {card.catalog_version} "
+                f"as of {card.prices_as_of}.",
+                [],
+            )
         )
     return notes
 
@@ -137,26 +189,41 @@ def _notes(card: Scorecard) -> list[str]:
 # --- text and markdown --------------------------------------------------------------
 
 
+def _text_table(card: Scorecard, rows: list[list[str]]) -> list[str]:
+    header = list(headers(card))
+    table = [header, *([shown(cell) for cell in cells] for cells in rows)]
+    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+    lines = []
+    for cells in table:
+        padded = [
+            cell.ljust(width) if i in _TEXT_COLUMNS else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        ]
+        lines.append("  " + "  ".join(padded).rstrip())
+    return lines
+
+
 @renderer("text")
 def render_text(card: Scorecard) -> str:
+    """The total of each period first, then a table per group."""
     lines = [title(card), ""]
+    spend = spend_formats(card)
     if not card.rows:
-        lines.append("No tickets in the logs for this range.")
+        lines += ["No tickets in the logs for this range.", ""]
+    else:
+        lines.append(total_title(card))
+        lines += _text_table(card, [_cells(card, row, spend, total=True) for row in card.totals])
+        lines.append("")
     for group in card.groups:
         rows = card.rows_of(group)
         breaches = sum(1 for row in rows if row.breaches)
-        mark = f"  ({breaches} period{'s' if breaches != 1 else ''} off limits)" if breaches else ""
-        lines.append(f"{_DIMENSION_WORDS[card.dimension]} {shown(group)}{mark}")
-        table = [list(HEADERS), *([shown(cell) for cell in _cells(card, row)] for row in rows)]
-        widths = [max(len(line[i]) for line in table) for i in range(len(HEADERS))]
-        for cells in table:
-            padded = [
-                cell.ljust(width) if i in (0, 11, 12) else cell.rjust(width)
-                for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
-            ]
-            lines.append("  " + "  ".join(padded).rstrip())
+        mark = f"  ({counted(breaches, 'period')} off limits)" if breaches else ""
+        lines.append(f"{group_noun(card.dimension)} {shown(group)}{mark}")
+        lines += _text_table(card, [_cells(card, row, spend) for row in rows])
         lines.append("")
-    lines += (shown(note) for note in _notes(card))
+    for note, items in _notes(card):
+        lines.append(shown(note))
+        lines += (f"  {shown(item)}" for item in items)
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -173,21 +240,31 @@ def _github_length(text: str) -> int:
 
 @renderer("markdown")
 def render_markdown(card: Scorecard) -> str:
+    """One table: the total of each period first (so that a cut keeps them), then each
+    group's rows; the notes after it."""
     head = [f"### {title(card)}", ""]
     if not card.rows:
         head.append("No tickets in the logs for this range.")
-    header = (_DIMENSION_WORDS[card.dimension], *HEADERS)
+    header = (group_noun(card.dimension), *headers(card))
+    text_columns = (0, *(i + 1 for i in _TEXT_COLUMNS))
     head.append("| " + " | ".join(header) + " |")
     head.append(
-        "|" + "|".join("---" if i in (0, 1, 12, 13) else "---:" for i in range(len(header))) + "|"
+        "|" + "|".join("---" if i in text_columns else "---:" for i in range(len(header))) + "|"
     )
     rows = []
+    spend = spend_formats(card)
+    for total in card.totals:
+        cells = [escape_markdown(cell) for cell in _cells(card, total, spend, total=True)]
+        rows.append("| **total** | " + " | ".join(cells) + " |")
     for row in card.rows:
-        cells = [escape_markdown(cell) for cell in (row.group, *_cells(card, row))]
+        cells = [escape_markdown(cell) for cell in (row.group, *_cells(card, row, spend))]
         if row.breaches:
             cells[-1] = f"**{cells[-1]}**"
         rows.append("| " + " | ".join(cells) + " |")
-    notes = [f"- {escape_markdown(note, table_cell=False)}" for note in _notes(card)]
+    notes = []
+    for note, items in _notes(card):
+        notes.append(f"- {escape_markdown(note, table_cell=False)}")
+        notes += (f"  - {escape_markdown(item, table_cell=False)}" for item in items)
     return _within_limit(head, rows, notes)
 
 
@@ -204,8 +281,8 @@ def _within_limit(head: list[str], rows: list[str], notes: list[str]) -> str:
     room -= sum(_github_length(line) + 1 for line in kept_rows) + 1  # and the blank line
     kept_notes = _fitting(notes, room)
     cut = [
-        f"{len(lines) - len(kept):,} of {len(lines):,} {what}"
-        for what, lines, kept in (("rows", rows, kept_rows), ("notes", notes, kept_notes))
+        f"{len(lines) - len(kept):,} of {counted(len(lines), what)}"
+        for what, lines, kept in (("row", rows, kept_rows), ("note", notes, kept_notes))
         if len(kept) < len(lines)
     ]
     left_out = (
@@ -241,8 +318,11 @@ def _exact(value: Decimal | None) -> str:
 
 
 CSV_COLUMNS = (
+    "row",
     "group",
     "period",
+    "first_day",
+    "last_day",
     "tickets",
     "resolved",
     "escalated",
@@ -269,20 +349,25 @@ CSV_COLUMNS = (
 
 @renderer("csv")
 def render_csv(card: Scorecard) -> str:
-    """One row per group and period. Texts are spreadsheet-safe (`spreadsheet_text`: no
-    formula, no line break, so no cell needs quoting across lines); numbers are written
-    as numbers, a negative change with its minus sign."""
+    """One row per group and period (`row` is `group`), then one per period for all
+    groups together (`row` is `total`, the group empty). Texts are spreadsheet-safe
+    (`spreadsheet_text`: no formula, no line break, so no cell needs quoting across
+    lines); numbers are written as numbers, a negative change with its minus sign."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     tiers = [spreadsheet_text(f"share_{tier or 'untiered'}") for tier in card.tiers]
     writer.writerow([card.dimension if c == "group" else c for c in CSV_COLUMNS] + tiers)
-    for row in card.rows:
+    for kind, row in [*(("group", row) for row in card.rows), *(("total", t) for t in card.totals)]:
         budget = row.limits.budget
         shares = dict(row.tier_shares)
+        first, last = card.days(row.period)
         writer.writerow(
             [
+                kind,
                 spreadsheet_text(row.group),
                 row.period.isoformat(),
+                first.isoformat(),
+                last.isoformat(),
                 row.tickets,
                 row.resolved,
                 row.escalated,

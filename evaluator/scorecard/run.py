@@ -35,6 +35,8 @@ class ScorecardRequest:
     memory_limit: str = DEFAULT_MEMORY_LIMIT
     spark_master: str | None = None
     progress: bool = False
+    # Stop at the first malformed line of a JSON Lines log, rather than leave it out.
+    strict: bool = False
 
 
 def scorecard(request: ScorecardRequest) -> Scorecard:
@@ -65,6 +67,7 @@ def _scorecard(request: ScorecardRequest) -> Scorecard:
                 until=request.until,
                 catalog=builtin_catalog(),
                 progress=progress,
+                strict=request.strict,
             )
     finally:
         engine.close()

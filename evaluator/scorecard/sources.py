@@ -1,19 +1,30 @@
-"""Which log files a scorecard reads, and where a log that an engine refused goes wrong.
+"""Which log files a scorecard reads, and which of their lines are malformed.
 
 Engines read the logs natively, which is what makes them fast, but their errors name a
-byte offset or a Java stack, not a line a person can open. So when an engine refuses a
-log, the logs are read again here, with the same parser and schema `check` uses on
-fixtures, to name the first file, line and column that do not fit the format. That
-reading holds one line at a time, and never more of a line than `check` would read.
+byte offset or a Java stack, not a line a person can open, and they stop at the first.
+So when an engine refuses a JSON Lines log, the logs are read again here, with `check`'s
+parser, to find every malformed line: one that is not a JSON object, or holds a value
+the event layout cannot (`layout_problems`). With --strict the first is named and the
+run stops; else each file with a malformed line is copied without them (`set_aside`)
+for the engine to read again, and they are counted, the first MAX_NAMED_MALFORMED named.
+That reading holds one line at a time, and never more of a line than `check` would read.
+
+A malformed line is what an engine cannot read into the layout, or would read wrongly:
+the careful reading and the engines agree on it (see `engines.py`), so that a log is
+scored the same whether or not another of its lines made an engine stop. A line the
+layout can hold but the fixture format does not allow (an unknown `automation`, a
+negative count) is read as `check` would read it, not left out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import gzip
-from collections.abc import Iterator, Sequence
+import json
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
@@ -23,11 +34,19 @@ from cprlint.documents import (
     Document,
     json_document,
     json_line_texts,
+    key_path_text,
 )
 from cprlint.errors import CprlintError
 from cprlint.findings import Location, Problem
-from cprlint.fixture_shape import conforms
-from cprlint.schemas import validate
+from cprlint.scorecard.card import MAX_NAMED_MALFORMED, MalformedLine
+from cprlint.scorecard.layout import (
+    CONVERSATION_FIELDS,
+    DECIMAL_TEXT_FORM,
+    EVENT_FIELDS,
+    REQUIRED_FIELDS,
+    STARTED_AT_FORM,
+    sql_type,
+)
 
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")
 PARQUET_SUFFIXES = (".parquet",)
@@ -83,16 +102,25 @@ def _open(path: Path) -> IO[bytes] | gzip.GzipFile:
     return path.open("rb")
 
 
+_STARTED_AT = re.compile(STARTED_AT_FORM)
+
+
 def started_at_problem(value: object) -> str | None:
-    """Why a `started_at` value cannot be a ticket's timestamp, or None when it can."""
+    """Why a `started_at` value cannot be a ticket's timestamp, or None when it can: an
+    ISO 8601 date, or date and time to the second, in a form every engine reads alike."""
     if value is None:
         return None
     if not isinstance(value, str):
         return "`started_at` must be an ISO 8601 date-time text"
     try:
+        if not _STARTED_AT.fullmatch(value):
+            raise ValueError(value)
         dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        return f"`started_at` {value!r} is not an ISO 8601 date-time"
+        return (
+            f"`started_at` {value!r} is not an ISO 8601 date-time such as "
+            "2026-11-02T09:15:00Z, 2026-11-02T10:15:00+01:00 or 2026-11-02"
+        )
     return None
 
 
@@ -125,68 +153,54 @@ def bounded_lines(handle: IO[bytes] | gzip.GzipFile) -> Iterator[bytes | OverLon
         yield OverLong(size)
 
 
-def _documents(path: Path, handle: IO[bytes] | gzip.GzipFile) -> Iterator[Document | Problem]:
-    """The conversations of a log in line order, or the problem of each line that is
-    over the size limit, not UTF-8 or not JSON (as `check` reads a fixture line)."""
+@dataclass(frozen=True)
+class LogLine:
+    """A non-blank line of a log: its number, its bytes (None when over-long, and not
+    held), and its problems (none: it can be scored)."""
+
+    number: int
+    data: bytes | None
+    problems: tuple[Problem, ...]
+
+
+def log_lines(path: Path, handle: IO[bytes] | gzip.GzipFile) -> Iterator[LogLine]:
+    """The non-blank lines of a log in order, each with its problems: over the size
+    limit, not UTF-8 or not JSON (as `check` reads a fixture line), or not something
+    the event layout can hold (`layout_problems`)."""
     name = str(path)
     for number, line in enumerate(bounded_lines(handle), start=1):
         if isinstance(line, OverLong):
-            yield Problem(
+            problem = Problem(
                 f"line is {line.size:,} bytes, over the {MAX_LOG_LINE_BYTES:,}-byte limit",
                 Location(name, number, 1),
                 code=TOO_LARGE,
             )
+            yield LogLine(number, None, (problem,))
             continue
         for text in json_line_texts(name, iter((line,)), first_line=number):
-            yield text if isinstance(text, Problem) else json_document(name, *text)
+            if isinstance(text, Problem):
+                yield LogLine(number, line, (text,))
+                continue
+            document = json_document(name, *text)
+            if isinstance(document, Problem):
+                yield LogLine(number, line, (document,))
+                continue
+            problems = list(layout_problems(document))
+            if not problems and (key := _repeated_key(text[0])) is not None:
+                problems.append(
+                    Problem(f"the key `{key}` is given twice in one object", document.locate())
+                )
+            yield LogLine(number, line, tuple(problems))
 
 
 def jsonl_problems(path: Path) -> Iterator[Problem]:
-    """The problems of one JSON Lines log, in line order: lines that are too long or not
-    JSON, and conversations that do not match the fixture format."""
+    """The problems of one JSON Lines log, in line order."""
     try:
         with _open(path) as handle:
-            for item in _documents(path, handle):
-                if isinstance(item, Problem):
-                    yield item
-                    continue
-                if not conforms(item.data):
-                    yield from validate(item, "fixture")
-                    continue
-                problem = started_at_problem(item.data.get("started_at"))
-                if problem is not None:
-                    yield Problem(problem, item.locate("started_at"))
-                yield from _out_of_range(item)
+            for line in log_lines(path, handle):
+                yield from line.problems
     except (OSError, EOFError, gzip.BadGzipFile) as error:
         raise CprlintError(f"{path}: cannot be read: {error}") from error
-
-
-# The largest value each numeric field of the event layout holds (layout.py's types).
-_LIMITS = {
-    ("attempt",): 2**31 - 1,
-    ("usage", "input_tokens"): 2**63 - 1,
-    ("usage", "output_tokens"): 2**63 - 1,
-    ("usage", "cached_input_tokens"): 2**63 - 1,
-    ("usage", "cache_write_tokens"): 2**63 - 1,
-    ("context_tokens",): 2**63 - 1,
-    ("handle_minutes",): 10**12 - 1,  # DECIMAL(18, 6)
-}
-
-
-def _out_of_range(document: Document) -> Iterator[Problem]:
-    """Numbers the fixture schema allows but the event layout's columns cannot hold."""
-    for index, event in enumerate(document.data.get("events") or ()):
-        if not isinstance(event, dict):
-            continue
-        for path, limit in _LIMITS.items():
-            value: Any = event
-            for key in path:
-                value = value.get(key) if isinstance(value, dict) else None
-            if isinstance(value, int | Decimal) and not -limit <= value <= limit:
-                yield Problem(
-                    f"`{'.'.join(path)}` is {value}, more than a log can hold ({limit:,})",
-                    document.locate("events", index, *path),
-                )
 
 
 def first_problem(files: Sequence[Path]) -> Problem | None:
@@ -194,6 +208,226 @@ def first_problem(files: Sequence[Path]) -> Problem | None:
         for problem in jsonl_problems(path):
             return problem
     return None
+
+
+# --- what the event layout can hold -----------------------------------------------------
+
+# The largest value each numeric type of the event layout holds.
+_LIMITS: dict[str, int | Decimal] = {
+    "BIGINT": 2**63 - 1,
+    "INTEGER": 2**31 - 1,
+    "DECIMAL(18,6)": 10**12 - Decimal("0.000001"),
+}
+_DECIMAL_TEXT = re.compile(DECIMAL_TEXT_FORM)
+
+
+def _where(path: tuple[str | int, ...]) -> str:
+    return f"`{key_path_text(path)}`"
+
+
+def _shown(value: Any) -> str:
+    text = str(value) if isinstance(value, Decimal) else json.dumps(value, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _value_problem(value: Any, layout_type: str) -> str | None:
+    """Why a value cannot go into a column of `layout_type`, or None when it can (null
+    can). Any value has a text; numbers must be JSON numbers and booleans JSON booleans,
+    as Spark reads them (DuckDB would turn "12" or true into a number without a word)."""
+    if value is None or layout_type == "VARCHAR":
+        return None
+    if layout_type in ("BIGINT", "INTEGER"):
+        if type(value) is not int:
+            return f"must be a whole number, not {_shown(value)}"
+    elif layout_type.startswith("DECIMAL"):
+        if isinstance(value, str) and _DECIMAL_TEXT.fullmatch(value):
+            value = Decimal(value)
+        if type(value) not in (int, Decimal) or not Decimal(value).is_finite():
+            return f"must be a number, not {_shown(value)}"
+        try:
+            value = Decimal(value).quantize(Decimal("0.000001"))
+        except InvalidOperation:
+            value = Decimal("Infinity")
+    elif layout_type == "BOOLEAN":
+        return None if type(value) is bool else f"must be true or false, not {_shown(value)}"
+    limit = _LIMITS[layout_type]
+    if not -limit <= value <= limit:
+        return f"is {value}, more than a log can hold ({limit:,})"
+    return None
+
+
+@dataclass(frozen=True)
+class _Checks:
+    """What the layout reads from one object of a conversation (the conversation, or an
+    event), made ready to check it fast: the keys whose values must be mappings, and the
+    values whose columns take other than any text, with their column's type."""
+
+    mappings: tuple[str, ...]
+    typed: tuple[tuple[tuple[str, ...], str], ...]
+
+
+def _checks(fields: Sequence[tuple[str, tuple[str, ...]]]) -> _Checks:
+    assert all(len(path) <= 2 for _, path in fields), "the layout reads two levels deep"
+    return _Checks(
+        mappings=tuple(dict.fromkeys(path[0] for _, path in fields if len(path) == 2)),
+        typed=tuple(
+            (path, "started_at" if column == "started_at" else sql_type(column))
+            for column, path in fields
+            if column == "started_at" or sql_type(column) != "VARCHAR"
+        ),
+    )
+
+
+_CONVERSATION_CHECKS = _checks(CONVERSATION_FIELDS)
+_EVENT_CHECKS = _checks(EVENT_FIELDS)
+
+
+def _object_problems(
+    document: Document, mapping: dict[str, Any], prefix: tuple[str | int, ...], checks: _Checks
+) -> Iterator[Problem]:
+    """The problems of one object (at `prefix` in the document): a value that should be
+    a mapping and is not, a value its column cannot hold."""
+    for key in checks.mappings:
+        value = mapping.get(key)
+        if value is not None and type(value) is not dict:
+            where = (*prefix, key)
+            yield Problem(
+                f"{_where(where)} must be a mapping, not {_shown(value)}", document.locate(*where)
+            )
+    for path, kind in checks.typed:
+        value = mapping.get(path[0])
+        if len(path) == 2:
+            value = value.get(path[1]) if type(value) is dict else None
+        if value is None:
+            continue
+        if kind == "started_at":
+            why = started_at_problem(value)
+            if why is not None:
+                yield Problem(why, document.locate(*prefix, *path))
+            continue
+        why = _value_problem(value, kind)
+        if why is not None:
+            where = (*prefix, *path)
+            yield Problem(f"{_where(where)} {why}", document.locate(*where))
+
+
+def layout_problems(document: Document) -> Iterator[Problem]:
+    """Why a conversation cannot go into the event layout: it is not a JSON object, a
+    required key (`REQUIRED_FIELDS`) is missing or null, `events` is not a list of
+    objects, or a value does not fit its column (see `_value_problem`)."""
+    data = document.data
+    if type(data) is not dict:
+        yield Problem(
+            f"the line must be a conversation (a JSON object), not {_shown(data)}",
+            document.locate(),
+        )
+        return
+    yield from _object_problems(document, data, (), _CONVERSATION_CHECKS)
+    events = data.get("events")
+    if events is not None and type(events) is not list:
+        yield Problem(f"`events` must be a list, not {_shown(events)}", document.locate("events"))
+        events = None
+    for index, event in enumerate(events or ()):
+        if event is None:  # an event with nothing in it: the engines read it so
+            continue
+        if type(event) is not dict:
+            yield Problem(
+                f"`events[{index}]` must be a mapping, not {_shown(event)}",
+                document.locate("events", index),
+            )
+            continue
+        yield from _object_problems(document, event, ("events", index), _EVENT_CHECKS)
+    for path in REQUIRED_FIELDS:
+        node: Any = data
+        for key in path:
+            node = node.get(key) if type(node) is dict else None
+        if node is None:
+            needed = [_where(required) for required in REQUIRED_FIELDS]
+            yield Problem(
+                f"{_where(path)} is missing: a conversation needs "
+                f"{', '.join(needed[:-1])} and {needed[-1]}",
+                document.locate(*path),
+            )
+
+
+# The keys the layout reads: given twice in one object, DuckDB refuses the line (Spark
+# and `check` take the last), so the line is malformed on every engine.
+_LAYOUT_KEYS = frozenset(key for _, path in (*CONVERSATION_FIELDS, *EVENT_FIELDS) for key in path)
+
+
+def _repeated_key(text: str) -> str | None:
+    """A key the layout reads that an object of the line gives twice, if any."""
+    found: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for key, _ in items:
+            if key in seen and key in _LAYOUT_KEYS and not found:
+                found.append(key)
+            seen.add(key)
+        return dict(items)
+
+    json.loads(text, object_pairs_hook=pairs, parse_float=Decimal)
+    return found[0] if found else None
+
+
+# --- setting malformed lines aside ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """The malformed lines of a run's logs: how many, and the first MAX_NAMED_MALFORMED."""
+
+    count: int = 0
+    first: tuple[MalformedLine, ...] = ()
+
+
+def malformed_line(problem: Problem) -> MalformedLine:
+    location = problem.location
+    return MalformedLine(location.path, location.line, location.column, problem.message)
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A log to read: `path`, which is the log itself, or a copy of its well-formed lines."""
+
+    path: Path
+    source: Path
+
+
+def set_aside(
+    files: Sequence[Path], folder: Path, progress: Callable[[float], None] | None = None
+) -> tuple[list[Kept], Malformed]:
+    """The logs to read instead of `files`, and their malformed lines: each file with a
+    malformed line is copied into `folder` with its well-formed lines only (as JSON
+    Lines, uncompressed); a file without one is read as it is. One line at a time is
+    held, and the first MAX_NAMED_MALFORMED problems."""
+    kept: list[Kept] = []
+    count = 0
+    first: list[MalformedLine] = []
+    for index, path in enumerate(files):
+        copy = folder / f"kept-{index:05d}.jsonl"
+        bad = 0
+        try:
+            with _open(path) as handle, copy.open("wb") as out:
+                for line in log_lines(path, handle):
+                    if line.problems:
+                        bad += 1
+                        if len(first) < MAX_NAMED_MALFORMED:
+                            first.append(malformed_line(line.problems[0]))
+                    elif line.data is not None:
+                        out.write(line.data if line.data.endswith(b"\n") else line.data + b"\n")
+        except (OSError, EOFError, gzip.BadGzipFile) as error:
+            raise CprlintError(f"{path}: cannot be read: {error}") from error
+        if bad:
+            kept.append(Kept(copy, path))
+        else:
+            copy.unlink()
+            kept.append(Kept(path, path))
+        count += bad
+        if progress is not None:
+            progress((index + 1) / len(files))
+    return kept, Malformed(count, tuple(first))
 
 
 def describe(problem: Problem) -> str:
