@@ -285,7 +285,7 @@ def test_malformed_records_are_findings_and_the_import_goes_on(
         json.dumps(good),
         '{"resourceSpans": [',  # line 2: not JSON
         json.dumps(no_trace),  # line 3
-        json.dumps({"spans": []}),  # line 4: JSON, but no export
+        json.dumps({"traces": []}),  # line 4: JSON, but no export
         json.dumps(broken_count),  # line 5
         "",
     ]
@@ -303,7 +303,10 @@ def test_malformed_records_are_findings_and_the_import_goes_on(
     ]
     messages = {f["line"]: f["message"] for f in report["findings"] if f["rule"] == "CPR801"}
     assert messages[3] == "the span has no `traceId`"
-    assert messages[4] == "not an OTLP trace export: no `resourceSpans` list"
+    assert messages[4] == (
+        "not a trace export: no `resourceSpans` list (OTLP/JSON), and no list of spans "
+        "(a JSON array, `spans` or `data`)"
+    )
     assert messages[5] == (
         "usage cannot be read: `gen_ai.usage.input_tokens` is not a token count ('many'); "
         "the call is imported without usage"
@@ -647,8 +650,9 @@ def test_vcr_cassettes(importer: Importer, tmp_path: Path) -> None:
     assert [c["id"] for c in conversations] == ["test_hello", "test_hello~2"]
     assert conversations[0]["events"] == [
         {"type": "message", "role": "user", "text": "Hi"},
-        {"type": "llm_call", "model": "gpt-4o-mini", "attempt": 1, "status": "ok",
-         "usage": {"input_tokens": 9, "output_tokens": 2}},
+        # The model that served the call, and the one asked for.
+        {"type": "llm_call", "model": "gpt-4o-mini-2024-07-18", "requested_model": "gpt-4o-mini",
+         "attempt": 1, "status": "ok", "usage": {"input_tokens": 9, "output_tokens": 2}},
         {"type": "message", "role": "assistant", "text": "Hello"},
     ]  # fmt: skip
     # The search API's response carries usage cprlint cannot read; the telemetry call

@@ -18,6 +18,7 @@ import contextlib
 import gzip
 import io
 import json
+import struct
 import tempfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -37,6 +38,7 @@ from hypothesis import strategies as st
 
 from tests.import_helpers import LABELLED, attribute, export
 from tests.test_fuzz import fuzz
+from tests.test_import_shapes import chunk, frame
 
 
 @contextlib.contextmanager
@@ -157,6 +159,17 @@ def recorded(uri: str, response_body: Any, *, headers: Any = None, status: Any =
                          "body": response_body}}  # fmt: skip
 
 
+BEDROCK = "https://bedrock-runtime.us-east-1.amazonaws.com/model"
+
+
+def unknown_header_type() -> bytes:
+    """An event-stream message, its checksums right, whose one header has the type 42."""
+    headers = b"\x05:abcd\x2a"
+    prelude = struct.pack(">II", 12 + len(headers) + 4, len(headers))
+    prelude += struct.pack(">I", zlib.crc32(prelude))
+    return prelude + headers + struct.pack(">I", zlib.crc32(prelude + headers))
+
+
 # --- the table -----------------------------------------------------------------------------
 
 
@@ -256,6 +269,45 @@ CASES = [
              anthropic_stream([1]))["response"]})),
          (("CPR801", 2, "`content_block_start` event has the index [1]"),
           ("CPR801", 2, "`content_block_delta` event has the index [1]")), file="cassette.yaml"),
+    # AWS event streams: lengths that run past the body, a header of an unknown type, a
+    # chunk that is no base64, an index that is an object; a response body parsed as a text.
+    Case("vcr event stream cut short", "vcr", cassette(recorded(
+         f"{BEDROCK}/m-1/converse-stream", {"string": frame("metadata", {})[:-5]})),
+         (("CPR801", 2, "the message at byte 0 is cut short; the interaction is skipped"),),
+         file="cassette.yaml", calls=0),
+    Case("vcr event stream header of type 42", "vcr", cassette(recorded(
+         f"{BEDROCK}/m-1/converse-stream", {"string": unknown_header_type()})),
+         (("CPR801", 2, "has the unknown type 42"),), file="cassette.yaml", calls=0),
+    Case("vcr invoke stream chunk that is not base64", "vcr", cassette(recorded(
+         f"{BEDROCK}/m-1/invoke-with-response-stream", {"string": frame("chunk", {
+             "bytes": "%%%"}) + chunk({"amazon-bedrock-invocationMetrics": {
+                 "inputTokenCount": 3, "outputTokenCount": 1}})})),
+         (("CPR801", 2, "a streamed chunk is not base64 of JSON; it is skipped"),),
+         file="cassette.yaml"),
+    Case("vcr converse stream index an object", "vcr", cassette(recorded(
+         f"{BEDROCK}/m-1/converse-stream", {"string": frame("contentBlockDelta", {
+             "contentBlockIndex": {"a": 1}, "delta": {"text": "x"}}) + frame(
+             "metadata", {"usage": {"inputTokens": 3, "outputTokens": 1}})})),
+         (("CPR801", 2, "a `contentBlockDelta` event has the index"),), file="cassette.yaml"),
+    Case("vcr parsed body that is a number", "vcr", cassette({**recorded(
+         "https://api.openai.com/v1/chat/completions", None), "response": {
+             "status": {"code": 200}, "parsed_body": 7}}),
+         (("CPR801", 2, "the response holds no token usage cprlint can read"),
+          ("CPR802", 2, "an LLM call without token usage")), file="cassette.yaml"),
+    # JS SDK times: seconds past 9999, nanoseconds past a second, a list of three.
+    *(Case(f"otel JS start time {label}", "otel", lines([{"spanContext": {"traceId": "t"},
+           "startTime": start, "attributes": {"gen_ai.operation.name": "chat",
+           "gen_ai.request.model": "m", "gen_ai.usage.input_tokens": 1,
+           "gen_ai.usage.output_tokens": 1}}]), (("CPR801", 1, words),
+           ("CPR807", 1, "read as a JSON array of spans")))
+      for label, start, words in [
+          ("of 10**30 s", [10**30, 0], NOT_A_TIME),
+          ("with 10**9 ns", [1, 10**9], "is not a time in nanoseconds"),
+          ("of three numbers", [1, 2, 3], "is not a time in nanoseconds")]),
+    # A trace download whose observations are no list, and a trace with no id: nothing.
+    Case("langfuse trace download with observations a text", "langfuse", lines(
+         {"trace": {"id": "t", "timestamp": "2026-11-02T10:00:00Z"}, "observations": "x"}),
+         (("CPR807", 1, "1 trace"),), calls=0),
 ]  # fmt: skip
 
 

@@ -1,20 +1,31 @@
-"""Redaction on import: IBANs, listed names, and stable placeholders (cprlint.pii)."""
+"""Redaction on import: IBANs, listed names, stable placeholders, keys, and findings that
+quote no personal data (cprlint.pii, cprlint.importers)."""
+
+# ruff: noqa: RUF001  (fullwidth, curly and invisible characters are what is tested)
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import pytest
+from cprlint.importers.context import ImportContext
+from cprlint.importers.labels import LabelMap
 from cprlint.pii import (
     CARD,
     EMAIL,
     IBAN,
     NAME,
     PHONE,
+    NameList,
     Redactor,
     find_personal_data,
     find_sensitive_data,
     iban_valid,
-    names_pattern,
 )
+
+from tests.import_helpers import jsonl
 
 
 def test_iban_mod_97_by_hand() -> None:
@@ -32,6 +43,11 @@ def test_iban_mod_97_by_hand() -> None:
     assert int("370400440532013000131489") % 97 == 1
     assert iban_valid("DE89 3704 0044 0532 0130 00")
     assert not iban_valid("DE89 3704")  # too short for any country
+    # Lower case and dashes are the same IBAN; a country's IBANs have one length (DE: 22).
+    assert iban_valid("de89-3704-0044-0532-0130-00")
+    assert not iban_valid("DE89 3704 0044 0532 0130 0")
+    # `XX` is no country of the registry, whatever the check digits.
+    assert not iban_valid("XX89 3704 0044 0532 0130 00")
 
 
 @pytest.mark.parametrize(
@@ -52,7 +68,7 @@ def test_iban_mod_97_by_hand() -> None:
     ],
 )
 def test_finds_sensitive_data(text: str, expected: list[tuple[str, str]]) -> None:
-    names = names_pattern(["Dana", "Dana Whitfield", "  "])
+    names = NameList(["Dana", "Dana Whitfield", "  "])
     found = find_sensitive_data(text, names=names)
     assert [(item.kind, item.text) for item in found] == expected
 
@@ -66,17 +82,42 @@ def test_finds_sensitive_data(text: str, expected: list[tuple[str, str]]) -> Non
     ],
 )
 def test_leaves_lookalikes_alone(text: str) -> None:
-    names = names_pattern(["Dana"])
+    names = NameList(["Dana"])
     kinds = [item.kind for item in find_sensitive_data(text, names=names)]
     assert kinds == ([NAME] if text.endswith("Dana") else [])
 
 
-def test_the_lint_detector_is_unchanged() -> None:
-    # `find_personal_data` (the fixture rule CPR307) keeps its three kinds; IBANs and
-    # names are found by `find_sensitive_data`, on import.
-    kinds = {item.kind for item in find_personal_data("Dana, GB82 WEST 1234 5698 7654 32")}
-    assert IBAN not in kinds
-    assert NAME not in kinds
+def test_the_lint_detector_finds_ibans_not_names() -> None:
+    # `find_personal_data` (the fixture rule CPR307) reports IBANs as well; names come from
+    # a list `cprlint import --names` is given, so only `find_sensitive_data` finds them.
+    kinds = [item.kind for item in find_personal_data("Dana, GB82 WEST 1234 5698 7654 32")]
+    assert kinds == [IBAN]
+
+
+NAMES = ["Dana Whitfield", "Siobhán O'Brien", "田中 太郎"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Dana Whitfield called", "Dana Whitfield"),
+        ("account of Whitfield, Dana", "Whitfield, Dana"),  # another order
+        ("dana whitfield", "dana whitfield"),  # another case
+        ("Dána Whitfield", "Dána Whitfield"),  # an accent the list does not have
+        ("Siobhan O'Brien", "Siobhan O'Brien"),  # no accent where the list has one
+        ("Sio\u0301bha\u0301n O’Brien", "Sio\u0301bha\u0301n O’Brien"),  # decomposed, curly
+        ("SIOBHÁN OʼBRIEN", "SIOBHÁN OʼBRIEN"),  # the modifier-letter apostrophe
+        ("田中太郎様", "田中太郎"),  # Japanese: no space, and no word boundary
+    ],
+)
+def test_names_whatever_their_writing(text: str, expected: str) -> None:
+    found = find_sensitive_data(text, names=NameList(NAMES))
+    assert [(item.kind, item.text) for item in found] == [(NAME, expected)]
+
+
+def test_names_are_whole_words() -> None:
+    found = find_sensitive_data("Danaher Whitfields", names=NameList(NAMES))
+    assert found == []
 
 
 def test_placeholders_are_stable_and_counted() -> None:
@@ -93,3 +134,75 @@ def test_placeholders_are_stable_and_counted() -> None:
     assert dict(redactor.distinct) == {NAME: 1, EMAIL: 2, PHONE: 1}
     # Redacting redacted text changes nothing.
     assert redactor.redact("<NAME_1>: <EMAIL_1>") == "<NAME_1>: <EMAIL_1>"
+
+
+@pytest.mark.parametrize(
+    ("first", "again"),
+    [
+        ("dana@example.com", "DANA (at) example (dot) com"),
+        ("dana@example.com", "ｄａｎａ＠ｅｘａｍｐｌｅ．ｃｏｍ"),
+        ("+44 20 7946 0958", "+44\u00a020\u00a07946\u00a00958"),
+        ("GB82 WEST 1234 5698 7654 32", "gb82-west-1234-5698-7654-32"),
+        ("Dana Whitfield", "Whitfield, Dána"),
+    ],
+)
+def test_a_value_spelt_otherwise_keeps_its_placeholder(first: str, again: str) -> None:
+    redactor = Redactor(names=["Dana Whitfield"])
+    assert redactor.redact(first) == redactor.redact(again)
+    assert sum(redactor.distinct.values()) == 1
+
+
+def test_keys_are_redacted_and_stay_unique() -> None:
+    context = ImportContext(label_map=LabelMap(), redactor=Redactor())
+    arguments = {
+        "dana@example.com": {"plan": "gold"},
+        "<EMAIL_1>": "already a placeholder",  # the key dana@example.com's would take
+        "bo@example.com": "+44 20 7946 0958",
+        "_internal@example.com": "kept: underscored keys are the importer's own",
+    }
+    event = {"type": "tool_call", "name": "lookup", "args": arguments}
+    assert context.redact(event) == {
+        "type": "tool_call",
+        "name": "lookup",
+        "args": {
+            "<EMAIL_1>": {"plan": "gold"},
+            "<EMAIL_1>~2": "already a placeholder",
+            "<EMAIL_2>": "<PHONE_1>",
+            "_internal@example.com": "kept: underscored keys are the importer's own",
+        },
+    }
+
+
+# --- findings quote no personal data ---------------------------------------------------------
+
+
+def _logged_call(usage: dict[str, Any], outcome: str) -> str:
+    return jsonl(
+        {
+            "metadata": {"session_id": "s1", "outcome": outcome},
+            "timestamp": "2026-11-02T10:00:00Z",
+            "request": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}]},
+            "response": {"id": "c1", "object": "chat.completion", "model": "gpt-4o-mini",
+                         "choices": [], "usage": usage},
+        }
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("redact", ["--redact", "--no-redact"])
+def test_import_findings_quote_no_personal_data(redact: str, run_cli: Any, tmp_path: Path) -> None:
+    # A token count that is an address (CPR801 quotes it) and an outcome that is one
+    # (CPR804 quotes it): the report says `<EMAIL>`, with or without redaction.
+    log = tmp_path / "log.jsonl"
+    log.write_text(
+        _logged_call({"prompt_tokens": "dana.whitfield@example.com", "completion_tokens": 1},
+                     outcome="+44 20 7946 0958")
+    )  # fmt: skip
+    (tmp_path / "map.yaml").write_text("outcome: {from: metadata.outcome}\n")
+    result = run_cli(
+        "import", "openai", str(log), "-o", str(tmp_path / "out.jsonl"),
+        "--map", str(tmp_path / "map.yaml"), "--format", "json", redact,
+    )  # fmt: skip
+    messages = [finding["message"] for finding in json.loads(result.stdout)["findings"]]
+    quoted = [message for message in messages if "<EMAIL" in message or "<PHONE" in message]
+    assert len(quoted) == 2, messages
+    assert not any("example.com" in message or "7946" in message for message in messages)

@@ -7,8 +7,10 @@ models, agent runs with tool calls and hand-offs, AWS Bedrock, Google Gemini, an
 
 Every call's usage is compared with what genai-prices' own usage extractors read from the
 same response (`genai_prices.extract_usage`): a reference written by other people, for
-the same purpose. The cassettes are read here with `yaml.safe_load`, not with cprlint's
-loader, so that the reference shares no code with the importer.
+the same purpose; and its model with the one the response names as having served it
+(the request's kept as `requested_model` when it differs). The cassettes are read here
+with `yaml.safe_load`, not with cprlint's loader, so that the reference shares no code
+with the importer.
 """
 
 from __future__ import annotations
@@ -152,6 +154,59 @@ def reference_usages(cassette: Path) -> list[tuple[int, int, int, int] | None]:
     return usages
 
 
+def _recorded(interaction: dict[str, Any], side: str) -> str:
+    body = interaction[side]["body"]
+    body = body.get("string") if isinstance(body, dict) else body
+    if isinstance(body, bytes):
+        body = (gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body).decode()
+    return body or ""
+
+
+def reference_models(cassette: Path) -> list[tuple[str, str | None]]:
+    """Per LLM call: (the model that served it, the one requested when it differs).
+
+    Served: the one the response names (`model`, Gemini's `modelVersion`, a stream's
+    first event that names one), or on Bedrock the model id of the URL, which the
+    platform prices; else, for an error response, the one requested.
+    """
+    models: list[tuple[str, str | None]] = []
+    for interaction in yaml.safe_load(cassette.read_bytes())["interactions"]:
+        url = urlsplit(interaction["request"]["uri"])
+        path = unquote(url.path)
+        api = _api(url.hostname or "", path)
+        if api is None:
+            continue
+        try:
+            requested = json.loads(_recorded(interaction, "request")).get("model")
+        except ValueError:
+            requested = None
+        text = _recorded(interaction, "response")
+        try:
+            bodies = [json.loads(text)]
+        except ValueError:
+            bodies = [
+                json.loads(line[5:])
+                for line in text.splitlines()
+                if line.startswith("data:") and line[5:].strip() != "[DONE]"
+            ]
+        named = [
+            body.get("model") or body.get("modelVersion") or inner.get("model")
+            for body in bodies
+            if isinstance(body, dict)
+            for inner in (body.get("message"), body.get("response"), {})  # a stream's start
+            if isinstance(inner, dict)
+        ]
+        served = next((name for name in named if name), None)
+        platform = re.search(r"/model/(.+)/[^/]+$", path)
+        if platform:
+            served, requested = platform.group(1).rsplit("/", 1)[-1], None
+        if api[0] == "google":
+            requested = re.search(r"/models/([^/:]+):", path).group(1)  # type: ignore[union-attr]
+        model = served or requested
+        models.append((model, requested if served and requested != served else None))
+    return models
+
+
 def _as_tuple(call: dict[str, Any]) -> tuple[int, int, int, int] | None:
     usage = call.get("usage")
     if usage is None:
@@ -189,6 +244,38 @@ def test_every_cassette_is_a_conversation(imported: dict[str, Any]) -> None:
 def test_usage_is_what_genai_prices_reads(imported: dict[str, Any], cassette: Path) -> None:
     found = calls(imported["conversations"][cassette.stem])
     assert [_as_tuple(call) for call in found] == reference_usages(cassette)
+
+
+@pytest.mark.parametrize("cassette", CASSETTES, ids=lambda path: path.stem[:60])
+def test_model_is_the_one_that_served(imported: dict[str, Any], cassette: Path) -> None:
+    found = calls(imported["conversations"][cassette.stem])
+    assert [(call["model"], call.get("requested_model")) for call in found] == (
+        reference_models(cassette)
+    )
+
+
+def test_served_models_by_hand(imported: dict[str, Any]) -> None:
+    conversations = imported["conversations"]
+
+    def models(name: str) -> list[tuple[str, str | None]]:
+        return [(call["model"], call.get("requested_model")) for call in calls(conversations[name])]
+
+    # The request asks for `gpt-4`; every chunk of the stream says `gpt-4-0613` served.
+    assert models("test_chat_completion_streaming") == [("gpt-4-0613", "gpt-4")]
+    # Anthropic's alias `claude-3-5-haiku-latest`, served twice by the 2024-10-22 snapshot.
+    assert (
+        models("test_anthropic_image_with_history")
+        == [("claude-3-5-haiku-20241022", "claude-3-5-haiku-latest")] * 2
+    )
+    # Azure: the request names the deployment; the responses name the models behind it.
+    assert models("test_chat_content_filtering") == [
+        ("gpt-35-turbo", "openllmetry-testing"),
+        *[("gpt-4.1-mini-2025-04-14", "openllmetry-testing")] * 3,
+    ]
+    # Bedrock: the URL's model id, which the platform prices; nothing else is asked for.
+    assert models("test_anthropic_cross_region") == [
+        ("us.anthropic.claude-3-7-sonnet-20250219-v1:0", None)
+    ]
 
 
 def test_usage_normalised_by_hand(imported: dict[str, Any]) -> None:

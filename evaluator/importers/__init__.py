@@ -37,19 +37,19 @@ FORMATS: dict[str, TraceFormat] = {
     "otel": TraceFormat(
         "otel",
         otel.read,
-        "OpenTelemetry GenAI spans, OTLP JSON",
+        "OpenTelemetry GenAI spans: OTLP JSON, or the span lists SDKs write",
         label_defaults={"conversation": otel.CONVERSATION_ATTRIBUTES},
     ),
     "openinference": TraceFormat(
         "openinference",
         openinference.read,
-        "OpenInference spans, OTLP JSON",
+        "OpenInference spans: OTLP JSON, SDK span lists, Phoenix REST spans",
         label_defaults={"conversation": openinference.CONVERSATION_ATTRIBUTES},
     ),
     "langfuse": TraceFormat(
         "langfuse",
         langfuse.read,
-        "Langfuse observation exports",
+        "Langfuse observation exports and trace downloads",
         label_defaults={
             "conversation": langfuse.CONVERSATION_ATTRIBUTES,
             **langfuse.CALL_ATTRIBUTES,
@@ -58,13 +58,13 @@ FORMATS: dict[str, TraceFormat] = {
     "openai": TraceFormat(
         "openai",
         proxy.read_openai,
-        "OpenAI request/response logs, JSON Lines",
+        "OpenAI request/response logs (or responses alone)",
         label_defaults={"conversation": proxy.CONVERSATION_ATTRIBUTES},
     ),
     "anthropic": TraceFormat(
         "anthropic",
         proxy.read_anthropic,
-        "Anthropic request/response logs, JSON Lines",
+        "Anthropic request/response logs (or responses alone)",
         label_defaults={"conversation": proxy.CONVERSATION_ATTRIBUTES},
     ),
     "vcr": TraceFormat(

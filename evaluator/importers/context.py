@@ -12,6 +12,7 @@ from cprlint.findings import Location, Problem
 from cprlint.importers.labels import CALL_FIELDS, CONVERSATION_FIELDS, GROUPING_FIELD, LabelMap
 from cprlint.importers.providers import ParsedCall
 from cprlint.importers.records import (
+    OK,
     Record,
     llm_call_event,
     message_event,
@@ -150,15 +151,21 @@ class ImportContext:
     # --- events --------------------------------------------------------------------------
 
     def redact(self, value: Any, key: str | None = None) -> Any:
+        """`value` with personal data replaced, in keys as well as values (a tool's
+        arguments may be keyed by an e-mail address); keys stay unique."""
         if self.redactor is None or (key is not None and key in _STRUCTURAL_KEYS):
             return value
         if isinstance(value, str):
             return self.redactor.redact(value)
         if isinstance(value, dict):
-            return {
-                item_key: item if item_key.startswith("_") else self.redact(item, item_key)
-                for item_key, item in value.items()
-            }
+            redacted: dict[str, Any] = {}
+            for item_key, item in value.items():
+                if item_key.startswith("_"):
+                    redacted[item_key] = item
+                    continue
+                new_key = self.redactor.redact_key(item_key, taken=redacted)
+                redacted[new_key] = self.redact(item, item_key)
+            return redacted
         if isinstance(value, list):
             return [self.redact(item) for item in value]
         return value
@@ -186,11 +193,28 @@ class ImportContext:
         locate: Locator,
         attributes: Mapping[str, Any],
         name: str | None = None,
+        started: int = 0,
     ) -> Record:
-        """The record of one provider call: user message, the call, its answer, its tools."""
+        """The record of one provider call: user message, the call, its answer, its tools.
+
+        A successful response is there to read: when its usage or its model cannot be read,
+        the call would cost nothing, silently, so that is an error, not a warning.
+        """
         if call.usage_problem:
             self.malformed(
                 f"usage cannot be read: {call.usage_problem}; the call is imported without usage",
+                locate(),
+            )
+        elif call.status == OK and call.usage is None and not call.usage_optional:
+            self.malformed(
+                "the response holds no token usage cprlint can read; the call is imported "
+                "without usage, and costs nothing in `check`",
+                locate(),
+            )
+        if call.status == OK and not call.model:
+            self.malformed(
+                "neither the request nor the response names a model cprlint can read; the "
+                "call is imported with the model `unknown`",
                 locate(),
             )
         for problem in call.problems:
@@ -203,6 +227,7 @@ class ImportContext:
         self.count_call(model=call.model, has_usage=call.usage is not None, locate=locate)
         llm_call = llm_call_event(
             model=call.model,
+            requested_model=call.requested_model,
             usage=call.usage,
             status=call.status,
             error=call.error,
@@ -230,6 +255,7 @@ class ImportContext:
             labels=self.labels(attributes),
             tool_results=dict(call.tool_results),
             name=name,
+            started=started,
         )
 
 

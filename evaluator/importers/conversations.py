@@ -1,12 +1,16 @@
 """Records of one conversation -> one fixture conversation (SPEC §2.3), written as a line.
 
-The records come grouped and in order (cprlint.importers.grouping). Here the events are
-put together: a user message repeated by the next request is kept once, a tool call takes
-the status a later request reports for its result, a request sent again after a failed
-one is its retry (`attempt` 2, 3, ...), and the labels the records carry (the last value
-of each field wins) become the conversation's intent, queue, project, automation and
-outcome. Unmapped text fields are `unknown`; the others are left out (an outcome without
-a status is `open`), so that imported fixtures always pass the fixture schema.
+The records come grouped and in order (cprlint.importers.grouping); a group without a
+single event (a trace of spans that are no calls, tools or retrievals) is no conversation
+and is not written. Here the events are put together: a user message repeated by the
+next request is kept once, a tool call takes the status a later request reports for its
+result, a request sent again after a failed one is its retry (`attempt` 2, 3, ...), and
+the labels the records carry (the last value of each field wins) become the
+conversation's intent, queue, project, automation and outcome. Unmapped text fields are
+`unknown`; the others are left out (an outcome without a status is `open`), so that
+imported fixtures always pass the fixture schema. The conversation's `started_at` is the
+earliest time its records give (a root span's start, a trace's timestamp, a recorded
+call's `Date`).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from cprlint.documents import sorted_json
+from cprlint.findings import Location
 from cprlint.importers.labels import (
     CONVERSATION_FIELDS,
     REPORTED_FIELDS,
@@ -26,7 +31,7 @@ from cprlint.importers.labels import (
     value_text,
 )
 from cprlint.importers.records import ERROR, UNKNOWN, Record, nanoseconds_to_iso
-from cprlint.pii import Redactor
+from cprlint.pii import Redactor, mask_personal_data
 
 # Distinct refused label values remembered for CPR804; the rest are counted together.
 MAX_REFUSED_VALUES = 50
@@ -40,6 +45,9 @@ class ImportStats:
     tool_calls: int = 0
     # Field -> conversations that got no value for it.
     unlabelled: Counter[str] = field(default_factory=Counter)
+    # Field -> (input position, place) of the first record, in input order, of a
+    # conversation that got no value for it: where the finding about it points.
+    first_unlabelled: dict[str, tuple[int, Location]] = field(default_factory=dict)
     # (field, recorded value) -> conversations where the value was not allowed.
     refused_values: Counter[tuple[str, str]] = field(default_factory=Counter)
 
@@ -52,6 +60,8 @@ class ConversationWriter:
         self.stats = ImportStats()
 
     def write(self, key: str, records: list[Record]) -> None:
+        if not any(record.events for record in records):
+            return
         conversation = self.assemble(key, records)
         self.output.write(sorted_json(conversation))
         self.output.write("\n")
@@ -63,8 +73,9 @@ class ConversationWriter:
         for record in records:
             labels.update(record.labels)
         conversation: dict[str, Any] = {"id": self._identifier(key, records)}
-        self._label(conversation, labels)
-        times = [record.time for record in records if record.time]
+        first = min(records, key=lambda record: record.seq)
+        self._label(conversation, labels, first)
+        times = [record.start for record in records if record.start]
         if times:
             conversation["started_at"] = nanoseconds_to_iso(min(times))
         conversation["events"] = events
@@ -115,7 +126,9 @@ class ConversationWriter:
             for event in events
         ]
 
-    def _label(self, conversation: dict[str, Any], labels: Mapping[str, Any]) -> None:
+    def _label(
+        self, conversation: dict[str, Any], labels: Mapping[str, Any], first: Record
+    ) -> None:
         values: dict[str, Any] = {}
         for name in CONVERSATION_FIELDS:
             mapping = self.label_map.fields.get(name)
@@ -129,7 +142,8 @@ class ConversationWriter:
                 values[name] = value
             else:
                 shown = value_text(raw)
-                shown = self.redactor.redact(shown) if self.redactor else shown
+                # Shown in a finding (CPR804): never as recorded, even with --no-redact.
+                shown = self.redactor.redact(shown) if self.redactor else mask_personal_data(shown)
                 refused = self.stats.refused_values
                 if (name, shown) not in refused and len(refused) >= MAX_REFUSED_VALUES:
                     shown = "(other values)"  # an id mapped as an outcome: a count, not a list
@@ -137,6 +151,9 @@ class ConversationWriter:
         for name in REPORTED_FIELDS:
             if name not in values:
                 self.stats.unlabelled[name] += 1
+                earlier = self.stats.first_unlabelled.get(name)
+                if earlier is None or first.seq < earlier[0]:
+                    self.stats.first_unlabelled[name] = (first.seq, first.location)
         for name in TEXT_FIELDS:
             text = values.get(name, UNKNOWN)
             conversation[name] = self.redactor.redact(text) if self.redactor else text

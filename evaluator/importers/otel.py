@@ -1,12 +1,18 @@
-"""`otel`: OpenTelemetry GenAI spans (semantic conventions `gen_ai.*`) in OTLP JSON.
+"""`otel`: OpenTelemetry GenAI spans (semantic conventions `gen_ai.*`), OTLP JSON or the
+span lists SDKs and tools write (cprlint.importers.otlp).
 
 - An inference span (`gen_ai.operation.name` chat, text_completion, generate_content,
-  embeddings; or, from older instrumentations, no operation but a model and usage) is an
-  `llm_call`: model from `gen_ai.request.model` (else `gen_ai.response.model`), usage
-  from `gen_ai.usage.input_tokens` / `output_tokens` (or the older `prompt_tokens` /
-  `completion_tokens`), `cache_read.input_tokens`, `cache_creation.input_tokens` or
+  embeddings), or any other span with a model and token usage whatever its operation
+  (any-agent's `call_llm`, older instrumentations' none), is an `llm_call`: model
+  `gen_ai.response.model` (the one that served), the request's `gen_ai.request.model`
+  kept as `requested_model` when it differs; usage from `gen_ai.usage.input_tokens` /
+  `output_tokens` (or the older `prompt_tokens` / `completion_tokens`),
+  `cache_read.input_tokens`, `cache_creation.input_tokens` or
   `cache_write.input_tokens`, `reasoning.output_tokens`, normalised by
   `usage_from_parts`. A span with status ERROR (or `error.type`) is a failed call.
+- The Vercel AI SDK's provider calls (`ai.operationId` `ai.*.doGenerate`, `doStream`,
+  `doEmbed`) are calls too, read from its own `ai.model.id` and `ai.usage.*` where they
+  carry no `gen_ai.*` (its embeddings); its outer `ai.*` spans sum their children's.
 - An `execute_tool` span is a `tool_call` (`gen_ai.tool.name`, the arguments from
   `gen_ai.tool.call.arguments`), failed when the span failed.
 - Spans are grouped by `gen_ai.conversation.id` (any span of a trace that carries it
@@ -41,7 +47,6 @@ from cprlint.importers.records import (
     as_dict,
     as_list,
     as_text,
-    first_present,
     llm_call_event,
     message_event,
     parse_arguments,
@@ -53,9 +58,19 @@ LLM_OPERATIONS = frozenset(
     {"chat", "text_completion", "completion", "generate_content", "embeddings", "responses"}
 )
 TOOL_OPERATION = "execute_tool"
+# Spans around calls: their usage, when they report one, sums their children's.
+AGENT_OPERATIONS = frozenset({"invoke_agent", "create_agent"})
 CONVERSATION_ATTRIBUTES = ("gen_ai.conversation.id",)
 
-_MODEL_KEYS = ("gen_ai.request.model", "gen_ai.response.model")
+# The Vercel AI SDK's spans of one provider call (`ai.generateText.doGenerate`).
+_VERCEL_CALL_STEPS = (".doGenerate", ".doStream", ".doEmbed")
+_VERCEL_USAGE_KEYS = {
+    "input_keys": ("ai.usage.inputTokens", "ai.usage.promptTokens", "ai.usage.tokens"),
+    "output_keys": ("ai.usage.outputTokens", "ai.usage.completionTokens"),
+    "cache_read_keys": ("ai.usage.cachedInputTokens",),
+    "reasoning_keys": ("ai.usage.reasoningTokens",),
+    "total_keys": ("ai.usage.totalTokens",),
+}
 _USAGE_KEYS = {
     "input_keys": ("gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens"),
     "output_keys": ("gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens"),
@@ -77,14 +92,19 @@ def read(path: str, stream: IO[bytes], context: ImportContext) -> Iterator[Recor
     return read_spans(path, stream, context, span_records)
 
 
-def _has_usage(attributes: dict[str, Any]) -> bool:
-    return any(attributes.get(key) is not None for keys in _USAGE_KEYS.values() for key in keys[:2])
+def _has_usage(attributes: dict[str, Any], usage_keys: dict[str, tuple[str, ...]]) -> bool:
+    """Whether the span reports input or output tokens under these keys."""
+    counts = (*usage_keys["input_keys"], *usage_keys["output_keys"])
+    return any(attributes.get(key) is not None for key in counts)
 
 
 def span_records(span: Span, context: ImportContext) -> Iterator[Record]:
     attributes = span.attributes
     operation = as_text(attributes.get("gen_ai.operation.name"))
     conversation = context.conversation_of(attributes)
+    if operation in AGENT_OPERATIONS:
+        yield from label_record(span, context, conversation)
+        return
     if operation == TOOL_OPERATION:
         status, _ = span_status(span, "error.type")
         tool = tool_call_event(
@@ -94,17 +114,25 @@ def span_records(span: Span, context: ImportContext) -> Iterator[Record]:
         )
         yield span_record(span, context, conversation=conversation, events=[tool])
         return
-    model = as_text(first_present(attributes, _MODEL_KEYS))
+    requested = as_text(attributes.get("gen_ai.request.model"))
+    model = as_text(attributes.get("gen_ai.response.model")) or requested
+    usage_keys: dict[str, tuple[str, ...]] = _USAGE_KEYS
+    vercel_step = as_text(attributes.get("ai.operationId")) or ""
+    if vercel_step.endswith(_VERCEL_CALL_STEPS) and not _has_usage(attributes, _USAGE_KEYS):
+        model = model or as_text(attributes.get("ai.model.id"))
+        usage_keys = _VERCEL_USAGE_KEYS
     is_call = operation in LLM_OPERATIONS or (
-        operation is None and model is not None and _has_usage(attributes)
+        model is not None and _has_usage(attributes, usage_keys)
     )
     if not is_call:
         yield from label_record(span, context, conversation)
         return
-    usage = span_usage(span, context, **_USAGE_KEYS)
+    usage = span_usage(span, context, **usage_keys)
     context.count_call(model=model, has_usage=usage is not None, locate=span_locator(span))
     status, error = span_status(span, "error.type")
-    call = llm_call_event(model=model, usage=usage, status=status, error=error)
+    call = llm_call_event(
+        model=model, requested_model=requested, usage=usage, status=status, error=error
+    )
     call.update(context.call_fields(attributes))
     user_text, answer = _messages(attributes)
     events = [message_event("user", user_text), call, message_event("assistant", answer)]

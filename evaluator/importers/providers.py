@@ -1,15 +1,18 @@
 """LLM API calls as proxies and HTTP recordings hold them: a request body and a response.
 
 One parser per API, each turning a request and its response (a JSON body, or a streamed
-one as server-sent events) into a `ParsedCall`: the model, the usage normalised to the
-fixture convention (cprlint.importers.usage), the status, the text of the last user
-message and of the answer, the tool calls the model asked for, and the results of
-earlier tool calls the request reports. Used by the `openai`, `anthropic` and `vcr`
-importers.
+one as server-sent events or AWS event-stream messages) into a `ParsedCall`: the model
+that served the call (the response's, `gpt-4o-2024-08-06`) and the one the request asked
+for (`gpt-4o`), the usage normalised to the fixture convention
+(cprlint.importers.usage), the status, the text of the last user message and of the
+answer, the tool calls the model asked for, and the results of earlier tool calls the
+request reports. Used by the `openai`, `anthropic` and `vcr` importers.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping
@@ -24,6 +27,8 @@ from cprlint.importers.records import (
     as_list,
     as_text,
     dig,
+    epoch_to_nanoseconds,
+    iso_to_nanoseconds,
     parse_arguments,
     shown,
     text_parts,
@@ -31,6 +36,7 @@ from cprlint.importers.records import (
 from cprlint.importers.usage import (
     UsageError,
     anthropic_usage,
+    bedrock_metrics_usage,
     bedrock_usage,
     gemini_usage,
     openai_chat_usage,
@@ -56,7 +62,10 @@ class ToolUse:
 
 @dataclass
 class ParsedCall:
+    # The model that served the call: the response's, else the one asked for.
     model: str | None = None
+    # The one the request asked for, when the response names another.
+    requested_model: str | None = None
     usage: Usage | None = None
     status: str = OK
     error: str | None = None
@@ -71,6 +80,14 @@ class ParsedCall:
     # more there were than are listed.
     problems: list[str] = field(default_factory=list)
     problems_left_out: int = 0
+    # Whether the API sends usage only when asked (an OpenAI stream without
+    # `stream_options.include_usage`): a call without it is then no broken record.
+    usage_optional: bool = False
+
+    def name_models(self, *, requested: str | None, served: str | None) -> None:
+        """The served model as `model`; the requested one kept apart when it differs."""
+        self.model = served or requested
+        self.requested_model = requested if served and requested != served else None
 
     def read_usage(self, reader: Callable[[Mapping[str, Any]], Usage], raw: Any) -> None:
         if not isinstance(raw, dict):
@@ -176,6 +193,22 @@ def response_id(response: Any) -> str | None:
     return None
 
 
+def response_time(response: Any) -> int:
+    """When the API says it made the response, in nanoseconds since the epoch; 0 when it
+    does not say: OpenAI's `created` (chat) and `created_at` (Responses, also in a
+    stream's events), Vertex AI's `createTime`. TimeError when the value is no time."""
+    bodies = [response] if isinstance(response, dict) else stream_events(response) or []
+    for body in bodies[:3]:  # a stream names its time in its first events
+        for where in (body, as_dict(body.get("response"))):
+            for key in ("created", "created_at"):
+                found = epoch_to_nanoseconds(where.get(key), f"response.{key}")
+                if found:
+                    return found
+            if isinstance(where.get("createTime"), str):
+                return iso_to_nanoseconds(where["createTime"], "response.createTime")
+    return 0
+
+
 def request_hash(request: Any) -> str | None:
     """The same request sent again (a retry) has the same hash."""
     if not isinstance(request, dict):
@@ -239,34 +272,35 @@ def is_openai_responses(request: Any, response: Any) -> bool:
     return "input" in request and "messages" not in request
 
 
-def parse_openai(
-    request: Any, response: Any, status_code: int | None = None, *, served_model: bool = False
-) -> ParsedCall:
+def parse_openai(request: Any, response: Any, status_code: int | None = None) -> ParsedCall:
     """OpenAI (and Azure OpenAI, and OpenAI-compatible gateways): chat or Responses.
 
-    The model is the one requested (the name routing policies use), else the one the
-    response names; with `served_model` the response's first (Azure: the request names a
-    deployment, not a model).
+    The model is the one the response names (`gpt-4o-2024-08-06`; Azure's, whose request
+    names a deployment), else the one requested, which is kept too when it differs.
     """
     if is_openai_responses(request, response):
         call = _openai_responses(request, response, status_code)
     else:
         call = _openai_chat(request, response, status_code)
-    if served_model:
-        served = as_text(as_dict(response).get("model"))
-        events = stream_events(response)
-        if served is None and events:
-            served = next(
-                (as_text(event.get("model")) for event in events if event.get("model")), None
-            )
-        call.model = served or call.model
+    requested = as_text(as_dict(request).get("model"))
+    call.name_models(requested=requested, served=_served_model(response))
     return call
+
+
+def _served_model(response: Any) -> str | None:
+    """The model a response (or the first event of a stream that names one) says served."""
+    if isinstance(response, dict):
+        return as_text(response.get("model")) or as_text(dig(response, "response", "model"))
+    for event in stream_events(response) or []:
+        served = as_text(event.get("model")) or as_text(dig(event, "response", "model"))
+        if served:
+            return served
+    return None
 
 
 def _openai_chat(request: Any, response: Any, status_code: int | None) -> ParsedCall:
     call = _new_call(request, status_code)
     request = as_dict(request)
-    call.model = as_text(request.get("model"))
     call.input_text = _last_user_text(request.get("messages"))
     if call.input_text is None and isinstance(request.get("input"), str):
         call.input_text = request["input"]  # embeddings
@@ -277,10 +311,11 @@ def _openai_chat(request: Any, response: Any, status_code: int | None) -> Parsed
                 call.tool_results[call_id] = OK
     events = stream_events(response)
     if events is not None:
+        # Without `include_usage` a stream carries no usage at all: nothing to misread.
+        call.usage_optional = dig(request, "stream_options", "include_usage") is not True
         _openai_chat_stream(call, events)
         return call
     response = as_dict(response)
-    call.model = call.model or as_text(response.get("model"))
     if response.get("error"):
         call.fail(_error_text(response["error"]))
     call.read_usage(openai_chat_usage, response.get("usage"))
@@ -314,7 +349,6 @@ def _openai_chat_stream(call: ParsedCall, events: list[dict[str, Any]]) -> None:
     texts: list[str] = []
     tools: dict[int, dict[str, Any]] = {}
     for chunk in events:
-        call.model = call.model or as_text(chunk.get("model"))
         if chunk.get("error"):
             call.fail(_error_text(chunk["error"]))
         if isinstance(chunk.get("usage"), dict):
@@ -358,7 +392,6 @@ _RESPONSES_TOOL_ITEMS = {
 def _openai_responses(request: Any, response: Any, status_code: int | None) -> ParsedCall:
     call = _new_call(request, status_code)
     request = as_dict(request)
-    call.model = as_text(request.get("model"))
     given = request.get("input")
     if isinstance(given, str):
         call.input_text = given
@@ -379,7 +412,6 @@ def _openai_responses(request: Any, response: Any, status_code: int | None) -> P
                 call.fail(_error_text(event.get("error") or event))
         response = final or {}
     response = as_dict(response)
-    call.model = call.model or as_text(response.get("model"))
     if response.get("error"):
         call.fail(_error_text(response["error"]))
     if response.get("status") in ("failed", "cancelled"):
@@ -421,7 +453,6 @@ def _openai_responses(request: Any, response: Any, status_code: int | None) -> P
 
 def _anthropic_request(call: ParsedCall, request: Any) -> None:
     request = as_dict(request)
-    call.model = as_text(request.get("model"))
     call.input_text = _last_user_text(request.get("messages"))
     for message in as_list(request.get("messages")):
         for block in as_list(as_dict(message).get("content")):
@@ -452,24 +483,37 @@ def _anthropic_blocks(call: ParsedCall, blocks: Any) -> None:
 def parse_anthropic(
     request: Any, response: Any, status_code: int | None = None, *, model: str | None = None
 ) -> ParsedCall:
-    """Anthropic Messages API, direct or through Bedrock InvokeModel or Vertex AI."""
+    """Anthropic Messages API, direct or through Bedrock InvokeModel or Vertex AI.
+
+    Through a platform, its model id (`model`, from the URL) names the model: the
+    platform prices it under that name. Directly, the response's model served the call.
+    """
     call = _new_call(request, status_code)
     _anthropic_request(call, request)
-    call.model = model or call.model
     events = stream_events(response)
     if events is not None:
-        _anthropic_stream(call, events)
-        return call
-    response = as_dict(response)
-    call.model = call.model or as_text(response.get("model"))
+        served = _anthropic_stream(call, events)
+    else:
+        served = _anthropic_message(call, as_dict(response))
+    if model is not None:
+        call.model = model
+    else:
+        call.name_models(requested=as_text(as_dict(request).get("model")), served=served)
+    return call
+
+
+def _anthropic_message(call: ParsedCall, response: dict[str, Any]) -> str | None:
+    """Reads a (not streamed) message; returns the model it names."""
     if response.get("type") == "error" or response.get("error"):
         call.fail(_error_text(response.get("error")) or "error")
     call.read_usage(anthropic_usage, response.get("usage"))
     _anthropic_blocks(call, response.get("content"))
-    return call
+    return as_text(response.get("model"))
 
 
-def _anthropic_stream(call: ParsedCall, events: list[dict[str, Any]]) -> None:
+def _anthropic_stream(call: ParsedCall, events: list[dict[str, Any]]) -> str | None:
+    """Reads a streamed message; returns the model its `message_start` names."""
+    served: str | None = None
     usage: dict[str, Any] = {}
     # Block index (None where a log dropped it) -> the block, and its tool input so far.
     blocks: dict[int | None, dict[str, Any]] = {}
@@ -478,7 +522,7 @@ def _anthropic_stream(call: ParsedCall, events: list[dict[str, Any]]) -> None:
         kind = event.get("type")
         if kind == "message_start":
             message = as_dict(event.get("message"))
-            call.model = call.model or as_text(message.get("model"))
+            served = served or as_text(message.get("model"))
             usage.update(as_dict(message.get("usage")))
         elif kind in ("content_block_start", "content_block_delta"):
             readable, index = _stream_index(call, event, f"a `{kind}` event")
@@ -507,6 +551,7 @@ def _anthropic_stream(call: ParsedCall, events: list[dict[str, Any]]) -> None:
     _anthropic_blocks(call, list(blocks.values()))
     if usage:
         call.read_usage(anthropic_usage, usage)
+    return served
 
 
 # --- AWS Bedrock ---------------------------------------------------------------------------
@@ -515,6 +560,9 @@ def _anthropic_stream(call: ParsedCall, events: list[dict[str, Any]]) -> None:
 def parse_bedrock_converse(
     request: Any, response: Any, status_code: int | None, *, model: str | None
 ) -> ParsedCall:
+    """Converse and ConverseStream; a stream is the list of its events as boto3 gives
+    them (`{"contentBlockDelta": {...}}`, `{"metadata": {"usage": ...}}`), decoded from
+    the AWS event-stream framing (cprlint.importers.eventstream) or logged as such."""
     call = _new_call(request, status_code)
     call.model = model
     request = as_dict(request)
@@ -535,9 +583,9 @@ def parse_bedrock_converse(
                     ERROR if result.get("status") == "error" else OK
                 )
     events = stream_events(response)
-    if events is not None:  # converse-stream as JSON events (the binary framing is not read)
-        usages = [dig(event, "metadata", "usage") for event in events]
-        response = {"usage": next((usage for usage in reversed(usages) if usage), None)}
+    if events is not None:
+        _bedrock_converse_stream(call, events)
+        return call
     response = as_dict(response)
     if "message" in response and "output" not in response and call.status == ERROR:
         call.error = as_text(response.get("message")) or call.error
@@ -560,6 +608,70 @@ def parse_bedrock_converse(
     return call
 
 
+def _stream_failures(call: ParsedCall, event: Mapping[str, Any]) -> None:
+    """An exception in an AWS event stream (`{"throttlingException": {"message": ...}}`)
+    fails the call: the stream stopped there."""
+    for name, payload in event.items():
+        if name.endswith("Exception") or name == "error":
+            call.fail(as_text(as_dict(payload).get("message")) or name)
+
+
+def _bedrock_converse_stream(call: ParsedCall, events: list[dict[str, Any]]) -> None:
+    texts: dict[int | None, str] = {}
+    tools: dict[int | None, dict[str, Any]] = {}
+    usage: Any = None
+    for event in events:
+        _stream_failures(call, event)
+        # `metadata` carries the usage; some tools log it on `messageStop` instead.
+        for name in ("metadata", "messageStop"):
+            found = dig(event, name, "usage")
+            if isinstance(found, dict):
+                usage = found
+        for name in ("contentBlockStart", "contentBlockDelta"):
+            payload = as_dict(event.get(name))
+            if not payload:
+                continue
+            readable, index = _stream_index(
+                call, {"index": payload.get("contentBlockIndex")}, f"a `{name}` event"
+            )
+            if not readable:
+                continue
+            tool = as_dict(dig(payload, "start", "toolUse"))
+            if as_text(tool.get("name")):
+                tools[index] = {"name": tool["name"], "id": as_text(tool.get("toolUseId"))}
+            delta = as_dict(payload.get("delta"))
+            if isinstance(delta.get("text"), str):
+                texts[index] = texts.get(index, "") + delta["text"]
+            partial = dig(delta, "toolUse", "input")
+            if isinstance(partial, str) and index in tools:
+                tools[index]["input"] = tools[index].get("input", "") + partial
+    call.read_usage(bedrock_usage, usage)
+    call.output_text = "\n".join(text for text in texts.values() if text) or None
+    for tool in tools.values():
+        call.tool_calls.append(
+            ToolUse(str(tool["name"]), parse_arguments(tool.get("input") or "{}"), tool["id"])
+        )
+
+
+def _invoke_stream_events(call: ParsedCall, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The model's own stream events that InvokeModelWithResponseStream wraps, each the
+    base64 JSON of a `{"chunk": {"bytes": ...}}` event."""
+    decoded: list[dict[str, Any]] = []
+    for event in events:
+        _stream_failures(call, event)
+        raw = dig(event, "chunk", "bytes")
+        if raw is None:
+            continue
+        try:
+            payload = parse_json_line(base64.b64decode(str(raw), validate=True).decode("utf-8"))
+        except (binascii.Error, ValueError, RecursionError):  # (UnicodeDecodeError included)
+            call.skip("a streamed chunk is not base64 of JSON; it is skipped")
+            continue
+        if isinstance(payload, dict):
+            decoded.append(payload)
+    return decoded
+
+
 def parse_bedrock_invoke(
     request: Any,
     response: Any,
@@ -568,9 +680,26 @@ def parse_bedrock_invoke(
     model: str | None,
     headers: Mapping[str, str],
 ) -> ParsedCall:
-    """InvokeModel: the body is the model family's own; the token counts are also headers."""
+    """InvokeModel: the body is the model family's own; the token counts are also headers.
+
+    A stream (InvokeModelWithResponseStream) wraps the model's own stream events, the last
+    of which carries Bedrock's `amazon-bedrock-invocationMetrics`: an Anthropic stream is
+    read as Anthropic's, any other by those metrics.
+    """
+    failures = ParsedCall()
+    events = stream_events(response)
+    chunks = None if events is None else _invoke_stream_events(failures, events)
     body = as_dict(response)
-    if body.get("type") == "message" or "anthropic_version" in as_dict(request):
+    anthropic = body.get("type") == "message" or "anthropic_version" in as_dict(request)
+    if chunks is not None and (
+        anthropic or any(chunk.get("type") == "message_start" for chunk in chunks)
+    ):
+        call = parse_anthropic(request, chunks, status_code, model=model)
+    elif chunks is not None:
+        call = _new_call(request, status_code)
+        call.model = model
+        _model_stream_text(call, chunks)
+    elif anthropic:
         call = parse_anthropic(request, response, status_code, model=model)
     else:
         call = _new_call(request, status_code)
@@ -589,6 +718,14 @@ def parse_bedrock_invoke(
             )
         if call.status == ERROR and as_text(body.get("message")):
             call.error = str(body["message"])
+    if failures.status == ERROR:
+        call.fail(failures.error)
+    call.problems += failures.problems
+    call.problems_left_out += failures.problems_left_out
+    # Bedrock's own count ends every stream: the usage when the model's events had none.
+    metrics = [dig(chunk, "amazon-bedrock-invocationMetrics") for chunk in chunks or []]
+    if call.usage is None and call.usage_problem is None and any(metrics):
+        call.read_usage(bedrock_metrics_usage, next(m for m in reversed(metrics) if m))
     if call.usage is None and call.usage_problem is None:
         counted = {
             "inputTokens": headers.get("x-amzn-bedrock-input-token-count"),
@@ -601,15 +738,32 @@ def parse_bedrock_invoke(
     return call
 
 
+def _model_stream_text(call: ParsedCall, chunks: list[dict[str, Any]]) -> None:
+    """The answer a streamed InvokeModel body of another family than Anthropic's gave:
+    Meta Llama's `generation`, Amazon Titan's `outputText`, Nova's `contentBlockDelta`."""
+    texts = [
+        text
+        for chunk in chunks
+        for text in (
+            chunk.get("generation"),
+            chunk.get("outputText"),
+            dig(chunk, "contentBlockDelta", "delta", "text"),
+        )
+        if isinstance(text, str)
+    ]
+    call.output_text = "".join(texts) or None
+
+
 # --- Google Gemini -------------------------------------------------------------------------
 
 
 def parse_gemini(
     request: Any, response: Any, status_code: int | None, *, model: str | None
 ) -> ParsedCall:
-    """generateContent and streamGenerateContent, on Vertex AI or the Gemini API."""
+    """generateContent and streamGenerateContent, on Vertex AI or the Gemini API. The URL
+    names the model asked for; `modelVersion` the one that served."""
     call = _new_call(request, status_code)
-    call.model = model
+    served: str | None = None
     request = as_dict(request)
     for content in reversed(as_list(request.get("contents"))):
         if isinstance(content, dict) and content.get("role", "user") == "user":
@@ -629,7 +783,7 @@ def parse_gemini(
         chunk = as_dict(chunk)
         if chunk.get("error"):
             call.fail(_error_text(chunk["error"]) or as_text(dig(chunk, "error", "status")))
-        call.model = call.model or as_text(chunk.get("modelVersion"))
+        served = served or as_text(chunk.get("modelVersion"))
         if isinstance(chunk.get("usageMetadata"), dict):
             call.read_usage(gemini_usage, chunk["usageMetadata"])
         for part in as_list(dig(chunk, "candidates", 0, "content", "parts")):
@@ -642,6 +796,7 @@ def parse_gemini(
                     ToolUse(str(function["name"]), parse_arguments(function.get("args")))
                 )
     call.output_text = "".join(texts) or None
+    call.name_models(requested=model, served=served)
     return call
 
 

@@ -8,11 +8,17 @@ One line is one API call:
 ```
 
 `request` and `response` may also be wrappers with a `body` (and `status`/`status_code`,
-`url`, `headers`); a body may be JSON text; a streamed response is the event-stream text
-(or the list of its chunks). The record's own fields (`metadata.session_id`, ...) and the
-request's `metadata` and `user` can be named in a mapping file. Calls are grouped by
-`metadata.conversation_id`, `metadata.session_id`, `conversation_id` or `session_id`
-when present; otherwise each call is its own conversation.
+a number or `{"code": ...}`, `url`, `headers`), as Datadog's recording proxy writes them;
+a body may be JSON text; a streamed response is the event-stream text (or the list of its
+chunks). A record may also be a response alone (`{"status", "headers", "body"}`), as
+some test suites record them: the model and usage are in its body, and a finding
+(CPR807) says the file was read so. The record's own fields (`metadata.session_id`,
+...) and the request's `metadata` and `user` can be named in a mapping file. Calls are
+grouped by `metadata.conversation_id`, `metadata.session_id`, `conversation_id` or
+`session_id` when present; otherwise each call is its own conversation.
+
+A call's time is the record's own (`timestamp`, ...), else the earliest the response
+gives: the API's `created` or `created_at`, or the `Date` header.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from cprlint.importers.providers import (
     parse_body,
     parse_openai,
     response_id,
+    response_time,
 )
 from cprlint.importers.records import (
     Record,
@@ -38,9 +45,12 @@ from cprlint.importers.records import (
     as_dict,
     as_text,
     checked_time,
+    earliest,
     flatten,
+    header_to_nanoseconds,
     iso_to_nanoseconds,
 )
+from cprlint.importers.shapes import ShapesRead
 from cprlint.importers.sources import JsonItem, iter_json_items
 
 CONVERSATION_ATTRIBUTES = (
@@ -50,6 +60,8 @@ CONVERSATION_ATTRIBUTES = (
     "session_id",
 )
 _WRAPPER_KEYS = ("body", "json", "content")
+_RESPONSE_WRAPPER_KEYS = ("status", "status_code", "headers")
+RESPONSE_ONLY = "responses recorded without their requests (`{status, headers, body}`)"
 _BODY_KEYS = {
     "request": ("request", "request_body", "requestBody"),
     "response": ("response", "response_body", "responseBody"),
@@ -77,6 +89,27 @@ def _body(record: dict[str, Any], side: str) -> tuple[Any, dict[str, Any]]:
     return None, {}
 
 
+def _is_response_only(record: dict[str, Any]) -> bool:
+    """A recorded response without its request: a body with a status or headers, and
+    neither side named."""
+    named = any(key in record for keys in _BODY_KEYS.values() for key in keys)
+    return not named and "body" in record and any(key in record for key in _RESPONSE_WRAPPER_KEYS)
+
+
+def _status(value: Any) -> int | None:
+    """An HTTP status: a number, or Datadog's `{"code": 200, "message": "OK"}`."""
+    if isinstance(value, dict):
+        value = value.get("code")
+    return http_status(value)
+
+
+def _header(wrapper: dict[str, Any], name: str) -> str | None:
+    for key, value in as_dict(wrapper.get("headers")).items():
+        if str(key).lower() == name:
+            return as_text(value[0] if isinstance(value, list) and value else value)
+    return None
+
+
 _TIME_KEYS = ("timestamp", "start_time", "startTime", "created_at", "time")
 # Epoch numbers below this are seconds (until the year 5138), above it milliseconds.
 _SECONDS_BELOW = 10**11
@@ -88,11 +121,12 @@ def _positive_number(value: Any) -> int | Decimal | None:
     return None
 
 
-def _time(record: dict[str, Any], response: Any) -> int:
+def _time(record: dict[str, Any], response: Any, wrapper: dict[str, Any]) -> int:
     """When the call started, in nanoseconds since the epoch; 0 when the log does not say.
 
-    The record's own time (ISO 8601, or epoch seconds or milliseconds), else the
-    response's `created` (epoch seconds). TimeError when the one found is no time.
+    The record's own time (ISO 8601, or epoch seconds or milliseconds), else the earliest
+    the response gives: its `created` or `created_at` (epoch seconds), its `Date` header.
+    TimeError when the one found is no time.
     """
     for key in _TIME_KEYS:
         value = record.get(key)
@@ -102,11 +136,7 @@ def _time(record: dict[str, Any], response: Any) -> int:
         if number is not None:
             scale = 1_000_000_000 if number < _SECONDS_BELOW else 1_000_000
             return checked_time(int(number * scale), key, number)
-    for key in ("created", "created_at"):
-        created = _positive_number(as_dict(response).get(key))
-        if created is not None:
-            return checked_time(int(created * 1_000_000_000), f"response.{key}", created)
-    return 0
+    return earliest(response_time(response), header_to_nanoseconds(_header(wrapper, "date")))
 
 
 def _locator(item: JsonItem, key_path: tuple[int, ...]) -> Locator:
@@ -116,6 +146,7 @@ def _locator(item: JsonItem, key_path: tuple[int, ...]) -> Locator:
 def read_proxy_log(
     path: str, stream: IO[bytes], context: ImportContext, parse: Parser
 ) -> Iterator[Record]:
+    shapes = ShapesRead("request/response pairs (`{request, response}`)")
     for item in iter_json_items(path, stream):
         if isinstance(item, Problem):
             context.add(item)
@@ -127,32 +158,34 @@ def read_proxy_log(
             if not isinstance(record, dict):
                 context.malformed("a logged call must be an object", locate())
                 continue
-            request, _ = _body(record, "request")
-            response, response_wrapper = _body(record, "response")
+            response_wrapper_keys: tuple[str, ...] = ()
+            request: Any
+            if _is_response_only(record):
+                shapes.note(RESPONSE_ONLY, locate, "call")
+                request, (response, response_wrapper) = {}, _unwrap(record)
+                response_wrapper_keys = (*_WRAPPER_KEYS, "headers")
+            else:
+                request, _ = _body(record, "request")
+                response, response_wrapper = _body(record, "response")
             if response is None:
                 context.malformed("a logged call needs a `response` (the response body)", locate())
                 continue
             if not isinstance(request, dict):
                 request = {}
-            status = http_status(
+            status = _status(
                 record.get("status", record.get("status_code"))
                 or response_wrapper.get("status", response_wrapper.get("status_code"))
             )
             call = parse(request, response, status)
-            attributes = flatten(
-                {
-                    key: value
-                    for key, value in record.items()
-                    if key not in _BODY_KEYS["request"] + _BODY_KEYS["response"]
-                }
-            )
+            bodies = (*_BODY_KEYS["request"], *_BODY_KEYS["response"], *response_wrapper_keys)
+            attributes = flatten({key: value for key, value in record.items() if key not in bodies})
             flatten(as_dict(request.get("metadata")), "metadata", attributes)
             if as_text(request.get("user")):
                 attributes.setdefault("user", request["user"])
             conversation = context.conversation_of(attributes)
             name = response_id(response) or f"{PurePath(path).name}:{item.line}"
             try:
-                time = _time(record, response)
+                time = _time(record, response, response_wrapper)
             except TimeError as error:
                 context.malformed(f"{error}; the call is imported without a time", locate())
                 time = 0
@@ -165,6 +198,7 @@ def read_proxy_log(
                 attributes=attributes,
                 name=None if conversation else name,
             )
+    shapes.report(context)
 
 
 def read_openai(path: str, stream: IO[bytes], context: ImportContext) -> Iterator[Record]:

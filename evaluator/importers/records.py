@@ -10,6 +10,8 @@ hash) and are dropped when the conversation is written.
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -116,6 +118,19 @@ def flatten(value: Any, prefix: str = "", into: dict[str, Any] | None = None) ->
     return result
 
 
+def with_json_object(attributes: dict[str, Any], key: str) -> dict[str, Any]:
+    """`attributes`, and when `key` holds a JSON object as text (OpenInference's and
+    Langfuse's `metadata`), its fields as dotted keys (`metadata.intent`) too."""
+    value = attributes.get(key)
+    if not isinstance(value, str) or not value.lstrip().startswith("{"):
+        return attributes
+    try:
+        parsed = json.loads(value)
+    except (ValueError, RecursionError):
+        return attributes
+    return {**flatten(parsed, key), **attributes}
+
+
 # Times a fixture can hold (`started_at`): datetime's years 1 to 9999, in nanoseconds
 # since the epoch. A recorded time outside them is a broken record, not a date to print.
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -171,6 +186,52 @@ def iso_to_nanoseconds(value: Any, name: str) -> int:
     return checked_time(nanoseconds, name, value)
 
 
+def epoch_to_nanoseconds(value: Any, name: str) -> int:
+    """A time in seconds since the epoch (`created`, `created_at`) as nanoseconds; 0 when
+    there is none; TimeError when it is no time a fixture can hold."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return 0
+    if isinstance(value, float):  # a YAML number: as exact as the JSON one would have been
+        value = Decimal(repr(value)) if math.isfinite(value) else Decimal(0)
+    if value <= 0:
+        return 0
+    # Compared before multiplying: a created of 10^4000 is no time, and no int to make.
+    if value > MAX_TIME // 1_000_000_000:
+        raise TimeError(f"`{name}` ({shown(value)}) is not a time between the years 1 and 9999")
+    return checked_time(int(value * 1_000_000_000), name, value)
+
+
+def header_to_nanoseconds(value: str | None) -> int:
+    """An HTTP date header (`Tue, 10 Mar 2026 22:26:50 GMT`) or AWS's `X-Amz-Date`
+    (`20250627T144815Z`) as nanoseconds since the epoch; 0 when it is neither.
+
+    A header is what the recording tool wrote, not a field of the format: one that cannot
+    be read leaves the call without this time, silently.
+    """
+    if not value or len(value) > 64:
+        return 0
+    try:
+        if value[:8].isdecimal():
+            moment = dt.datetime.strptime(value.strip(), "%Y%m%dT%H%M%SZ")
+        else:
+            moment = email.utils.parsedate_to_datetime(value)
+    except (ValueError, TypeError, IndexError, OverflowError):
+        return 0
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    try:
+        delta = moment - _EPOCH
+    except OverflowError:
+        return 0
+    nanoseconds = (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
+    return nanoseconds if MIN_TIME <= nanoseconds <= MAX_TIME else 0
+
+
+def earliest(*times: int) -> int:
+    """The earliest of the times that are there (0 is none); 0 when none is."""
+    return min((time for time in times if time), default=0)
+
+
 def nanoseconds_to_iso(value: int) -> str:
     """A time the importers read (within `MIN_TIME`..`MAX_TIME`) as ISO 8601 UTC text.
 
@@ -189,6 +250,8 @@ def usage_json(usage: Usage) -> dict[str, int]:
         result["cached_input_tokens"] = usage.cached_input_tokens
     if usage.cache_write_tokens:
         result["cache_write_tokens"] = usage.cache_write_tokens
+    if usage.cache_write_1h_tokens:
+        result["cache_write_1h_tokens"] = usage.cache_write_1h_tokens
     return result
 
 
@@ -199,13 +262,19 @@ def llm_call_event(
     status: str,
     error: str | None = None,
     request_hash: str | None = None,
+    requested_model: str | None = None,
 ) -> dict[str, Any]:
+    """An `llm_call`: `model` is the model that served it; `requested_model` the one the
+    request asked for, kept only when it names another (an alias, `gpt-4o`, served by a
+    snapshot, `gpt-4o-2024-08-06`)."""
     event: dict[str, Any] = {
         "type": "llm_call",
         "model": model or UNKNOWN,
         "attempt": 1,
         "status": status,
     }
+    if requested_model and model and requested_model != model:
+        event["requested_model"] = requested_model
     if usage is not None:
         event["usage"] = usage_json(usage)
     if error:
@@ -260,6 +329,14 @@ class Record:
     tool_results: Mapping[str, str] = field(default_factory=dict)
     # A readable conversation id, where the source has one (a cassette's file name).
     name: str | None = None
+    # When it happened, where that is not `time`: a cassette's interactions keep their
+    # recorded order (`time` 0) however their Date headers and `created` fields read.
+    started: int = 0
+
+    @property
+    def start(self) -> int:
+        """The earliest time the record gives; 0 when it gives none."""
+        return earliest(self.time, self.started)
 
     def to_json(self) -> list[Any]:
         location = self.location
@@ -273,11 +350,12 @@ class Record:
             dict(self.labels),
             dict(self.tool_results),
             self.name,
+            self.started,
         ]
 
     @classmethod
     def from_json(cls, data: list[Any]) -> Record:
-        unit, conversation, time, seq, where, events, labels, results, name = data
+        unit, conversation, time, seq, where, events, labels, results, name, started = data
         return cls(
             unit=unit,
             conversation=conversation,
@@ -288,6 +366,7 @@ class Record:
             labels=labels,
             tool_results=results,
             name=name,
+            started=started,
         )
 
 

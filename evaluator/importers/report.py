@@ -1,18 +1,21 @@
 """What `cprlint import` reports: its findings, and one line on what it imported.
 
 The line names the conversations, calls and files, and how many of each kind of personal
-data were replaced; the JSON report carries the same numbers under `import`.
+data were replaced; the JSON report carries the same numbers under `import`. Findings
+never quote personal data: what their messages quote from traces is masked.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from cprlint.documents import read_text
+from cprlint.findings import Finding
 from cprlint.importers.invocation import invocation_error
 from cprlint.importers.run import ImportRequest, ImportResult
-from cprlint.pii import CARD, EMAIL, IBAN, NAME, PHONE
+from cprlint.pii import CARD, EMAIL, IBAN, NAME, PHONE, mask_personal_data
 from cprlint.report import Report
 
 # Kind of personal data -> (JSON key, singular, plural), in the order they are reported.
@@ -39,6 +42,14 @@ def read_names(path: Path) -> tuple[str, ...]:
         for line in text.splitlines()
         if line.strip() and not line.lstrip().startswith("#")
     )
+
+
+def without_personal_data(finding: Finding) -> Finding:
+    """`finding` with the personal data its message may quote from a trace (a time, a
+    token count, a URL, a label value, cut short or not) replaced by its kind, `<EMAIL>`:
+    with or without --no-redact, a report is shown and kept where fixtures are not."""
+    message = mask_personal_data(finding.message)
+    return finding if message == finding.message else replace(finding, message=message)
 
 
 def _count(number: int, singular: str, plural: str) -> str:
@@ -77,7 +88,7 @@ def import_report(request: ImportRequest, result: ImportResult) -> Report:
     stats = result.stats
     return Report(
         command="import",
-        findings=result.findings,
+        findings=tuple(without_personal_data(finding) for finding in result.findings),
         files_checked=result.files,
         conversations=stats.conversations,
         verdict=summary_line(request, result),

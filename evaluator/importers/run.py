@@ -41,10 +41,19 @@ _TECHNICAL_PREFIXES = (
     "gen_ai.output.",
     "gen_ai.tool.",
     "gen_ai.operation.",
-    "llm.token_count.",
-    "llm.input_messages.",
-    "llm.output_messages.",
-    "llm.invocation_parameters",
+    "llm.",
+    "embedding.",
+    # The Vercel AI SDK's (its `ai.telemetry.metadata.*` are the user's own).
+    "ai.response.",
+    "ai.request.",
+    "ai.usage.",
+    "ai.model.",
+    "ai.settings.",
+    "ai.prompt",
+    "ai.embedding",
+    "ai.value",
+    "ai.schema",
+    "ai.operationId",
     "input.",
     "output.",
     "tool.",
@@ -77,6 +86,27 @@ _TECHNICAL_KEYS = frozenset(
         "latency",
         "timeToFirstToken",
         "openinference.span.kind",
+        "metadata",  # JSON text: its fields are offered as `metadata.<key>`
+        # Langfuse's own bookkeeping of a trace or an observation.
+        "projectId",
+        "environment",
+        "bookmarked",
+        "public",
+        "timestamp",
+        "internalModel",
+        "internalModelId",
+        "providedModelName",
+        "promptId",
+        "inputCost",
+        "outputCost",
+        "totalCost",
+        "inputUsage",
+        "outputUsage",
+        "totalUsage",
+        "usagePricingTierId",
+        "usagePricingTierName",
+        "traceloop.entity.input",
+        "traceloop.entity.output",
     }
 )
 _SHOWN_KEYS = 12
@@ -252,7 +282,11 @@ def _conversations(count: int) -> str:
 def _label_problems(
     stats: ImportStats, label_map: LabelMap, files: tuple[str, ...], context: ImportContext
 ) -> Iterator[Problem]:
-    """One finding per field without values (CPR803), and per value not allowed (CPR804)."""
+    """One finding per field without values (CPR803), and per value not allowed (CPR804).
+
+    A field the mapping file maps is reported at its line there; an unmapped one at the
+    first record, in input order, of a conversation left without it.
+    """
     total = stats.conversations
     if total == 0:
         return
@@ -260,9 +294,12 @@ def _label_problems(
 
     def where(name: str) -> Location:
         mapping = label_map.fields.get(name)
-        if label_map.path is None:
-            return first_file
-        return Location(label_map.path, mapping.line if mapping else 1)
+        if label_map.path is not None and mapping is not None:
+            return Location(label_map.path, mapping.line)
+        first = stats.first_unlabelled.get(name)
+        if first is not None:
+            return first[1]
+        return Location(label_map.path) if label_map.path is not None else first_file
 
     candidates = _candidates(context.seen_keys, label_map)
     if candidates:

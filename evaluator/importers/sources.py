@@ -2,21 +2,27 @@
 
 Exports come as JSON Lines (the OpenTelemetry collector's file exporter writes one
 `ExportTraceServiceRequest` a line; proxies log one request a line) or as one JSON
-document (an API page, a JSON array, pretty-printed). A file whose first line is a JSON
-value is JSON Lines and is streamed line by line, so a file of any size is read in
-bounded memory: one line at a time, each within the cap (a longer line is a CPR003
-finding and is skipped without being read into memory). Any other file is read as one
-document when it is within the JSON size cap (4 MiB), else line by line too.
+document (an API page, a JSON array, pretty-printed), or as pretty-printed documents one
+after another (the OpenTelemetry Python SDK's console exporter writes a span so). A file
+whose first line is a JSON value is JSON Lines and is streamed line by line, so a file of
+any size is read in bounded memory: one line at a time, each within the cap (a longer
+line is a CPR003 finding and is skipped without being read into memory). Any other file
+is read whole when it is within the JSON size cap (4 MiB), else line by line too.
 
 Every value keeps its position: `JsonItem.locate` gives the line and column of any key
-path inside the item, computed only when a finding needs it.
+path inside the item, computed only when a finding needs it. A record's own place is its
+line; in a multi-line document, where every record is on "line 1" of the item, the first
+record of each unit (trace, session) is placed exactly (`FirstPlaces`), so that a
+finding about a conversation points into it.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import IO
 
 from cprlint.documents import (
@@ -38,6 +44,10 @@ class JsonItem:
     document: Document
     # The text of a multi-line document: positions in it are offsets to turn into lines.
     multiline_text: str | None = None
+    # The column its text starts at on its first line (a document after another).
+    first_column: int = 1
+    # Where each line of `multiline_text` starts, made when a position is first needed.
+    _line_starts: list[int] = field(default_factory=list, repr=False)
 
     @property
     def data(self) -> object:
@@ -52,9 +62,44 @@ class JsonItem:
         text = self.multiline_text
         if text is None:
             return location
+        if not self._line_starts:
+            self._line_starts = _line_starts(text)
         offset = (location.column or 1) - 1
-        line = text.count("\n", 0, offset) + 1
-        return Location(self.path, line, offset - text.rfind("\n", 0, offset))
+        line = bisect.bisect_right(self._line_starts, offset)
+        column = offset - self._line_starts[line - 1] + 1
+        if line == 1:
+            column += self.first_column - 1
+        return Location(self.path, self.line + line - 1, column)
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    found = text.find("\n")
+    while found != -1:
+        starts.append(found + 1)
+        found = text.find("\n", found + 1)
+    return starts
+
+
+# Units per file whose first record is placed exactly: each costs a walk to its value.
+MAX_PLACED_UNITS = 256
+
+
+class FirstPlaces:
+    """Where the records of one file are: their line; in a multi-line document, the
+    exact place of the first record of each unit (of the first `MAX_PLACED_UNITS`)."""
+
+    def __init__(self) -> None:
+        self._placed: set[str] = set()
+
+    def location(self, item: JsonItem, unit: str, locate: Callable[[], Location]) -> Location:
+        rough = Location(item.path, item.line)
+        if item.multiline_text is None or unit in self._placed:
+            return rough
+        if len(self._placed) >= MAX_PLACED_UNITS:
+            return rough
+        self._placed.add(unit)
+        return locate()
 
 
 def _bounded_lines(stream: IO[bytes], path: str, pending: list[Problem]) -> Iterator[bytes]:
@@ -95,7 +140,7 @@ def iter_json_items(path: str, stream: IO[bytes]) -> Iterator[JsonItem | Problem
         if len(head) <= MAX_JSON_LINE_BYTES:
             whole = _whole_document(path, head)
             if whole is not None:
-                yield whole
+                yield from whole
                 return
         elif _lone_bracket(head):
             yield Problem(
@@ -149,8 +194,9 @@ def _items(
     yield from pending
 
 
-def _whole_document(path: str, raw: bytes) -> JsonItem | Problem | None:
-    """The file as one JSON document, or None when it is not one (JSON Lines, say).
+def _whole_document(path: str, raw: bytes) -> list[JsonItem] | list[Problem] | None:
+    """The file as one JSON document (or documents one after another), or None when it
+    is not one (JSON Lines, say).
 
     A document that does not parse is reported once, where parsing stopped, when its
     first line is a lone bracket (no JSON line is); otherwise it is read as JSON Lines.
@@ -166,13 +212,47 @@ def _whole_document(path: str, raw: bytes) -> JsonItem | Problem | None:
         data = parse_json_line(text)
     except json.JSONDecodeError as error:
         if stripped.split("\n", 1)[0].strip() in ("{", "["):
-            return Problem(
-                f"JSON syntax error: {error.msg}",
-                Location(path, error.lineno, error.colno),
-                code=SYNTAX,
-            )
+            if error.msg == "Extra data":
+                return _json_sequence(path, text)
+            return [_syntax_error(path, error)]
         return None
     except (ValueError, RecursionError):
         return None
     document = Document(path=path, data=data, start_line=1, raw_json=text)
-    return JsonItem(path, document, multiline_text=text)
+    return [JsonItem(path, document, multiline_text=text)]
+
+
+def _syntax_error(path: str, error: json.JSONDecodeError) -> Problem:
+    return Problem(
+        f"JSON syntax error: {error.msg}", Location(path, error.lineno, error.colno), code=SYNTAX
+    )
+
+
+_DECODER = json.JSONDecoder()
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _json_sequence(path: str, text: str) -> list[JsonItem] | list[Problem]:
+    """Documents one after another: each an item placed where it starts; a syntax error
+    where parsing stopped, for the whole file (its documents cannot be told apart)."""
+    items: list[JsonItem] = []
+    position, line, counted_to = 0, 1, 0
+    while True:
+        position = _SPACE.match(text, position).end()  # type: ignore[union-attr]  # ("" matches)
+        if position >= len(text):
+            return items
+        try:
+            _, end = _DECODER.raw_decode(text, position)
+            data = parse_json_line(text[position:end])
+        except json.JSONDecodeError as error:
+            return [_syntax_error(path, error)]
+        except (ValueError, RecursionError) as error:
+            line += text.count("\n", counted_to, position)
+            return [Problem(f"JSON syntax error: {error}", Location(path, line, 1), code=SYNTAX)]
+        line += text.count("\n", counted_to, position)
+        counted_to = position
+        column = position - text.rfind("\n", 0, position)
+        piece = text[position:end]
+        document = Document(path=path, data=data, start_line=line, raw_json=piece)
+        items.append(JsonItem(path, document, multiline_text=piece, first_column=column))
+        position = end

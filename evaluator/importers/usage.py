@@ -9,7 +9,9 @@ was read from or written to the cache; `output_tokens` includes reasoning tokens
 - OpenAI Responses: the same with `input_tokens`, `input_tokens_details.cached_tokens`,
   `output_tokens`, `output_tokens_details.reasoning_tokens`.
 - Anthropic: `input_tokens` is only the uncached part; `cache_read_input_tokens` and
-  `cache_creation_input_tokens` are reported apart and added.
+  `cache_creation_input_tokens` are reported apart and added; of the cache writes,
+  `cache_creation.ephemeral_1h_input_tokens` went to a 1-hour cache
+  (`cache_write_1h_tokens`, priced at its own rate).
 - AWS Bedrock Converse: `inputTokens` likewise excludes `cacheReadInputTokens` and
   `cacheWriteInputTokens`.
 - Google Gemini: `promptTokenCount` includes `cachedContentTokenCount`, and
@@ -81,6 +83,11 @@ def checked(usage: Usage) -> Usage:
             f"cached ({usage.cached_input_tokens}) and cache-written "
             f"({usage.cache_write_tokens}) tokens exceed the input tokens ({usage.input_tokens})"
         )
+    if usage.cache_write_1h_tokens > usage.cache_write_tokens:
+        raise UsageError(
+            f"tokens written to the 1-hour cache ({usage.cache_write_1h_tokens}) exceed "
+            f"the cache-written tokens ({usage.cache_write_tokens})"
+        )
     return usage
 
 
@@ -108,33 +115,56 @@ def openai_responses_usage(usage: Mapping[str, Any]) -> Usage:
 
 
 def _cache_apart_usage(
-    usage: Mapping[str, Any], input_key: str, output_key: str, read_key: str, write_key: str
+    usage: Mapping[str, Any],
+    input_key: str,
+    output_key: str,
+    read_key: str,
+    write_key: str,
+    written_for_an_hour: int = 0,
 ) -> Usage:
     """Usage whose input count leaves out cache reads and writes: added back, as cprlint
     counts them in the input."""
     cache_read = _count(usage, read_key)
     cache_write = _count(usage, write_key)
-    return Usage(
-        input_tokens=_required(usage, input_key) + cache_read + cache_write,
-        output_tokens=_required(usage, output_key),
-        cached_input_tokens=cache_read,
-        cache_write_tokens=cache_write,
+    return checked(
+        Usage(
+            input_tokens=_required(usage, input_key) + cache_read + cache_write,
+            output_tokens=_required(usage, output_key),
+            cached_input_tokens=cache_read,
+            cache_write_tokens=cache_write,
+            cache_write_1h_tokens=written_for_an_hour,
+        )
     )
 
 
 def anthropic_usage(usage: Mapping[str, Any]) -> Usage:
+    """Anthropic's usage; `cache_creation` splits the cache writes by how long the cache
+    lives, and the 1-hour ones (`ephemeral_1h_input_tokens`) cost more."""
     return _cache_apart_usage(
         usage,
         "input_tokens",
         "output_tokens",
         "cache_read_input_tokens",
         "cache_creation_input_tokens",
+        _count(usage, "cache_creation", "ephemeral_1h_input_tokens"),
     )
 
 
 def bedrock_usage(usage: Mapping[str, Any]) -> Usage:
     return _cache_apart_usage(
         usage, "inputTokens", "outputTokens", "cacheReadInputTokens", "cacheWriteInputTokens"
+    )
+
+
+def bedrock_metrics_usage(metrics: Mapping[str, Any]) -> Usage:
+    """The `amazon-bedrock-invocationMetrics` that end an InvokeModel stream, whatever the
+    model: counts as Bedrock's token-count headers give them, cache reads and writes apart."""
+    return _cache_apart_usage(
+        metrics,
+        "inputTokenCount",
+        "outputTokenCount",
+        "cacheReadInputTokenCount",
+        "cacheWriteInputTokenCount",
     )
 
 

@@ -10,11 +10,19 @@ is the ID in the URL, an inference-profile ARN reduced to its profile ID), and G
 Gemini (`:generateContent`, `:streamGenerateContent`).
 
 Cassettes are YAML (read with cprlint's one YAML loader, so within its 2 MiB cap) or JSON.
-Compressed bodies (vcrpy stores them as `!!binary` or `base64_string`, base64) are
-decompressed only as far as budgets of decompressed bytes per body, per cassette and per
-import allow (zlib stops there); a body is decoded once per cassette however many YAML
-aliases reach it, and counts again each time one does. A body past a budget is a
-finding, and its interaction is skipped.
+A body is recorded as text (`body: {string: ...}`), as base64 (vcrpy's `!!binary`, or
+`base64_string`), or already parsed (`parsed_body`, as pydantic-ai's serializer writes
+JSON bodies). Compressed bodies are decompressed only as far as budgets of decompressed
+bytes per body, per cassette and per import allow (zlib stops there); a body is decoded
+once per cassette however many YAML aliases reach it, and counts again each time one
+does. A body past a budget is a finding, and its interaction is skipped. A binary body
+in the AWS event-stream framing (Bedrock's streams) is decoded into its events
+(cprlint.importers.eventstream).
+
+A call is dated by the earliest time its recording gives: the response's `Date` header,
+the request's `Date` or `X-Amz-Date`, the `created` or `created_at` the API put in the
+body; the cassette's conversation starts at the earliest of its calls. Interactions keep
+the order they were recorded in.
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ from cprlint.documents import (
 )
 from cprlint.findings import Location, Problem
 from cprlint.importers.context import ImportContext, Locator
+from cprlint.importers.eventstream import EventStreamError, events_json, looks_like_event_stream
 from cprlint.importers.providers import (
     ParsedCall,
     http_status,
@@ -49,8 +58,17 @@ from cprlint.importers.providers import (
     parse_body,
     parse_gemini,
     parse_openai,
+    response_time,
 )
-from cprlint.importers.records import Record, as_dict, as_list, as_text, flatten
+from cprlint.importers.records import (
+    Record,
+    TimeError,
+    as_dict,
+    as_text,
+    earliest,
+    flatten,
+    header_to_nanoseconds,
+)
 from cprlint.importers.sources import iter_json_items
 from cprlint.rules.imports import UNRECOGNISED_CALL
 
@@ -148,16 +166,6 @@ def _cassette(
             yield record
 
 
-def _headers(value: Any) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    for key, item in as_dict(value).items():
-        first = as_list(item)[0] if isinstance(item, list) and item else item
-        text = as_text(first)
-        if text is not None:
-            headers[str(key).lower()] = text
-    return headers
-
-
 def _recorded_body(
     body: Any, key_path: tuple[str | int, ...], cassette: _Cassette
 ) -> tuple[Any, bool]:
@@ -233,6 +241,13 @@ class _Bodies:
                 raise BodyError(
                     f"the body is compressed with `{encoding}`, which cprlint cannot read"
                 )
+            if looks_like_event_stream(data):
+                try:
+                    text = events_json(data)
+                except EventStreamError as error:
+                    raise BodyError(f"the AWS event stream cannot be read: {error}") from error
+                # Its JSON can be longer than its bytes: a use again costs the longer.
+                return _Read(text, max(len(data), len(text)))
             try:
                 text = data.decode("utf-8")
             except UnicodeDecodeError as error:
@@ -308,9 +323,37 @@ class _Cassette:
 
     def body(self, side: dict[str, Any], key_path: tuple[str | int, ...]) -> Any:
         """The parsed body of a recorded request or response (`side`)."""
+        if "parsed_body" in side and "body" not in side:
+            # Parsed when it was recorded: the YAML loader's bounds were its bounds.
+            return side["parsed_body"]
         value, is_base64 = _recorded_body(side.get("body"), key_path, self)
-        encoding = _headers(side.get("headers")).get("content-encoding", "").lower()
+        encoding = self.headers(side, key_path).get("content-encoding", "").lower()
         return self.bodies.parsed(value, is_base64=is_base64, encoding=encoding)
+
+    def headers(self, side: dict[str, Any], key_path: tuple[str | int, ...]) -> dict[str, str]:
+        """A request's or response's headers, names in lower case, each its first value;
+        a value botocore recorded as bytes (`!!binary`) decoded."""
+        headers: dict[str, str] = {}
+        for key, item in as_dict(side.get("headers")).items():
+            listed = isinstance(item, list) and bool(item)
+            text = as_text(item[0] if listed else item)
+            if text is None:
+                continue
+            if self.binary:
+                where = (*key_path, "headers", key, 0) if listed else (*key_path, "headers", key)
+                if self.locate(*where) in self.binary:
+                    text = _binary_text(text)
+            if text is not None:
+                headers[str(key).lower()] = text
+        return headers
+
+
+def _binary_text(value: str) -> str | None:
+    """A header value recorded as base64 bytes, as text; None when it is not."""
+    try:
+        return base64.b64decode("".join(value.split()), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
 
 
 def _interaction(
@@ -328,7 +371,7 @@ def _interaction(
     except ValueError:
         return None
     host, url_path = (parts.hostname or "").lower(), unquote(parts.path)
-    response_headers = _headers(response.get("headers"))
+    response_headers = cassette.headers(response, (*key_path, "response"))
     request_body = cassette.body(request, (*key_path, "request"))
     response_body = cassette.body(response, (*key_path, "response"))
     status = http_status(as_dict(response.get("status")).get("code", response.get("status")))
@@ -348,11 +391,24 @@ def _interaction(
     attributes = flatten(as_dict(request_dict.get("metadata")), "metadata")
     if as_text(request_dict.get("user")):
         attributes["user"] = request_dict["user"]
+    request_headers = cassette.headers(request, (*key_path, "request"))
+    try:
+        created = response_time(response_body)
+    except TimeError as error:
+        context.malformed(f"{error}; the call is dated without it", locator())
+        created = 0
+    started = earliest(
+        created,
+        header_to_nanoseconds(response_headers.get("date")),
+        header_to_nanoseconds(request_headers.get("date")),
+        header_to_nanoseconds(request_headers.get("x-amz-date")),
+    )
     return context.call_record(
         call,
         unit=cassette.unit,
         conversation=None,
         time=0,
+        started=started,
         locate=locator,
         attributes=attributes,
         name=cassette.name,
@@ -386,6 +442,5 @@ def _parse(
     if path.endswith("/v1/messages") or (path.endswith("/messages") and "anthropic" in host):
         return parse_anthropic(request, response, status)
     if path.endswith(_OPENAI_PATHS):
-        azure = host.endswith(".openai.azure.com")
-        return parse_openai(request, response, status, served_model=azure)
+        return parse_openai(request, response, status)
     return None

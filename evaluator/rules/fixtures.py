@@ -8,7 +8,7 @@ from typing import Any
 
 from cprlint.findings import Location, Problem, Scope, Severity
 from cprlint.model import EVENT_TYPES, Conversation
-from cprlint.pii import find_personal_data
+from cprlint.pii import PLACEHOLDER_LABELS, decompose, find_personal_data
 from cprlint.rules.context import RuleContext
 from cprlint.rules.registry import Target, documented_rule, rule
 
@@ -233,11 +233,15 @@ def _is_count(value: Any) -> bool:
 
 def _strings(
     value: Any, key_path: tuple[str | int, ...]
-) -> Iterator[tuple[tuple[str | int, ...], str]]:
+) -> Iterator[tuple[tuple[str | int, ...], str, bool]]:
+    """Every string of a fixture conversation, keys too: its path, the string, and
+    whether it is a key (whose value is at that path)."""
     if isinstance(value, str):
-        yield key_path, value
+        yield key_path, value, False
     elif isinstance(value, dict):
         for key, item in value.items():
+            if isinstance(key, str) and key not in _STRUCTURAL_KEYS:
+                yield (*key_path, key), key, True
             if key not in _STRUCTURAL_KEYS or not isinstance(item, str):
                 yield from _strings(item, (*key_path, key))
     elif isinstance(value, list):
@@ -245,35 +249,74 @@ def _strings(
             yield from _strings(item, (*key_path, index))
 
 
-# What every finding of `find_personal_data` needs somewhere in the line: an `@`, or
-# nine digits with at most two of ` .()-+` between neighbours (a phone number has 9 to 15
-# digits, groups split by one separator and a bracket; a card number 13 to 19).
-_NINE_DIGITS = re.compile(r"\d(?:[ .()+-]{0,2}\d){8}")
-_SEPARATORS = b" .()+-"
-# For the cheap first look at a line's UTF-8 bytes: every ASCII digit, and every byte of
-# a non-ASCII character (which may be a digit of another script), becomes `0`.
-_MAYBE_DIGIT_TO_ZERO = bytes.maketrans(
-    b"0123456789" + bytes(range(0x80, 0x100)), b"0" * (10 + 0x80)
+# What every finding of `find_personal_data` needs somewhere in the line (cprlint.pii):
+# an e-mail address one of the ways to write its `@` (`@`, `%40`, `(at)`, `[at]`, `<at>`,
+# or ` at ` with its dots spelt out, ` dot ` or `(dot)`); an IBAN, a card or a phone
+# number nine digits with nothing but separators between neighbours. The detector reads
+# text folded (compatibility forms, dropped invisible characters and accents, case): a
+# line with other than ASCII is folded alike first (`decompose`, in C).
+_NINE_DIGITS = re.compile(r"\d(?:[\W_]*\d){8}")
+# For the cheap first look at a line's UTF-8 bytes (the skeleton): every ASCII digit, and
+# every byte of a non-ASCII character (which may be a digit of another script), becomes
+# `0`, letters lower case, and what may separate digits is deleted (a backslash too, for
+# `\/`), so that nine digits `_NINE_DIGITS` matches are nine `0`s in a row.
+_SKELETON = bytes.maketrans(
+    b"0123456789" + bytes(range(0x80, 0x100)) + b"ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    b"0" * (10 + 0x80) + b"abcdefghijklmnopqrstuvwxyz",
 )
+_SEPARATORS = b" .()+-/_\\"
 _NINE_ZEROS = b"0" * 9
+# (A pattern: the regex engine finds a literal sooner than `in` does.)
+_DOT = re.compile(b"dot")
 
 
 def might_hold_personal_data(raw_json: str) -> bool:
     """False when no string of this JSON text can hold personal data: most fixture lines,
-    decided in C instead of by a walk over every string. A `\\u` escape may hide a digit
-    or an `@`, so a line with one is always walked.
+    decided in C instead of by a walk over every string. A `\\u` escape may hide anything,
+    so a line with one is always walked.
 
     `_NINE_DIGITS` costs some 70 µs on a typical line (the regex engine tries every
-    digit), so a cheaper look goes first: with the separators deleted and digits turned
-    into `0`, nine digits that `_NINE_DIGITS` matches become nine `0`s in a row. Lines
-    without such a run (nearly all) are decided by that substring search alone.
+    digit), so the skeleton goes first: lines without nine `0`s in a row (nearly all) are
+    decided by that substring search alone. The other tests look for a character rare in
+    fixture lines (`%`, a closing bracket) before they look further, but for `dot`, which
+    costs some 1.5 µs a line.
     """
     if "@" in raw_json or ("\\" in raw_json and "\\u" in raw_json):
         return True  # (`"\\u" in` alone is slow: `u` is frequent, a backslash is not)
-    squeezed = raw_json.encode("utf-8", "surrogatepass").translate(
-        _MAYBE_DIGIT_TO_ZERO, _SEPARATORS
-    )
-    return _NINE_ZEROS in squeezed and _NINE_DIGITS.search(raw_json) is not None
+    if not raw_json.isascii():
+        raw_json = decompose(raw_json)
+        if "@" in raw_json:
+            return True  # a fullwidth or small commercial at
+    skeleton = raw_json.encode("utf-8", "surrogatepass").translate(_SKELETON, _SEPARATORS)
+    if _NINE_ZEROS in skeleton and _NINE_DIGITS.search(raw_json) is not None:
+        return True
+    if "%" in raw_json and b"%00" in skeleton:
+        return True  # %40
+    if _DOT.search(skeleton) is not None:
+        return True  # dana at example dot com, (dot)
+    if ")" in raw_json and _at_before_bracket(raw_json):
+        return True  # (at): brackets are deleted from the skeleton, so read the text
+    return _at_before(skeleton, ord("]")) or _at_before(skeleton, ord(">"))  # [at], <at>
+
+
+def _at_before(skeleton: bytes, closer: int) -> bool:
+    """Whether `at` stands before a `closer` in a skeleton (spaces deleted): `[ at ]`."""
+    position = skeleton.find(closer)
+    while position >= 0:
+        if skeleton.endswith(b"at", 0, position):
+            return True
+        position = skeleton.find(closer, position + 1)
+    return False
+
+
+def _at_before_bracket(text: str) -> bool:
+    """Whether `at` stands before a `)` in `text`: `( at )`."""
+    position = text.find(")")
+    while position >= 0:
+        if text[max(0, position - 4) : position].replace(" ", "").lower().endswith("at"):
+            return True
+        position = text.find(")", position + 1)
+    return False
 
 
 @rule("CPR307", "personal-data", Severity.ERROR, Target.FIXTURE)
@@ -284,7 +327,10 @@ def personal_data(conversation: Conversation, context: RuleContext) -> Iterator[
 
     Why: fixtures are committed to the repository and read by everyone with access to
     it. Replace personal data with placeholders (`cprlint import` does it for you); the
-    token count barely changes.
+    token count barely changes. IBANs (mod-97-checked) are found too, and keys as well as
+    values; addresses written `(at)`, `%40` or in fullwidth letters, and numbers split by
+    dots, slashes or no-break spaces, count. Ids (hex, base64, UUIDs) never do. The
+    problem says where in the string the value is, never the value.
 
     Failing:
         {"type": "message", "role": "user", "text": "I'm dana@example.com, card 4111 1111 1111 1111"}
@@ -294,10 +340,12 @@ def personal_data(conversation: Conversation, context: RuleContext) -> Iterator[
     raw_json = conversation.document.raw_json
     if raw_json is not None and not might_hold_personal_data(raw_json):
         return
-    for key_path, text in _strings(conversation.document.data, ()):
+    for key_path, text, is_key in _strings(conversation.document.data, ()):
         for found in find_personal_data(text):
             yield Problem(
-                f"{found.kind} in fixture text; replace it with a placeholder",
+                f"{found.kind} in fixture {'key' if is_key else 'text'} (characters "
+                f"{found.start + 1} to {found.end}); replace it with a placeholder such as "
+                f"<{PLACEHOLDER_LABELS[found.kind]}_1>",
                 conversation.locate(*key_path),
                 _scope(conversation),
             )

@@ -15,6 +15,7 @@ UNMAPPED_LABEL = "CPR803"
 LABEL_VALUE = "CPR804"
 UNRECOGNISED_CALL = "CPR805"
 CALL_WITHOUT_MODEL = "CPR806"
+NEIGHBOUR_SHAPE = "CPR807"
 
 documented_rule(
     MALFORMED_RECORD,
@@ -151,5 +152,31 @@ documented_rule(
     Passing:
         {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
         {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o-mini"}}
+    """,
+)
+
+documented_rule(
+    NEIGHBOUR_SHAPE,
+    "import-neighbouring-shape",
+    Severity.WARNING,
+    Target.IMPORT,
+    """
+    An export file was read in a shape next to the one its format names: spans as an
+    OpenTelemetry SDK or a tool dumps them (a JSON list, `{"spans": [...]}`, Phoenix's
+    REST spans) rather than an OTLP/JSON export request, a Langfuse trace download
+    (`{"trace": ..., "observations": [...]}`) rather than observations, responses
+    recorded without their requests. The finding names the shape read and how many
+    records it gave, once per file.
+
+    Why: a shape cprlint recognised by its keys could still have been misread; saying
+    what was understood lets a wrong guess show before its figures are trusted. Export
+    the format's own shape to have no such finding.
+
+    Failing:
+        [{"name": "chat gpt-4o", "context": {"trace_id": "0x5b8e", "span_id": "0x01"},
+          "start_time": "2026-11-02T10:00:00.000000Z", "attributes": {...}}]
+    Passing:
+        {"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "5b8e", "spanId": "01",
+          "startTimeUnixNano": "1793613600000000000", "attributes": [...]}]}]}]}
     """,
 )
