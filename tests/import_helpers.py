@@ -115,8 +115,14 @@ def make_importer(root: Path, run_cli: Any) -> Importer:
     return importer
 
 
+def untimed(conversation: dict[str, Any]) -> list[dict[str, Any]]:
+    """The conversation's events without their `at` (test_event_times checks those)."""
+    return [{k: v for k, v in event.items() if k != "at"} for event in conversation["events"]]
+
+
 def calls(conversation: dict[str, Any], kind: str = "llm_call") -> list[dict[str, Any]]:
-    return [event for event in conversation["events"] if event["type"] == kind]
+    """The events of one kind, without their `at`."""
+    return [event for event in untimed(conversation) if event["type"] == kind]
 
 
 def findings(report: dict[str, Any], root: Path) -> list[str]:

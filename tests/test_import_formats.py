@@ -25,6 +25,7 @@ from tests.import_helpers import (
     make_importer,
     span,
     sse,
+    untimed,
 )
 
 
@@ -118,7 +119,7 @@ def test_otel_groups_by_conversation_id_else_by_trace(importer: Importer) -> Non
     result, conversations, _ = importer("otel", {"spans.jsonl": jsonl(first, second)})
     assert result.exit_code == 0
     assert [c["id"] for c in conversations] == ["T-1001", "trace-c"]
-    events = conversations[0]["events"]
+    events = untimed(conversations[0])
     # In start-time order across batches: the call at 110, the tool at 120, the call at 200.
     assert [event["type"] for event in events] == ["llm_call", "tool_call", "llm_call"]
     assert events[1] == {
@@ -169,7 +170,7 @@ def test_otel_failed_call_and_messages(importer: Importer) -> None:
                                  "gen_ai.completion.0.content": "It was sent on Monday."})  # fmt: skip
     result, conversations, report = importer("otel", {"s.jsonl": jsonl(export(failed, retried))})
     assert result.exit_code == 0
-    assert conversations[0]["events"] == [
+    assert untimed(conversations[0]) == [
         {"type": "message", "role": "user", "text": "Where is my card?"},
         {"type": "llm_call", "model": "gpt-4o", "attempt": 1, "status": "error",
          "error": "rate_limit_exceeded"},
@@ -380,7 +381,7 @@ def test_openinference(importer: Importer, tmp_path: Path) -> None:
     assert result.exit_code == 0
     (conversation,) = conversations
     assert (conversation["id"], conversation["intent"]) == ("S-7", "refund")
-    assert conversation["events"] == [
+    assert untimed(conversation) == [
         {"type": "message", "role": "user", "text": "Refund order 7?"},
         {"type": "llm_call", "model": "claude-3-5-haiku-20241022", "attempt": 1, "status": "ok",
          "usage": {"input_tokens": 1200, "cached_input_tokens": 1000, "output_tokens": 80}},
@@ -454,7 +455,7 @@ def test_langfuse_sessions_prompts_tools_and_an_api_page(importer: Importer) -> 
     (conversation,) = conversations
     assert conversation["id"] == "S-1"
     assert conversation["started_at"] == "2026-11-02T10:00:00Z"
-    assert conversation["events"] == [
+    assert untimed(conversation) == [
         {"type": "message", "role": "user", "text": "Why two charges?"},
         {"type": "llm_call", "model": "gpt-4o-mini", "attempt": 1, "status": "ok",
          "prompt": "billing_answer", "prompt_version": "3",
@@ -600,7 +601,7 @@ def test_anthropic_caching_streams_and_failed_tools(importer: Importer) -> None:
     assert calls(conversation, "tool_call") == [
         {"type": "tool_call", "name": "refund", "args": {"order": 7}, "status": "error"}
     ]
-    assert conversation["events"][-1] == {"type": "message", "role": "assistant", "text": "Sorry."}
+    assert untimed(conversation)[-1] == {"type": "message", "role": "assistant", "text": "Sorry."}
 
 
 # --- vcr -----------------------------------------------------------------------------------------
@@ -850,3 +851,34 @@ def test_imported_fixtures_pass_lint(run_cli: Any, tmp_path: Path) -> None:
     assert run_cli("import", "otel", str(source), "-o", str(output)).exit_code == 0
     result = run_cli("lint", str(project), "--format", "json")
     assert json.loads(result.stdout)["findings"] == [], result.stdout
+
+
+def test_event_times(importer: Importer) -> None:
+    # Two calls of one conversation, a day apart: 2026-11-02 09:00:00 UTC is
+    # 1,793,610,000 s after the epoch; the second call 26 hours later. Each event is placed
+    # at its span's start; the question the second request sends again keeps its first
+    # time; the answer of each call has its call's time.
+    nine = 1_793_610_000 * 10**9
+    ask = {**CHAT, "gen_ai.request.model": "gpt-4o-mini",
+           "gen_ai.usage.input_tokens": 20, "gen_ai.usage.output_tokens": 5,
+           "gen_ai.prompt.0.role": "user", "gen_ai.prompt.0.content": "Where is my card?",
+           "gen_ai.completion.0.content": "It was sent on Monday."}  # fmt: skip
+    again = {**ask, "gen_ai.prompt.1.role": "assistant",
+             "gen_ai.prompt.1.content": "It was sent on Monday.",
+             "gen_ai.prompt.2.role": "user", "gen_ai.prompt.2.content": "Still not here.",
+             "gen_ai.completion.0.content": "I have ordered a new one."}  # fmt: skip
+    first = span("t", "1", nine, ask)
+    second = span("t", "2", nine + 26 * 3600 * 10**9, again)
+    result, conversations, _ = importer("otel", {"s.jsonl": jsonl(export(first, second))})
+    assert result.exit_code == 0
+    (conversation,) = conversations
+    assert conversation["started_at"] == "2026-11-02T09:00:00Z"
+    timed = [(e["type"], e.get("role"), e["at"]) for e in conversation["events"]]
+    assert timed == [
+        ("message", "user", "2026-11-02T09:00:00Z"),
+        ("llm_call", None, "2026-11-02T09:00:00Z"),
+        ("message", "assistant", "2026-11-02T09:00:00Z"),
+        ("message", "user", "2026-11-03T11:00:00Z"),
+        ("llm_call", None, "2026-11-03T11:00:00Z"),
+        ("message", "assistant", "2026-11-03T11:00:00Z"),
+    ]

@@ -10,7 +10,7 @@ conversation's intent, queue, project, automation and outcome. Unmapped text fie
 `unknown`; the others are left out (an outcome without a status is `open`), so that
 imported fixtures always pass the fixture schema. The conversation's `started_at` is the
 earliest time its records give (a root span's start, a trace's timestamp, a recorded
-call's `Date`).
+call's `Date`), and each event's `at` the time of the record it came from.
 """
 
 from __future__ import annotations
@@ -97,8 +97,13 @@ class ConversationWriter:
                 tool = tools.get(call_id)
                 if tool is not None and status == ERROR:
                     tool["status"] = ERROR
+            # Each event is placed at its record's time (a span's start, a logged call's
+            # time, a recording's Date): what resolution windows are judged by.
+            at = nanoseconds_to_iso(record.start) if record.start else None
             for raw in record.events:
                 event = dict(raw)
+                if at is not None:
+                    event.setdefault("at", at)
                 kind = event.get("type")
                 if kind == "message" and event.get("role") == "user":
                     if event.get("text") == last_user_text:
