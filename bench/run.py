@@ -1,6 +1,7 @@
 """The cprlint performance bench: throughput, wall time and peak memory of `check`.
 
-    python bench/run.py [--sizes 10000,100000,300000] [--repeat N] [--workdir DIR]
+    python bench/run.py [--sizes 10000,100000,300000] [--small-sizes 300,1000,10000]
+                        [--repeat N] [--workdir DIR] [--drift]
 
 For each size it makes (or reuses) a corpus with bench/make_corpus.py in the work
 directory (default: <tmp>/cprlint-bench, outside the repository), then runs each of these
@@ -8,9 +9,9 @@ as its own process under `/usr/bin/time -v`:
 
   floor   read every fixture file and parse each line with orjson (json without it)
   check   cprlint check DIR --format json --output /dev/null --today 2026-11-23,
-          with `.cprlint/cache` removed first (cold)
-  base    the same with --base base (cache removed first, cold)
-  warm    the plain check again, right after `check` (its cache in place)
+          cold: with `.cprlint/cache` and the user cache (see below) removed first
+  base    the same with --base base (both caches removed first, cold)
+  warm    the plain check again, right after `check` (both caches in place)
 
 and, with `--drift`, one more:
 
@@ -26,6 +27,30 @@ runs, with the range of the wall times beside it: on a shared machine one run ca
 off by a fifth. Peak RSS is the largest single process (what
 wait4 reports); `tree MB` is the sum over the process tree sampled every 0.2 s, which
 matters once cprlint runs worker processes. Nothing is written into the repository.
+
+Small sizes (`--small-sizes`, default 300, 1,000 and 10,000 conversations; empty for
+none) are what a team's CI mostly checks, and there start-up dominates, so the whole
+process is what is timed: for each, the wall and CPU seconds of the plain check
+
+  cold        `.cprlint/cache` and the user cache removed first: a fresh CI runner
+  user cache  `.cprlint/cache` removed, the user cache kept from the cold run: a
+              machine that ran cprlint before (vocabulary, price cards, policies found
+              valid and, the fixtures being the same, every token count remembered)
+  warm        run again at once, both in place: start-up, the cache key, the cached
+              report read and written out
+
+each the median of `--repeat` runs, with the fastest and slowest wall time.
+
+The user cache (`cprlint.user_cache`: what is slow to derive at every start) of the
+measured processes is <tmp>/cprlint-bench-user-cache (CPRLINT_CACHE_DIR), not the user's
+own, so that what a run finds there is what the bench put there.
+
+Every measured process runs as an installed user's would, with its bytecode: this
+machine may set PYTHONDONTWRITEBYTECODE, which is removed from the children's
+environment, and PYTHONPYCACHEPREFIX points the bytecode at <tmp>/cprlint-bench-pycache
+(outside the repository, the editable install's sources included). Before the timed
+runs, every command runs once untimed at every size (a warm-up round), so that the
+bytecode exists and the corpus is in the page cache. The output's header says so.
 """
 
 from __future__ import annotations
@@ -43,6 +68,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -55,6 +81,12 @@ REPOSITORY = HERE.parent
 TODAY = "2026-11-23"
 GNU_TIME = Path("/usr/bin/time")
 SAMPLE_SECONDS = 0.2
+# Where the measured processes keep their bytecode (PYTHONPYCACHEPREFIX): outside the
+# repository, shared by every bench script and work directory.
+PYCACHE = Path(tempfile.gettempdir()) / "cprlint-bench-pycache"
+# The measured processes' user cache (CPRLINT_CACHE_DIR), emptied before a cold run.
+USER_CACHE = Path(tempfile.gettempdir()) / "cprlint-bench-user-cache"
+DEFAULT_SMALL_SIZES = (300, 1_000, 10_000)
 
 FLOOR_SCRIPT = """
 import sys
@@ -186,15 +218,46 @@ def _clock_seconds(value: str) -> float:
     return seconds
 
 
-def measure(command: list[str], *, cwd: Path) -> Measurement:
-    """Runs `command` and returns its wall time, CPU time and peak memory."""
+def child_environment() -> dict[str, str]:
+    """The environment of every measured process: this one's without
+    PYTHONDONTWRITEBYTECODE, so that bytecode is written once and then read, as an
+    installed cprlint's is, and with PYTHONPYCACHEPREFIX set to PYCACHE, so that none is
+    written into the repository (cprlint is installed editable from it); its user cache
+    is USER_CACHE."""
+    environment = {
+        key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"
+    }
+    environment["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    environment["CPRLINT_CACHE_DIR"] = str(USER_CACHE)
+    return environment
+
+
+def environment_line() -> str:
+    """What the header says of the children's environment."""
+    removed = (
+        "PYTHONDONTWRITEBYTECODE (set here) removed"
+        if "PYTHONDONTWRITEBYTECODE" in os.environ
+        else "PYTHONDONTWRITEBYTECODE not set"
+    )
+    return (
+        f"env:     {removed}: bytecode allowed, in PYTHONPYCACHEPREFIX={PYCACHE}; every "
+        "command run once untimed first;\n         user cache CPRLINT_CACHE_DIR="
+        f"{USER_CACHE}, emptied before every cold run"
+    )
+
+
+def measure(command: list[str], *, cwd: Path, env: Mapping[str, str] | None = None) -> Measurement:
+    """Runs `command` (in `env`, else this process's environment) and returns its wall
+    time, CPU time (user + system, its waited-for children included) and peak memory."""
     with tempfile.TemporaryDirectory(prefix="cprlint-bench-") as scratch:
         report_path = Path(scratch) / "time.txt"
         use_gnu_time = GNU_TIME.is_file()
         if use_gnu_time:
             command = [str(GNU_TIME), "-v", "-o", str(report_path), *command]
         with tempfile.TemporaryFile() as stderr:
-            process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=stderr)
+            process = subprocess.Popen(
+                command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=stderr
+            )
             started = time.perf_counter()
             sampler = TreeSampler(process.pid, include_root=not use_gnu_time)
             sampler.start()
@@ -235,10 +298,40 @@ def cprlint_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "cprlint"]
 
 
-def clear_cache(corpus: Corpus) -> None:
-    cache = corpus.root / ".cprlint" / "cache"
-    if cache.exists():
-        shutil.rmtree(cache)
+def clear_cache(corpus: Corpus, *, user_cache: bool = True) -> None:
+    """Removes the corpus's run cache (`.cprlint/cache`) and, unless told not to, the
+    measured processes' user cache: what a cold run finds is nothing."""
+    for cache in [corpus.root / ".cprlint" / "cache"] + ([USER_CACHE] if user_cache else []):
+        if cache.exists():
+            shutil.rmtree(cache)
+
+
+def code_state() -> dict[str, str]:
+    """A digest of each of cprlint's sources as they are now: other people edit the
+    working tree while a bench runs, and figures of two versions of the code must not
+    pass for one."""
+    return {
+        path.relative_to(REPOSITORY).as_posix(): hashlib.blake2b(
+            path.read_bytes(), digest_size=8
+        ).hexdigest()
+        for path in sorted((REPOSITORY / "evaluator").rglob("*"))
+        if path.is_file() and path.suffix in (".py", ".json", ".yaml")
+    }
+
+
+def code_line(started: dict[str, str]) -> str:
+    """Whether the sources at the end are those at the start, and if not, which changed."""
+    now = code_state()
+    changed = sorted(
+        path for path in started.keys() | now.keys() if started.get(path) != now.get(path)
+    )
+    if not changed:
+        return "code:    evaluator/ unchanged from the first run to the last"
+    listed = ", ".join(changed[:6]) + (f" and {len(changed) - 6} more" if len(changed) > 6 else "")
+    return (
+        f"code:    evaluator/ CHANGED during the bench ({listed}): figures may mix versions "
+        "of the code"
+    )
 
 
 def machine_lines() -> list[str]:
@@ -250,7 +343,11 @@ def machine_lines() -> list[str]:
                 model = line.split(":", 1)[1].strip()
                 break
     try:
-        nproc = subprocess.run(["nproc"], capture_output=True, text=True, check=True).stdout
+        # (nproc obeys OMP_NUM_THREADS, which cprlint.machine.one_blas_thread sets.)
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("OMP_")}
+        nproc = subprocess.run(
+            ["nproc"], capture_output=True, text=True, check=True, env=environment
+        ).stdout
     except (OSError, subprocess.CalledProcessError):
         nproc = str(os.cpu_count())
     try:
@@ -327,72 +424,134 @@ def _link_or_copy(source: str, target: str) -> None:
         shutil.copy2(source, target)
 
 
+def check_command(cprlint: list[str], corpus: Corpus) -> list[str]:
+    """The plain check of the bench: its JSON report written to /dev/null."""
+    report = ["--format", "json", "--output", os.devnull, "--today", TODAY]
+    return [*cprlint, "check", str(corpus.root), *report]
+
+
 def run_size(
     size: int, workdir: Path, cprlint: list[str], repeat: int = 1, drift: bool = False
 ) -> list[str]:
     corpus = corpus_for(size, workdir)
-    check = [*cprlint, "check", str(corpus.root), "--format", "json"]
-    check += ["--output", os.devnull, "--today", TODAY]
+    check = check_command(cprlint, corpus)
+    environment = child_environment()
     print(f"measuring {size:,} conversations ...", flush=True)
     runs: dict[str, list[Measurement]] = {"floor": [], "check": [], "base": [], "warm": []}
     drifted = drift_corpus_for(corpus) if drift else None
     drift_report = workdir / f"drift-{size}.json"
     if drifted is not None:
         runs["drift"] = []
-    for _ in range(repeat):
+    # Round 0 is the untimed warm-up: bytecode written, the corpus in the page cache.
+    for round_number in range(1 + repeat):
+        measured: dict[str, Measurement] = {}
         floor_command = [sys.executable, "-c", FLOOR_SCRIPT, str(corpus.root)]
-        runs["floor"].append(measure(floor_command, cwd=corpus.root))
+        measured["floor"] = measure(floor_command, cwd=corpus.root, env=environment)
         clear_cache(corpus)
-        runs["check"].append(measure(check, cwd=corpus.root))
-        runs["warm"].append(measure(check, cwd=corpus.root))
+        measured["check"] = measure(check, cwd=corpus.root, env=environment)
+        measured["warm"] = measure(check, cwd=corpus.root, env=environment)
         clear_cache(corpus)
-        runs["base"].append(measure([*check, "--base", "base"], cwd=corpus.root))
+        measured["base"] = measure([*check, "--base", "base"], cwd=corpus.root, env=environment)
         if drifted is not None:
             clear_cache(drifted)
             drift_check = [*cprlint, "check", str(drifted.root), "--format", "json"]
             drift_check += ["--output", str(drift_report), "--today", TODAY]
-            runs["drift"].append(measure(drift_check, cwd=drifted.root))
+            measured["drift"] = measure(drift_check, cwd=drifted.root, env=environment)
+        if round_number:
+            for label, measurement in measured.items():
+                runs[label].append(measurement)
 
     floor_wall = Runs(runs["floor"]).median("wall_seconds")
     rows = []
     problems = []
-    for label, measured in runs.items():
-        result = Runs(measured)
+    for label, measured_runs in runs.items():
+        result = Runs(measured_runs)
         wall = result.median("wall_seconds")
         ratio = "" if label == "floor" else f"{wall / floor_wall:.1f}x"
         rows.append(
             f"{corpus.conversations:>9,} {label:<6}"
             f"{corpus.conversations / wall:>10,.0f}{corpus.llm_calls / wall:>11,.0f}"
             f"{wall:>9.2f}{result.wall_range:>12}{result.median('cpu_seconds'):>8.2f}"
-            f"{max(run.peak_rss_mb for run in measured):>9.0f}"
-            f"{max(run.tree_rss_mb for run in measured):>9.0f}"
-            f"{floor_wall:>9.2f}{ratio:>8}{max(run.exit_code for run in measured):>5}"
+            f"{max(run.peak_rss_mb for run in measured_runs):>9.0f}"
+            f"{max(run.tree_rss_mb for run in measured_runs):>9.0f}"
+            f"{floor_wall:>9.2f}{ratio:>8}{max(run.exit_code for run in measured_runs):>5}"
         )
-        failed = result.failed or (
-            measured[0] if label == "floor" and measured[0].exit_code else None
-        )
-        if failed is not None:
-            tail = " | ".join(failed.stderr.strip().splitlines()[-3:])
-            problems.append(f"  ! {label} at {size:,} exited {failed.exit_code}: {tail}")
+        problem = _problem(label, size, result)
+        if problem:
+            problems.append(problem)
     if drifted is not None and drift_report.is_file():
         findings = len(json.loads(drift_report.read_bytes())["findings"])
         problems.append(f"  (drift at {size:,}: {findings:,} findings, in {drift_report})")
     return rows + problems
 
 
+def _problem(label: str, size: int, result: Runs) -> str | None:
+    """A line on the first failed run of a command (the floor must exit 0, cprlint 0 or 1)."""
+    failed = result.failed or (
+        result.runs[0] if label == "floor" and result.runs[0].exit_code else None
+    )
+    if failed is None:
+        return None
+    tail = " | ".join(failed.stderr.strip().splitlines()[-3:])
+    return f"  ! {label} at {size:,} exited {failed.exit_code}: {tail}"
+
+
+def run_small_size(size: int, workdir: Path, cprlint: list[str], repeat: int = 1) -> list[str]:
+    """Cold, user-cache and warm runs of the plain check at a size where start-up
+    dominates: the whole process timed, an untimed warm-up round first."""
+    corpus = corpus_for(size, workdir)
+    check = check_command(cprlint, corpus)
+    environment = child_environment()
+    print(f"measuring {size:,} conversations, cold and warm ...", flush=True)
+    runs: dict[str, list[Measurement]] = {"cold": [], "user cache": [], "warm": []}
+    for round_number in range(1 + repeat):
+        measured = {}
+        clear_cache(corpus)
+        measured["cold"] = measure(check, cwd=corpus.root, env=environment)
+        clear_cache(corpus, user_cache=False)
+        measured["user cache"] = measure(check, cwd=corpus.root, env=environment)
+        measured["warm"] = measure(check, cwd=corpus.root, env=environment)
+        if round_number:
+            for label, measurement in measured.items():
+                runs[label].append(measurement)
+    row = f"{corpus.conversations:>9,}{corpus.llm_calls:>10,}{corpus.bytes / 1e6:>7.1f}"
+    for measured_runs in runs.values():
+        result = Runs(measured_runs)
+        row += (
+            f"{result.median('wall_seconds'):>8.2f}{result.wall_range:>11}"
+            f"{result.median('cpu_seconds'):>7.2f}"
+        )
+    every = [run for measured_runs in runs.values() for run in measured_runs]
+    row += f"{max(run.peak_rss_mb for run in every):>8.0f}{max(run.exit_code for run in every):>5}"
+    problems = [_problem(label, size, Runs(measured_runs)) for label, measured_runs in runs.items()]
+    return [row, *(problem for problem in problems if problem)]
+
+
 def parse_sizes(text: str) -> list[int]:
+    """A comma-separated list of sizes (`10000,100_000`); empty for none."""
     try:
         sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a list of sizes: {text!r}") from None
-    if not sizes or min(sizes) < 1:
+    if sizes and min(sizes) < 1:
         raise argparse.ArgumentTypeError("sizes must be positive")
     return sizes
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=parse_sizes, default=[10_000, 100_000, 300_000])
+    parser.add_argument(
+        "--sizes",
+        type=parse_sizes,
+        default=[10_000, 100_000, 300_000],
+        help="sizes of the throughput table (floor, check, warm, base); empty for none",
+    )
+    parser.add_argument(
+        "--small-sizes",
+        type=parse_sizes,
+        default=list(DEFAULT_SMALL_SIZES),
+        help="sizes of the cold and warm wall-time table (whole process); empty for none",
+    )
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs of each command; figures are medians"
     )
@@ -405,34 +564,61 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     if options.repeat < 1:
         parser.error("--repeat must be at least 1")
+    if not options.sizes and not options.small_sizes:
+        parser.error("--sizes and --small-sizes are both empty: nothing to measure")
     workdir = options.workdir.resolve()
     if workdir.is_relative_to(REPOSITORY):
         parser.error(f"--workdir {workdir} is inside the repository; choose one outside it")
     workdir.mkdir(parents=True, exist_ok=True)
 
     cprlint = cprlint_command()
+    started = code_state()
+    small_lines = []
+    for size in options.small_sizes:
+        small_lines += run_small_size(size, workdir, cprlint, options.repeat)
     lines = []
     for size in options.sizes:
         lines += run_size(size, workdir, cprlint, options.repeat, options.drift)
 
     print()
     print("\n".join(machine_lines()))
+    print(code_line(started))
+    print(environment_line())
     print(
         f"command: {' '.join(cprlint)} check DIR --format json --output /dev/null --today {TODAY}"
     )
-    print()
-    print(
-        f"{'size':>9} {'run':<6}{'conv/s':>10}{'calls/s':>11}{'wall s':>9}{'range':>12}{'CPU s':>8}"
-        f"{'peak MB':>9}{'tree MB':>9}{'floor s':>9}{'x floor':>8}{'exit':>5}"
-    )
-    print("\n".join(lines))
-    print(
-        "\ncheck: cold plain check; warm: the same right after (cache kept); "
-        "base: --base base, cold; drift: economy-only policy, cold.\n"
-        "peak MB: largest single process (wait4); tree MB: sampled sum over the process tree;\n"
-        f"both the largest of the runs. Runs per command: {options.repeat}; wall, CPU and the "
-        "ratios are medians, range is the fastest and slowest wall time."
-    )
+    if small_lines:
+        print()
+        print(f"{'':26}{'cold':-^26}{'user cache':-^26}{'warm':-^26}")
+        print(
+            f"{'size':>9}{'calls':>10}{'MB':>7}"
+            + f"{'wall s':>8}{'range':>11}{'CPU s':>7}" * 3
+            + f"{'peak MB':>8}{'exit':>5}"
+        )
+        print("\n".join(small_lines))
+        print(
+            "\ncold: the plain check, `.cprlint/cache` and the user cache removed first; "
+            "user cache: `.cprlint/cache` removed,\nthe user cache kept from the cold run; "
+            "warm: the same again, answered from `.cprlint/cache`.\nWall and CPU seconds "
+            f"are medians of {options.repeat} run(s) of the whole process, range the fastest "
+            "and slowest wall time;\npeak MB: the largest single process (wait4)."
+        )
+    if lines:
+        print()
+        print(
+            f"{'size':>9} {'run':<6}{'conv/s':>10}{'calls/s':>11}{'wall s':>9}{'range':>12}"
+            f"{'CPU s':>8}{'peak MB':>9}{'tree MB':>9}{'floor s':>9}{'x floor':>8}{'exit':>5}"
+        )
+        print("\n".join(lines))
+        print(
+            "\ncheck: cold plain check (run cache and user cache removed); warm: the same "
+            "right after (both kept);\nbase: --base base, cold; drift: economy-only policy, "
+            "cold.\n"
+            "peak MB: largest single process (wait4); tree MB: sampled sum over the process "
+            "tree;\nboth the largest of the runs. Runs per command: "
+            f"{options.repeat}; wall, CPU and the ratios are medians, range is the fastest "
+            "and slowest wall time."
+        )
     return 0
 
 
