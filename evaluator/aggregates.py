@@ -223,14 +223,18 @@ class Aggregates:
     def add(self, result: ConversationResult) -> None:
         self.by_policy[result.policy or ""].add(result)
         self._overall = None
+        models, prompts = self.models, self.prompts
         for call in result.calls:
-            model = self.models[call.model]
+            model = models[call.model]
             model.calls += 1
-            model.rerouted_calls += call.rerouted
-            model.estimated_calls += call.estimated_tokens
             model.cost += call.cost
+            # (Tested first: adding a False is an update of a field for nothing.)
+            if call.rerouted:
+                model.rerouted_calls += 1
+            if call.estimated_tokens:
+                model.estimated_calls += 1
             if call.prompt is not None:
-                prompt = self.prompts[call.prompt]
+                prompt = prompts[call.prompt]
                 prompt.llm_calls += 1
                 prompt.input_tokens += call.usage.input_tokens
                 prompt.versions[call.version or "?"] += 1

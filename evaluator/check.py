@@ -33,13 +33,13 @@ from cprlint.engine import FindingCollector, lint_conversation, lint_static, lin
 from cprlint.errors import CprlintError
 from cprlint.findings import Finding, Location, Problem, Scope
 from cprlint.machine import available_cores
-from cprlint.model import Budget, Policy
+from cprlint.model import Budget, Conversation, Policy
 from cprlint.money import json_number
 from cprlint.policy_diff import changes_and_problems
 from cprlint.pricing import Catalog, builtin_catalog
 from cprlint.project import Project, Stretch
 from cprlint.projection import MonthlySpend, figures_by_intent, monthly_spend, project_traffic
-from cprlint.replay import Replayer
+from cprlint.replay import ConversationResult, Replayer
 from cprlint.report import Report
 from cprlint.resolution import CLAUSES, rule_json
 from cprlint.rules import Target, rules_for
@@ -269,38 +269,38 @@ class CheckRun:
         context = RuleContext(
             project=self.project, today=self.today, conversation_ids=tally.conversation_ids
         )
+        # (Looked up once: what follows runs for every conversation.)
+        replay, add_up = self.replayer.replay, tally.aggregates.add
+        paired, samples = self.paired, tally.samples
+        at_baseline, at_baseline_prices = self._baseline_replayer, tally.at_baseline_prices
         for item in self.project.iter_conversations(stretches):
             if isinstance(item, Problem):
                 collector.add(item)
                 continue
             tally.conversations += 1
             lint_conversation(item, context, collector)
-            result = self.replayer.replay(item)
-            tally.aggregates.add(result)
-            if self.paired is not None and tally.samples is not None:
-                self.paired.add(tally.samples, item, result)
-            if self._baseline_replayer is not None and tally.at_baseline_prices is not None:
-                tally.at_baseline_prices.add(self._baseline_replayer.replay(item, judge=False))
-            for call in result.calls:
-                if not call.priced:
-                    if call.model not in tally.unpriced:
-                        tally.unpriced[call.model] = item.locate(
-                            "events", call.event_index, "model"
-                        )
-                    tally.unpriced_calls[call.model] += 1
+            result = replay(item)
+            add_up(result)
+            if paired is not None and samples is not None:
+                paired.add(samples, item, result)
+            if at_baseline is not None and at_baseline_prices is not None:
+                at_baseline_prices.add(at_baseline.replay(item, judge=False))
+            if result.unpriced_calls:
+                _count_unpriced(tally, item, result)
             tally.resolution_clauses[result.policy or ""][result.resolution_clause] += 1
             if result.untimed:
                 tally.untimed[result.policy or ""].update(result.untimed)
-            tally.recorded_versions.update(
-                (event.prompt, event.prompt_version)
-                for event in item.llm_calls
-                if event.prompt and event.prompt_version
-            )
-            collector.add_all(result.problems)
-            for key, names in result.missing_variables.items():
-                tally.missing_variables[key].update(names)
-            for key, reason in result.render_errors.items():
-                tally.render_errors.setdefault(key, reason)
+            if result.problems:
+                collector.add_all(result.problems)
+            if result.missing_variables:
+                for key, names in result.missing_variables.items():
+                    tally.missing_variables[key].update(names)
+            if result.render_errors:
+                for key, reason in result.render_errors.items():
+                    tally.render_errors.setdefault(key, reason)
+        # The versions of the calls this process replayed so far, these conversations'
+        # among them: the tallies' union is every version the fixtures recorded.
+        tally.recorded_versions.update(self.replayer.recorded_versions)
         tally.findings = collector.findings
         if tally.samples is not None:
             tally.samples.flush()
@@ -377,6 +377,17 @@ class CheckRun:
                 self.collector.add_all(
                     replay_rule.check(policy, totals, self.context), replay_rule.code
                 )
+
+
+def _count_unpriced(tally: Tally, conversation: Conversation, result: ConversationResult) -> None:
+    """The calls of models without a price, and where each model was first seen."""
+    for call in result.calls:
+        if not call.priced:
+            if call.model not in tally.unpriced:
+                tally.unpriced[call.model] = conversation.locate(
+                    "events", call.event_index, "model"
+                )
+            tally.unpriced_calls[call.model] += 1
 
 
 # The run a forked worker process serves (set once per worker, by the pool).

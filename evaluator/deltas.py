@@ -30,7 +30,7 @@ from cprlint.templates import (
     printed_parts,
     render,
 )
-from cprlint.tokens import TokenCounter, boundaries, shared_counter
+from cprlint.tokens import TokenCounter, boundaries, is_boundary, shared_counter
 
 Window = tuple[str | Printed, ...]
 
@@ -47,12 +47,48 @@ class CountPlan:
 
 
 @dataclass(frozen=True)
+class OneVariable:
+    """A window around one variable: the literal text on either side of it, and the
+    tokens of each side alone.
+
+    Where the variable's text meets a side at a boundary (`tokens.is_boundary`, which
+    depends only on the two characters that meet), the window's count is that side's
+    count plus the count of the rest. Two windows of the same variable that differ only
+    in such a side leave the same rest, which cancels: a version that edits the words
+    next to a variable costs no tokenizing of the variable's text.
+    """
+
+    before: str
+    name: str
+    after: str
+    before_tokens: int
+    after_tokens: int
+
+    def split(self, variables: Mapping[str, Any]) -> tuple[int, str]:
+        """(the tokens of the sides cut off, the rest of the window's text) for these
+        variables: the window's count is the first plus the count of the second."""
+        value = _text(variables, self.name)
+        if not value:
+            return 0, self.before + self.after
+        before, after, tokens = self.before, self.after, 0
+        if before and is_boundary(before[-1], value[0]):
+            before, tokens = "", self.before_tokens
+        if after and is_boundary(value[-1], after[0]):
+            after, tokens = "", tokens + self.after_tokens
+        return tokens, before + value + after
+
+
+# A window as the fast recount reads it: one variable's, split; any other, filled whole.
+CountedWindow = OneVariable | Window
+
+
+@dataclass(frozen=True)
 class DeltaPlan:
     """What differs between two templates' count plans."""
 
     static_delta: int
-    added: tuple[Window, ...]  # windows of the candidate the recorded version lacks
-    removed: tuple[Window, ...]  # and the other way round
+    added: tuple[CountedWindow, ...]  # windows of the candidate the recorded version lacks
+    removed: tuple[CountedWindow, ...]  # and the other way round
     recorded: CountPlan
     candidate: CountPlan
     # Variable -> (times printed by the recorded version, by the candidate).
@@ -61,6 +97,7 @@ class DeltaPlan:
     global_names: frozenset[str]
     printed_by_candidate: frozenset[str]
     printed_by_recorded: frozenset[str]
+    printed_by_either: frozenset[str]
 
 
 def count_plan(parts: tuple[str | Printed, ...], count: Callable[[str], int]) -> CountPlan:
@@ -157,11 +194,29 @@ class TokenDeltas:
             if not _fast_path_applies(fast_plan, variables):
                 return plain(variables)
             delta = fast_plan.static_delta
+            gained, lost = [], []  # texts whose tokens the candidate adds and removes
             for window in fast_plan.added:
-                delta += count(_fill(window, variables), encoding)
+                if isinstance(window, OneVariable):
+                    tokens, text = window.split(variables)
+                    delta += tokens
+                    gained.append(text)
+                else:
+                    gained.append(_fill(window, variables))
             for window in fast_plan.removed:
-                delta -= count(_fill(window, variables), encoding)
-            printed = fast_plan.printed_by_candidate | fast_plan.printed_by_recorded
+                if isinstance(window, OneVariable):
+                    tokens, text = window.split(variables)
+                    delta -= tokens
+                    lost.append(text)
+                else:
+                    lost.append(_fill(window, variables))
+            for text in gained:  # a text on both sides cancels: it is not counted
+                if text in lost:
+                    lost.remove(text)
+                else:
+                    delta += count(text, encoding)
+            for text in lost:
+                delta -= count(text, encoding)
+            printed = fast_plan.printed_by_either
             if not printed or printed.issubset(variables):
                 return delta, _NONE_MISSING
             return delta, (
@@ -185,8 +240,12 @@ class TokenDeltas:
             old, new = count_plan(recorded_parts, count), count_plan(candidate_parts, count)
             plan = DeltaPlan(
                 static_delta=new.static_tokens - old.static_tokens,
-                added=_without(new.windows, old.windows),
-                removed=_without(old.windows, new.windows),
+                added=tuple(
+                    _counted(window, count) for window in _without(new.windows, old.windows)
+                ),
+                removed=tuple(
+                    _counted(window, count) for window in _without(old.windows, new.windows)
+                ),
                 recorded=old,
                 candidate=new,
                 printed=tuple(
@@ -198,9 +257,23 @@ class TokenDeltas:
                 ),
                 printed_by_candidate=frozenset(new.printed),
                 printed_by_recorded=frozenset(old.printed),
+                printed_by_either=frozenset(new.printed) | frozenset(old.printed),
             )
         self._plans[key] = plan
         return plan
+
+
+def _counted(window: Window, count: Callable[[str], int]) -> CountedWindow:
+    """A window around one variable as a `OneVariable`; any other as it is."""
+    variables = [index for index, part in enumerate(window) if isinstance(part, Printed)]
+    if len(variables) != 1:
+        return window
+    (index,) = variables
+    name = window[index]
+    assert isinstance(name, Printed)
+    before = "".join(part for part in window[:index] if isinstance(part, str))
+    after = "".join(part for part in window[index + 1 :] if isinstance(part, str))
+    return OneVariable(before, name.name, after, count(before), count(after))
 
 
 def _fast_path_applies(plan: DeltaPlan, variables: Mapping[str, Any]) -> bool:
@@ -228,5 +301,5 @@ def _text(variables: Mapping[str, Any], name: str) -> str:
 
 def _fill(window: Window, variables: Mapping[str, Any]) -> str:
     return "".join(
-        part if isinstance(part, str) else _text(variables, part.name) for part in window
+        [part if isinstance(part, str) else _text(variables, part.name) for part in window]
     )

@@ -18,9 +18,10 @@ from cprlint.findings import Finding, Problem, Scope, Severity
 from cprlint.model import Conversation, Waiver
 from cprlint.project import Project
 from cprlint.report import Report
-from cprlint.rules import RULES, Rule, Target, rules_for
+from cprlint.rules import RULES, Target, rules_for
 from cprlint.rules.context import RuleContext
 from cprlint.rules.fixtures import duplicate_ids
+from cprlint.rules.registry import CheckFunction
 
 _SORT_KEY = attrgetter("sort_key")
 
@@ -108,15 +109,20 @@ class FindingCollector:
 def lint_conversation(
     conversation: Conversation, context: RuleContext, collector: FindingCollector
 ) -> None:
-    for fixture_rule in _fixture_rules():
-        assert fixture_rule.check is not None
-        collector.add_all(fixture_rule.check(conversation, context), fixture_rule.code)
+    for check, code in _fixture_checks():
+        for problem in check(conversation, context):
+            collector.add(problem, code)
 
 
 @cache
-def _fixture_rules() -> tuple[Rule, ...]:
-    """Asked once per conversation; the registry is complete once rules are imported."""
-    return tuple(rules_for(Target.FIXTURE))
+def _fixture_checks() -> tuple[tuple[CheckFunction, str], ...]:
+    """Each fixture rule's check and code: asked once per conversation, and the registry
+    is complete once rules are imported."""
+    checks = []
+    for fixture_rule in rules_for(Target.FIXTURE):
+        assert fixture_rule.check is not None
+        checks.append((fixture_rule.check, fixture_rule.code))
+    return tuple(checks)
 
 
 def lint_stream_end(context: RuleContext, collector: FindingCollector) -> None:

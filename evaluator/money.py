@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Context, Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal, getcontext
 
 NINE_PLACES = Decimal("0.000000001")
 CENT = Decimal("0.01")
@@ -28,6 +28,51 @@ def round_half_even(value: Decimal, quantum: Decimal) -> Decimal:
     digits = value.adjusted() - quantum.adjusted() + 1  # (a quantum is a power of ten)
     context = Context(prec=digits) if digits > 28 else None
     return value.quantize(quantum, rounding=ROUND_HALF_EVEN, context=context)
+
+
+@dataclass(frozen=True)
+class WholeUnits:
+    """Amounts as whole numbers of one unit: amount `i` is `counts[i] * unit`, the unit the
+    power of ten of the finest amount's exponent.
+
+    A sum of products `n * amount` (each `n` a whole number, none negative) is then a
+    whole number of units, and `unit * units` the very Decimal that Decimal arithmetic
+    makes of the same sum: value, exponent and sign. When nothing rounds, a product's
+    exponent is the sum of its factors' (an int's is 0) and a sum's the least of its
+    terms', so the sum's exponent is the unit's and its coefficient the count of units;
+    with no term negative, its sign is `+`, zero included. Nothing rounds when that count
+    has fewer digits than the context's precision: no term and no partial sum has more
+    units than the whole, nor an exponent finer than the unit.
+    """
+
+    unit: Decimal
+    counts: tuple[int, ...]
+    # Sums of fewer units than this are exact in the Decimal context (its precision):
+    # `unit * units` is then the sum.
+    exact_below: int
+
+
+# Amounts this fine are left to Decimal arithmetic: near the context's least exponent
+# (Emin), results are subnormal and may round differently.
+_FINEST_EXPONENT = -100
+
+
+def whole_units(amounts: Iterable[Decimal]) -> WholeUnits | None:
+    """`amounts` as whole numbers of the unit of the finest of them; None when one is
+    negative (-0 too), not finite, or finer than `_FINEST_EXPONENT`."""
+    parts = [amount.as_tuple() for amount in amounts]
+    if not parts or any(sign or not isinstance(exponent, int) for sign, _, exponent in parts):
+        return None
+    finest = min(exponent for _, _, exponent in parts if isinstance(exponent, int))
+    if finest < _FINEST_EXPONENT:
+        return None
+    counts = tuple(
+        int("".join(map(str, digits)) or "0") * 10 ** (exponent - finest)
+        for _, digits, exponent in parts
+        if isinstance(exponent, int)
+    )
+    unit = Decimal((0, (1,), finest))
+    return WholeUnits(unit, counts, exact_below=10 ** getcontext().prec)
 
 
 def billionths(amount: Decimal) -> int:

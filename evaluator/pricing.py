@@ -25,6 +25,7 @@ from typing import Any
 
 from cprlint import user_cache
 from cprlint.model import ModelPrice, Policy, Usage
+from cprlint.money import WholeUnits, whole_units
 
 PER_TOKENS = Decimal(1_000_000)
 
@@ -86,6 +87,10 @@ class PriceCard:
     # A flat card's rates per single token (rate / 1M, exact): a million calls are
     # priced with five products each, without a division.
     _per_token: tuple[Decimal, ...] | None = field(init=False, repr=False, compare=False)
+    # Those rates as whole units (`money.WholeUnits`): of the first four, for calls
+    # without 1-hour cache writes, and of all five. A call is then priced in integers,
+    # and the sum made a Decimal once, the very one the products of Decimals add up to.
+    _in_units: tuple[WholeUnits, WholeUnits] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.cache_write_1h is None:
@@ -94,6 +99,12 @@ class PriceCard:
         flat = not any(rate.tiers for rate in rates)  # most models: one price, any size
         per_token = tuple(rate.base / PER_TOKENS for rate in rates) if flat else None
         object.__setattr__(self, "_per_token", per_token)
+        in_units = None
+        if per_token is not None:
+            without_1h, with_1h = whole_units(per_token[:4]), whole_units(per_token)
+            if without_1h is not None and with_1h is not None:
+                in_units = (without_1h, with_1h)
+        object.__setattr__(self, "_in_units", in_units)
 
     @property
     def one_hour(self) -> Rate:
@@ -107,6 +118,22 @@ class PriceCard:
         cached, written = usage.cached_input_tokens, usage.cache_write_tokens
         written_1h = min(usage.cache_write_1h_tokens, written)
         uncached = max(tokens - cached - written, 0)
+        in_units = self._in_units
+        if in_units is not None:
+            # The Decimal sum below, in whole units of its finest rate (`money.WholeUnits`):
+            # the 1-hour rate is one of its terms only when there are 1-hour writes.
+            rates = in_units[1] if written_1h else in_units[0]
+            counts = rates.counts
+            units = (
+                uncached * counts[0]
+                + cached * counts[1]
+                + (written - written_1h) * counts[2]
+                + usage.output_tokens * counts[3]
+            )
+            if written_1h:
+                units += written_1h * counts[4]
+            if units < rates.exact_below:  # (else the Decimal sum rounds: let it)
+                return rates.unit * units
         per_token = self._per_token
         if per_token is not None:
             amount = (

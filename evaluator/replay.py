@@ -11,7 +11,6 @@ built from a stream of them in any order, in any process.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -38,7 +37,7 @@ from cprlint.model import (
 from cprlint.pricing import Catalog, PriceBook, PriceCard, price_book_for
 from cprlint.project import Project
 from cprlint.resolution import COUNTED, judge_resolution
-from cprlint.templates import TemplateRenderError
+from cprlint.templates import TemplateRenderError, printed_parts
 from cprlint.tokens import tokenizer_for_model
 
 # Codes of the findings a replay yields (documented in cprlint.rules.replay).
@@ -86,6 +85,11 @@ class CallPlan(msgspec.Struct, frozen=True):
     recount: Recount | None
     candidate_key: tuple[str, str] | None  # (prompt id, candidate version)
     recorded_key: tuple[str, str] | None  # (prompt id, recorded version), when recounted
+    # Calls with the same text as variables of their own may share one recount (see
+    # `_Recounts`): both versions are literal text and printed variables, so counting
+    # reads nothing but the variables (no logic, no rendering charged to the run's
+    # budget). Not on the plain path, which counts each call: the reference for this.
+    shares_recounts: bool
     estimated: bool  # the recount uses a stand-in tokenizer
     max_output_tokens: int | None
     model: str  # the model it is priced as, after routing
@@ -130,6 +134,8 @@ class ConversationResult(msgspec.Struct, frozen=True):
     compared_resolved: bool = False
     # The conversation's share of the policy's fixed monthly overhead.
     overhead_cost: Decimal = Decimal(0)
+    # Of `calls`, those of a model without a price.
+    unpriced_calls: int = 0
 
     @property
     def unattributed(self) -> bool:
@@ -161,6 +167,9 @@ class Replayer:
         self._candidates: dict[str, PromptVersion | None] = {}
         self._models_of_risk: dict[tuple[int, str], frozenset[str]] = {}
         self._call_plans: dict[tuple[int, str], dict[PlanKey, CallPlan]] = {}
+        self._terms: dict[int, _PolicyTerms] = {}
+        # The (prompt, version) pairs that the calls replayed so far recorded.
+        self.recorded_versions: set[tuple[str, str]] = set()
 
     # --- lookups ---------------------------------------------------------------------
 
@@ -194,6 +203,12 @@ class Replayer:
             self._models_of_risk[key] = models
         return models
 
+    def _terms_of(self, policy: Policy | None) -> _PolicyTerms:
+        terms = self._terms.get(id(policy))
+        if terms is None:
+            terms = self._terms[id(policy)] = _PolicyTerms(policy)
+        return terms
+
     def _recorded_version(self, call: LlmCall) -> PromptVersion | None:
         prompt = self.tree.prompts.get(call.prompt or "")
         if prompt is None or call.prompt_version is None:
@@ -206,51 +221,42 @@ class Replayer:
         """The conversation replayed; with `judge` False (a comparison's other trees), the
         costs only, without routing-drift and identical-tool-call findings."""
         policy = self.tree.policy_for(conversation.project)
+        terms = self._terms_of(policy)
         plans = self._plans_for(policy, conversation.intent)
-        caps = policy.retries if policy else None
-        budgets = policy.budgets if policy else None
-        max_input_tokens = budgets.max_input_tokens if budgets else None
+        max_input_tokens = terms.max_input_tokens
         findings = _ConversationFindings(conversation)
-        missing: dict[tuple[str, str], frozenset[str]] = {}
-        render_errors: dict[tuple[str, str], str] = {}
-        recounted: dict[int, int | None] = {}  # (see `_input_delta`)
+        recounts = _Recounts(conversation.vars)
         calls: list[CallResult] = []
         llm_cost = retrieval_cost = tool_cost = human_minutes = _FREE
-        input_tokens = output_tokens = 0
+        input_tokens = output_tokens = unpriced_calls = 0
         escalated = conversation.outcome.status == "escalated"
-        retries_by_stage: Counter[str] | None = None
+        retries_by_stage: dict[str, int] | None = None
         fallbacks = 0
-        identical_calls: Counter[tuple[str, bytes | str]] | None = None
-        # (tool, canonical args) -> the first call over the cap; reported once
-        # the conversation is read, with the final count.
-        first_over_cap: dict[tuple[str, bytes | str], ToolCall] = {}
+        # Tool calls, for the identical-arguments check once the conversation is read.
+        tool_calls: list[ToolCall] | None = (
+            [] if judge and terms.max_identical_tool_calls is not None else None
+        )
 
         for event in conversation.events:
-            kind = type(event)
-            if kind is Message:  # half of all events; they cost nothing
+            if type(event) is Message:  # half of all events; they cost nothing
                 continue
-            if kind is LlmCall:
-                assert isinstance(event, LlmCall)  # (for the type checker; `kind` said so)
+            if isinstance(event, LlmCall):
                 key = (event.stage, event.prompt, event.prompt_version, event.model, event.fallback)
                 plan = plans.get(key)
                 if plan is None:
                     plan = plans[key] = self._new_call_plan(conversation, event, policy)
                 usage = event.usage
+                card = plan.card
                 estimated = False
                 cost = _FREE
                 if usage is None:
                     usage = _NO_USAGE
                 else:
-                    delta = (
-                        None
-                        if plan.recount is None
-                        else _input_delta(
-                            plan, conversation, event, recounted, missing, render_errors
-                        )
-                    )
-                    if delta is not None:
-                        usage = _with_input_tokens(usage, max(usage.input_tokens + delta, 0))
-                        estimated = plan.estimated
+                    if plan.recount is not None:
+                        delta = recounts.delta(plan, event)
+                        if delta is not None:
+                            usage = _with_more_input(usage, delta)
+                            estimated = plan.estimated
                     cap = plan.max_output_tokens
                     if cap is not None and usage.output_tokens > cap:
                         usage = Usage(
@@ -260,11 +266,13 @@ class Replayer:
                             usage.cache_write_tokens,
                             usage.cache_write_1h_tokens,
                         )
-                    if plan.card is not None:
-                        cost = plan.card.cost(usage)
+                    if card is not None:
+                        cost = card.cost(usage)
                         llm_cost += cost
                     input_tokens += usage.input_tokens
                     output_tokens += usage.output_tokens
+                if card is None:
+                    unpriced_calls += 1
                 calls.append(
                     CallResult(
                         event.index,
@@ -275,33 +283,29 @@ class Replayer:
                         plan.rerouted,
                         usage,
                         cost,
-                        plan.card is not None,
+                        card is not None,
                         estimated,
                     )
                 )
                 if event.attempt >= 2:
                     stage = event.stage or "unstaged"
                     if retries_by_stage is None:
-                        retries_by_stage = Counter()
-                    retries_by_stage[stage] += 1
-                    cap = caps.max_per_stage.get(stage) if caps else None
-                    if cap is not None and retries_by_stage[stage] == cap + 1:
+                        retries_by_stage = {}
+                    retries = retries_by_stage[stage] = retries_by_stage.get(stage, 0) + 1
+                    cap = terms.retry_caps.get(stage)
+                    if cap is not None and retries == cap + 1:
                         findings.add(
-                            f"retry {retries_by_stage[stage]} of stage `{stage}` is over the cap of "
+                            f"retry {retries} of stage `{stage}` is over the cap of "
                             f"{cap} per ticket (`retries.max_per_stage.{stage}`)",
                             event,
                             RETRIES_OVER_CAP,
                         )
                 if event.fallback:
                     fallbacks += 1
-                    if (
-                        caps
-                        and caps.max_fallbacks is not None
-                        and fallbacks == caps.max_fallbacks + 1
-                    ):
+                    if terms.max_fallbacks is not None and fallbacks == terms.max_fallbacks + 1:
                         findings.add(
-                            f"fallback call {fallbacks} is over the cap of {caps.max_fallbacks} per "
-                            "ticket (`retries.max_fallbacks`)",
+                            f"fallback call {fallbacks} is over the cap of {terms.max_fallbacks} "
+                            "per ticket (`retries.max_fallbacks`)",
                             event,
                             FALLBACKS_OVER_CAP,
                         )
@@ -314,78 +318,59 @@ class Replayer:
                     )
                 if judge and plan.drift:
                     findings.add(plan.drift, event, ROUTING_DRIFT, field="model")
-            elif kind is Retrieval:
-                assert isinstance(event, Retrieval)
-                retrieval_cost += policy.pricing.retrieval_per_query if policy else _FREE
-                if (
-                    budgets
-                    and budgets.max_context_tokens is not None
-                    and event.context_tokens > budgets.max_context_tokens
-                ):
+            elif isinstance(event, Retrieval):
+                retrieval_cost += terms.retrieval_price
+                max_context_tokens = terms.max_context_tokens
+                if max_context_tokens is not None and event.context_tokens > max_context_tokens:
                     findings.add(
                         f"retrieval of {event.context_tokens:,} context tokens is over "
-                        f"`budgets.max_context_tokens` ({budgets.max_context_tokens:,})",
+                        f"`budgets.max_context_tokens` ({max_context_tokens:,})",
                         event,
                         CONTEXT_TOKENS_OVER_BUDGET,
                         field="context_tokens",
                     )
-            elif kind is ToolCall:
-                assert isinstance(event, ToolCall)
-                tool_cost += policy.pricing.tool_price(event.name) if policy else _FREE
-                # (Findings of an unjudged replay are not read: its arguments need no key.)
-                cap = caps.max_identical_tool_calls if caps and judge else None
-                if cap is not None:
-                    if identical_calls is None:
-                        identical_calls = Counter()
-                    tool_key = (event.name, _arguments_key(event.args))
-                    identical_calls[tool_key] += 1
-                    if identical_calls[tool_key] == cap + 1:
-                        first_over_cap[tool_key] = event
-            elif kind is Escalation:
-                assert isinstance(event, Escalation)
+            elif isinstance(event, ToolCall):
+                tool_cost += terms.tool_price(event.name)
+                if tool_calls is not None:
+                    tool_calls.append(event)
+            elif isinstance(event, Escalation):
                 escalated = True
                 human_minutes += event.handle_minutes
 
-        for (name, arguments), first in first_over_cap.items():
-            assert identical_calls is not None
-            assert caps is not None
-            findings.add(
-                f"tool `{name}` called {identical_calls[(name, arguments)]} times with the same "
-                f"arguments; the cap is {caps.max_identical_tool_calls} per ticket "
-                "(`retries.max_identical_tool_calls`)",
-                first,
-                IDENTICAL_TOOL_CALLS,
-            )
-        human_price = policy.pricing.human_per_minute if policy else _FREE
-        judgement = judge_resolution(
-            conversation, policy.resolution if policy else DEFAULT_RESOLUTION
-        )
-        compared = policy.compare_with if policy else None
+        # (More calls than the cap in all, or none of them can be over it.)
+        cap = terms.max_identical_tool_calls
+        if tool_calls and cap is not None and len(tool_calls) > cap:
+            _identical_tool_calls(tool_calls, cap, findings)
+        judgement = judge_resolution(conversation, terms.resolution)
+        compared = terms.compare_with
+        # (Positional, each field named: from keywords, a Struct of this many fields takes
+        # a microsecond more to make.)
         return ConversationResult(
-            conversation_id=conversation.id,
-            intent=conversation.intent,
-            queue=conversation.queue,
-            automation=conversation.automation,
-            project=conversation.project,
-            policy=policy.name if policy else None,
-            resolved=judgement.resolved,
-            escalated=escalated,
-            retries=sum(retries_by_stage.values()) if retries_by_stage else 0,
-            ai_cost=llm_cost + retrieval_cost + tool_cost,
-            human_cost=human_minutes * human_price,
-            calls=tuple(calls),
-            retrieval_cost=retrieval_cost,
-            tool_cost=tool_cost,
-            input_tokens=input_tokens,
-            output_tokens=output_tokens,
-            problems=tuple(findings.problems),
-            missing_variables=missing,
-            render_errors=render_errors,
-            resolution_clause=judgement.clause,
-            untimed=judgement.untimed,
-            compared_resolved=compared is not None
-            and judge_resolution(conversation, compared.resolution).resolved,
-            overhead_cost=(policy.overhead_per_ticket or _FREE) if policy else _FREE,
+            conversation.id,  # conversation_id
+            conversation.intent,  # intent
+            conversation.queue,  # queue
+            conversation.automation,  # automation
+            conversation.project,  # project
+            terms.name,  # policy
+            judgement.resolved,  # resolved
+            escalated,  # escalated
+            sum(retries_by_stage.values()) if retries_by_stage else 0,  # retries
+            llm_cost + retrieval_cost + tool_cost,  # ai_cost
+            human_minutes * terms.human_per_minute,  # human_cost
+            tuple(calls),  # calls
+            retrieval_cost,  # retrieval_cost
+            tool_cost,  # tool_cost
+            input_tokens,  # input_tokens
+            output_tokens,  # output_tokens
+            tuple(findings.problems),  # problems
+            recounts.missing,  # missing_variables
+            recounts.render_errors,  # render_errors
+            judgement.clause,  # resolution_clause
+            judgement.untimed,  # untimed
+            compared is not None
+            and judge_resolution(conversation, compared.resolution).resolved,  # compared_resolved
+            terms.overhead_per_ticket,  # overhead_cost
+            unpriced_calls,  # unpriced_calls
         )
 
     # --- one call --------------------------------------------------------------------
@@ -402,9 +387,11 @@ class Replayer:
     def _new_call_plan(
         self, conversation: Conversation, call: LlmCall, policy: Policy | None
     ) -> CallPlan:
+        if call.prompt and call.prompt_version:
+            self.recorded_versions.add((call.prompt, call.prompt_version))
         candidate = self.candidate_version(call.prompt) if call.prompt else None
         tokenizer = tokenizer_for_model(call.model)
-        recount = None
+        recount = recorded = None
         if candidate is not None and candidate.version != call.prompt_version:
             recorded = self._recorded_version(call)
             if recorded is not None:
@@ -419,6 +406,12 @@ class Replayer:
             recorded_key=(call.prompt, call.prompt_version)
             if recount is not None and call.prompt and call.prompt_version
             else None,
+            shares_recounts=not self.deltas.plain
+            and recount is not None
+            and recorded is not None
+            and candidate is not None
+            and printed_parts(recorded.template) is not None
+            and printed_parts(candidate.template) is not None,
             estimated=tokenizer.estimate,
             max_output_tokens=candidate.max_output_tokens if candidate else None,
             model=model,
@@ -512,42 +505,162 @@ def _same_numbers(value: Any) -> Any:
     return value
 
 
-def _input_delta(
-    plan: CallPlan,
-    conversation: Conversation,
-    call: LlmCall,
-    recounted: dict[int, int | None],
-    missing: dict[tuple[str, str], frozenset[str]],
-    render_errors: dict[tuple[str, str], str],
-) -> int | None:
-    """How many input tokens the call gains under its candidate version; None (and the
-    reason in `render_errors`) when a template cannot be rendered. Variables either
-    version printed while unknown go to `missing`, under that version: an unknown
-    variable in the recorded version's rendering miscounts the change as much as one in
-    the candidate's.
+class _PolicyTerms:
+    """What a replay asks of a conversation's policy (or of none), worked out once per
+    policy instead of once per conversation or per event."""
 
-    Within a conversation the change depends only on the variables: calls without their
-    own (retries, a prompt used twice) share one count, kept in `recounted`."""
+    __slots__ = (
+        "_tool_prices",
+        "compare_with",
+        "human_per_minute",
+        "max_context_tokens",
+        "max_fallbacks",
+        "max_identical_tool_calls",
+        "max_input_tokens",
+        "name",
+        "overhead_per_ticket",
+        "policy",
+        "resolution",
+        "retrieval_price",
+        "retry_caps",
+    )
+
+    def __init__(self, policy: Policy | None) -> None:
+        self.policy = policy
+        self.name = policy.name if policy else None
+        self.retry_caps: Mapping[str, int] = policy.retries.max_per_stage if policy else {}
+        self.max_fallbacks = policy.retries.max_fallbacks if policy else None
+        self.max_identical_tool_calls = policy.retries.max_identical_tool_calls if policy else None
+        self.max_input_tokens = policy.budgets.max_input_tokens if policy else None
+        self.max_context_tokens = policy.budgets.max_context_tokens if policy else None
+        self.retrieval_price = policy.pricing.retrieval_per_query if policy else _FREE
+        self.human_per_minute = policy.pricing.human_per_minute if policy else _FREE
+        self.overhead_per_ticket = (policy.overhead_per_ticket or _FREE) if policy else _FREE
+        self.resolution = policy.resolution if policy else DEFAULT_RESOLUTION
+        self.compare_with = policy.compare_with if policy else None
+        self._tool_prices: dict[str, Decimal] = {}  # by tool name, as they are asked for
+
+    def tool_price(self, name: str) -> Decimal:
+        price = self._tool_prices.get(name)
+        if price is None:
+            price = _FREE if self.policy is None else self.policy.pricing.tool_price(name)
+            self._tool_prices[name] = price
+        return price
+
+
+class _Recounted(msgspec.Struct, frozen=True, gc=False):
+    """What recounting one call's input tokens under its candidate version found."""
+
+    delta: int | None  # the tokens it gains; None when a template cannot be rendered
+    # The variables each version printed while the conversation did not provide them.
+    candidate_missing: frozenset[str] = frozenset()
+    recorded_missing: frozenset[str] = frozenset()
+    render_error: str | None = None  # why a template cannot be rendered
+
+
+def _input_delta(plan: CallPlan, variables: Mapping[str, Any]) -> _Recounted:
+    """How many input tokens a call with these variables gains under its candidate
+    version, and what the renderings reported."""
     assert plan.recount is not None
-    assert plan.candidate_key is not None
-    memo = None if call.vars else id(plan.recount)
-    if memo is not None and memo in recounted:
-        return recounted[memo]
-    variables = {**conversation.vars, **call.vars} if call.vars else conversation.vars
-    delta: int | None = None
     try:
-        delta, missing_names = plan.recount(variables)
+        delta, (candidate_missing, recorded_missing) = plan.recount(variables)
     except TemplateRenderError as error:
-        render_errors[plan.candidate_key] = str(error)
-    else:
-        candidate_missing, recorded_missing = missing_names
-        if candidate_missing:
-            missing[plan.candidate_key] = candidate_missing
-        if recorded_missing and plan.recorded_key is not None:
-            missing[plan.recorded_key] = recorded_missing
-    if memo is not None:
-        recounted[memo] = delta
-    return delta
+        return _Recounted(None, render_error=str(error))
+    return _Recounted(delta, candidate_missing, recorded_missing)
+
+
+class _Recounts:
+    """The recounts of one conversation's calls, and the variables and render errors
+    they reported: by (prompt id, version), the variables either version printed while
+    unknown (an unknown variable in the recorded version's rendering miscounts the
+    change as much as one in the candidate's), and why a candidate cannot be rendered.
+
+    Within a conversation a call's change depends only on its variables. Calls without
+    their own (retries, a prompt used twice) share one count. Calls with their own share
+    one when those are the same text (`CallPlan.shares_recounts` says when counting
+    again would read nothing else), and report what was found again, as counting again
+    would.
+    """
+
+    __slots__ = ("by_own_variables", "missing", "render_errors", "shared", "variables")
+
+    def __init__(self, variables: Mapping[str, Any]) -> None:
+        self.variables = variables  # the conversation's
+        self.shared: dict[Recount, int | None] = {}
+        self.by_own_variables: dict[tuple[Recount, tuple[tuple[str, str], ...]], _Recounted] = {}
+        self.missing: dict[tuple[str, str], frozenset[str]] = {}
+        self.render_errors: dict[tuple[str, str], str] = {}
+
+    def delta(self, plan: CallPlan, call: LlmCall) -> int | None:
+        """How many input tokens the call gains under its candidate version; None (and
+        the reason in `render_errors`) when a template cannot be rendered."""
+        recount = plan.recount
+        assert recount is not None
+        if not call.vars:
+            if recount in self.shared:
+                return self.shared[recount]
+            found = _input_delta(plan, self.variables)
+            self._report(plan, found)
+            self.shared[recount] = found.delta
+            return found.delta
+        own = _text_variables(call.vars) if plan.shares_recounts else None
+        found_before = None if own is None else self.by_own_variables.get((recount, own))
+        if found_before is not None:
+            found = found_before
+        else:
+            found = _input_delta(plan, {**self.variables, **call.vars})
+            if own is not None:
+                self.by_own_variables[(recount, own)] = found
+        self._report(plan, found)
+        return found.delta
+
+    def _report(self, plan: CallPlan, found: _Recounted) -> None:
+        assert plan.candidate_key is not None
+        if found.render_error is not None:
+            self.render_errors[plan.candidate_key] = found.render_error
+            return
+        if found.candidate_missing:
+            self.missing[plan.candidate_key] = found.candidate_missing
+        if found.recorded_missing and plan.recorded_key is not None:
+            self.missing[plan.recorded_key] = found.recorded_missing
+
+
+def _text_variables(variables: Mapping[str, Any]) -> tuple[tuple[str, str], ...] | None:
+    """A call's own variables as a key, when every value is text: equal keys print
+    alike. (Values of other types may be equal and print differently: 1, 1.0, True.)"""
+    items = tuple(variables.items())
+    for _, value in items:
+        if type(value) is not str:
+            return None
+    return items
+
+
+def _identical_tool_calls(
+    tool_calls: list[ToolCall], cap: int, findings: _ConversationFindings
+) -> None:
+    """CPR503: the tool calls made more than `cap` times with the same arguments, in the
+    order they went over it. Only the arguments of a tool called more than `cap` times in
+    all are compared: no other's can be."""
+    calls_by_name: dict[str, int] = {}
+    for call in tool_calls:
+        calls_by_name[call.name] = calls_by_name.get(call.name, 0) + 1
+    identical: dict[tuple[str, bytes | str], int] = {}
+    # (tool, canonical args) -> the first call over the cap, reported with the final count.
+    first_over_cap: dict[tuple[str, bytes | str], ToolCall] = {}
+    for call in tool_calls:
+        if calls_by_name[call.name] <= cap:
+            continue
+        key = (call.name, _arguments_key(call.args))
+        count = identical[key] = identical.get(key, 0) + 1
+        if count == cap + 1:
+            first_over_cap[key] = call
+    for (name, arguments), first in first_over_cap.items():
+        findings.add(
+            f"tool `{name}` called {identical[(name, arguments)]} times with the same "
+            f"arguments; the cap is {cap} per ticket (`retries.max_identical_tool_calls`)",
+            first,
+            IDENTICAL_TOOL_CALLS,
+        )
 
 
 class _ConversationFindings:
@@ -577,13 +690,20 @@ class _ConversationFindings:
         self.problems.append(Problem(message, location, scope, code=code))
 
 
-def _with_input_tokens(usage: Usage, input_tokens: int) -> Usage:
-    cached = min(usage.cached_input_tokens, input_tokens)
-    written = min(usage.cache_write_tokens, input_tokens - cached)
-    return Usage(
-        input_tokens=input_tokens,
-        output_tokens=usage.output_tokens,
-        cached_input_tokens=cached,
-        cache_write_tokens=written,
-        cache_write_1h_tokens=min(usage.cache_write_1h_tokens, written),
-    )
+def _with_more_input(usage: Usage, delta: int) -> Usage:
+    """`usage` with `delta` more input tokens (never fewer than none), and its cached and
+    cache-written parts no more than those."""
+    # (Comparisons rather than `min` and `max`, a call each: a replay makes millions.)
+    input_tokens = usage.input_tokens + delta
+    if input_tokens < 0:
+        input_tokens = 0
+    cached = usage.cached_input_tokens
+    if cached > input_tokens:
+        cached = input_tokens
+    written = usage.cache_write_tokens
+    if written > input_tokens - cached:
+        written = input_tokens - cached
+    written_1h = usage.cache_write_1h_tokens
+    if written_1h > written:
+        written_1h = written
+    return Usage(input_tokens, usage.output_tokens, cached, written, written_1h)

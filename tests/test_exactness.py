@@ -16,17 +16,24 @@ import json
 import pickle
 import shutil
 import sys
+from collections import Counter
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import cprlint.check
 import cprlint.project
 import cprlint.rules.context
 import pytest
+from cprlint.baseline import load_baseline, write_baseline
 from cprlint.check import check_project
+from cprlint.documents import canonical_json
 from cprlint.findings import Finding, Location, Scope, Severity
-from cprlint.model import Conversation
+from cprlint.model import MAX_COUNT, Conversation, ToolCall, Usage
 from cprlint.pii import find_personal_data
+from cprlint.pricing import PER_TOKENS, PriceCard, Rate
 from cprlint.project import load_project
+from cprlint.replay import _identical_tool_calls
 from cprlint.reporters import REPORTERS, RenderOptions
 from cprlint.rules.fixtures import might_hold_personal_data
 from cprlint.trees import GitTree
@@ -227,3 +234,188 @@ def test_conversations_are_found_again_without_reading_other_lines(
     found = project.conversations_at([Location(path, 3), Location(path, 7)])
     assert decoded == [3, 7]
     assert sorted(conversation.document.start_line for conversation in found.values()) == [3, 7]
+
+
+# --- the fast path's parts, each held to its reference -----------------------------------
+
+FORMATS = ("json", "sarif", "markdown")
+
+
+def reports(
+    root: Path, *, fast: bool, base: str | None = None, baseline: Path | None = None
+) -> dict[str, str]:
+    """The check's report of `root` in each format that carries figures and findings."""
+    project = load_project(root)
+    base_project = None
+    if base is not None:
+        base_project = load_project(root, tree=GitTree(root, base), with_fixtures=False)
+    report = check_project(
+        project,
+        today=TODAY,
+        base=base_project,
+        base_label=base or "base",
+        baseline=None if baseline is None else load_baseline(baseline, baseline.name),
+        fast=fast,
+        jobs=2,
+    )
+    return {name: REPORTERS[name](report, RenderOptions()) for name in FORMATS}
+
+
+def _edited_call(call: dict[str, Any], choice: int, earlier: dict[str, Any]) -> None:
+    """One of the variables a recount reads differently, or the usage a price reads."""
+    if choice == 0:
+        call["vars"] = dict(earlier)  # the same variables as an earlier call of the line
+    elif choice == 1:
+        call["vars"] = {"customer_name": "Dana "}  # ends with a space: no cut after it
+    elif choice == 2:
+        call["vars"] = {"customer_name": "Dana\n", "channel": "web"}
+    elif choice == 3:
+        call["vars"] = {"customer_name": 7, "channel": True}  # equal to 7.0, printed apart
+    elif choice == 4:
+        call["vars"] = {"customer_name": ""}
+    elif choice == 5:
+        usage = call["usage"]
+        usage.update(cache_write_tokens=300, cache_write_1h_tokens=120)
+        usage["input_tokens"] += 300
+    elif choice == 6:
+        call.update(model="no-such-model-2026", fallback=True)
+
+
+@pytest.fixture(scope="module")
+def edge_corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The bench corpus, with what the fast path treats apart: variables of a call's own,
+    repeated, missing, of other types, ending in a space or a line break; a candidate
+    template with logic; 1-hour cache writes; tool calls with the same arguments written
+    apart; a model without a price. And a baseline from its base commit."""
+    root = tmp_path_factory.mktemp("edges") / "corpus"
+    make_corpus.make_corpus(root, 600)
+    prompts = root / "prompts"
+    router = prompts / "router" / "v2.md"
+    router.write_text(router.read_text() + "Channel: {{ channel }}\n", encoding="utf-8")
+    billing = prompts / "billing" / "v2.md"
+    billing.write_text(
+        billing.read_text() + "{% if plan %}Plan: {{ plan | upper }}.{% endif %}\n",
+        encoding="utf-8",
+    )
+    fixtures = root / "fixtures" / "part-0000.jsonl"
+    edited = []
+    for number, line in enumerate(fixtures.read_text(encoding="utf-8").splitlines()):
+        conversation = json.loads(line)
+        earlier: dict[str, Any] = {"channel": "app", "customer_name": "Ana María"}
+        for index, event in enumerate(conversation["events"]):
+            if event["type"] == "llm_call":
+                _edited_call(event, (number + index) % 9, earlier)
+                earlier = event.get("vars") or earlier
+        if number % 5 == 0:
+            conversation["events"] += [
+                {"type": "tool_call", "name": "lookup_order", "args": {"n": 1, "m": [1.0]}},
+                {"type": "tool_call", "name": "lookup_order", "args": {"m": [1], "n": 1.0}},
+                {"type": "tool_call", "name": "lookup_order", "args": {"n": 1e0, "m": [1]}},
+            ]
+        edited.append(json.dumps(conversation))
+    fixtures.write_text("\n".join(edited) + "\n", encoding="utf-8")
+    base = load_project(root, tree=GitTree(root, "base"))
+    baseline = root.parent / "baseline.json"
+    metrics = check_project(base, today=TODAY, jobs=1).metrics
+    assert metrics is not None
+    write_baseline(baseline, metrics, root=root)
+    return root, baseline
+
+
+@pytest.mark.parametrize("against", ["nothing", "base", "baseline"])
+def test_reports_in_every_format_are_the_plain_path_s(
+    edge_corpus: tuple[Path, Path], small_stretches: None, against: str
+) -> None:
+    root, baseline = edge_corpus
+    options: dict[str, Any] = {
+        "base": "base" if against == "base" else None,
+        "baseline": baseline if against == "baseline" else None,
+    }
+    fast = reports(root, fast=True, **options)
+    assert fast == reports(root, fast=False, **options)
+    report = json.loads(fast["json"])
+    rules = {finding["rule"] for finding in report["findings"]}
+    assert {"CPR205", "CPR503", "CPR507"} <= rules  # missing variables, tool calls, prices
+    if against != "nothing":
+        assert report["comparison"]["summary"]["delta"]
+
+
+# A rate per 1M tokens as a policy or the catalog writes it: any digits, any exponent, now
+# and then negative or -0 (left to Decimal arithmetic).
+RATES = st.builds(
+    lambda sign, digits, exponent: Decimal((sign, tuple(digits), exponent)),
+    st.sampled_from([0] * 9 + [1]),
+    st.lists(st.integers(0, 9), min_size=1, max_size=14),
+    st.integers(-20, 6),
+)
+COUNTS = st.one_of(st.integers(0, 10), st.integers(0, MAX_COUNT))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    rates=st.lists(RATES, min_size=5, max_size=5), counts=st.lists(COUNTS, min_size=5, max_size=5)
+)
+def test_a_call_priced_in_whole_units_is_the_decimal_sum(
+    rates: list[Decimal], counts: list[int]
+) -> None:
+    """`PriceCard.cost` adds whole units of the finest rate: the same Decimal, exponent and
+    sign too, as the sum of products of Decimals it stands for."""
+    card = PriceCard(
+        "m", "m", "policy", None, *(Rate(rate) for rate in rates[:4]), cache_write_1h=Rate(rates[4])
+    )
+    usage = Usage(*counts)
+    per_token = [rate / PER_TOKENS for rate in rates]
+    written_1h = min(usage.cache_write_1h_tokens, usage.cache_write_tokens)
+    uncached = max(usage.input_tokens - usage.cached_input_tokens - usage.cache_write_tokens, 0)
+    expected = (
+        uncached * per_token[0]
+        + usage.cached_input_tokens * per_token[1]
+        + (usage.cache_write_tokens - written_1h) * per_token[2]
+        + usage.output_tokens * per_token[3]
+    )
+    if written_1h:
+        expected += written_1h * per_token[4]
+    assert card.cost(usage).as_tuple() == expected.as_tuple()
+
+
+class _Said:
+    """What a replay's findings are told: (message, event index, code)."""
+
+    def __init__(self) -> None:
+        self.said: list[tuple[str, int, str]] = []
+
+    def add(self, message: str, event: ToolCall, code: str) -> None:
+        self.said.append((message, event.index, code))
+
+
+ARGUMENTS = st.sampled_from(
+    [None, {}, {"n": 1}, {"n": 1.0}, {"n": Decimal("1.00")}, {"n": 2}, {"m": [1, "x"], "n": 1}]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    calls=st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), ARGUMENTS), max_size=12),
+    cap=st.integers(-1, 4),
+)
+def test_identical_tool_calls_compare_only_the_arguments_that_can_be_over_the_cap(
+    calls: list[tuple[str, Any]], cap: int
+) -> None:
+    tool_calls = [
+        ToolCall(index=index, name=name, args=args) for index, (name, args) in enumerate(calls)
+    ]
+    lazy = _Said()
+    if len(tool_calls) > cap:
+        _identical_tool_calls(tool_calls, cap, lazy)  # type: ignore[arg-type]
+    # Every call's arguments compared, by their RFC 8785 text.
+    counts: Counter[tuple[str, str]] = Counter()
+    first_over_cap: dict[tuple[str, str], ToolCall] = {}
+    for call in tool_calls:
+        key = (call.name, canonical_json(call.args))
+        counts[key] += 1
+        if counts[key] == cap + 1:
+            first_over_cap[key] = call
+    assert [(message.split(" with ")[0], index) for message, index, _ in lazy.said] == [
+        (f"tool `{name}` called {counts[(name, arguments)]} times", call.index)
+        for (name, arguments), call in first_over_cap.items()
+    ]

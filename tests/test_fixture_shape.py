@@ -290,6 +290,13 @@ def test_real_conversations_take_the_strict_reader() -> None:
         '{"id": true, "intent": "x", "outcome": {"status": "open"}, "events": []}',
         '{"id": "T-1", "intent": "x", "outcome": {"status": "open"}, "events": [],'
         ' "vars": {"s": "\\udfff"}}',
+        # A word of the schema's with a line break after it: the schema's `enum` refuses
+        # it (a regular expression ending in `$` would take it).
+        '{"id": "T-1", "intent": "x", "outcome": {"status": "open"},'
+        ' "events": [{"type": "message", "role": "user\\n"}]}',
+        '{"id": "T-1", "intent": "x", "outcome": {"status": "resolved\\n"}, "events": []}',
+        '{"id": "T-1", "intent": "x", "outcome": {"status": "resolved", "resolved_by": "ai\\n"},'
+        ' "events": []}',
     ],
 )
 def test_the_strict_reader_leaves_what_it_cannot_vouch_for_to_the_full_reading(line: str) -> None:

@@ -433,7 +433,9 @@ def test_check_runs_without_network(
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     with pytest.raises(OSError, match="offline"):
         socket.create_connection(("pypi.org", 443))
-    # Build the token vocabularies and the price catalog inside this test.
+    # Build the token vocabularies and the price catalog inside this test, from an empty
+    # user cache (earlier tests' runs remember token counts there).
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
     cprlint.tokens.encoding.cache_clear()
     cprlint.tokens.shared_counter.cache_clear()
     cprlint.pricing.builtin_catalog.cache_clear()
