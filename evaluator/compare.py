@@ -154,47 +154,51 @@ class PairedSamples:
         totals = self.cells.get(cell)
         if totals is None:
             totals = self.cells[cell] = CellTotals()
+        resolved_base, resolved_head = resolved
         totals.conversations += 1
-        totals.resolved_base += resolved[0]
-        totals.resolved_head += resolved[1]
+        totals.resolved_base += resolved_base
+        totals.resolved_head += resolved_head
+        summed_costs = totals.costs
         for variant, cost in costs.items():
-            totals.costs[variant] += cost
+            summed_costs[variant] += cost
         resampled = self.resampled
         scope_group = self._scope_groups.get(cell)
         if scope_group is None:
             scope_group = self._scope_groups[cell] = resampled.group(self._scope_figures(cell))
-        entries: list[tuple[int, int, int, int, int]] = [
-            (
-                scope_group,
-                billionths(costs["base"]),
-                resolved[0],
-                billionths(costs["head"]),
-                resolved[1],
-            )
+        # The conversation's entries for `resampled`, laid end to end: its scopes' first.
+        entries = [
+            scope_group,
+            billionths(costs["base"]),
+            resolved_base,
+            billionths(costs["head"]),
+            resolved_head,
         ]
         policy = cell[0]
+        prompt_totals, prompt_groups = self.prompts, self._prompt_groups
         for prompt, (base, head) in prompts.items():
             key = (policy, prompt)
-            entry = self.prompts.get(key)
+            entry = prompt_totals.get(key)
             if entry is None:
-                entry = self.prompts[key] = PromptPairTotals()
-            prompt_group = self._prompt_groups.get(key)
+                entry = prompt_totals[key] = PromptPairTotals()
+            prompt_group = prompt_groups.get(key)
             if prompt_group is None:
                 figures: tuple[tuple[str, ...], ...] = (("prompts", prompt),)
                 if self.per_policy:
                     figures += (policy_figure(policy, ("prompts", prompt)),)
-                prompt_group = self._prompt_groups[key] = resampled.group(figures)
+                prompt_group = prompt_groups[key] = resampled.group(figures)
+            base_calls, base_tokens, base_version = base
+            head_calls, head_tokens, head_version = head
             entry.conversations += 1
-            entry.base_calls += base[0]
-            entry.base_tokens += base[1]
-            entry.head_calls += head[0]
-            entry.head_tokens += head[1]
-            if base[2]:
-                entry.base_versions[base[2]] += base[0]
-            if head[2]:
-                entry.head_versions[head[2]] += head[0]
-            entries.append((prompt_group, base[1], base[0], head[1], head[0]))
-        resampled.add(conversation_id, entries)
+            entry.base_calls += base_calls
+            entry.base_tokens += base_tokens
+            entry.head_calls += head_calls
+            entry.head_tokens += head_tokens
+            if base_version:
+                entry.base_versions[base_version] += base_calls
+            if head_version:
+                entry.head_versions[head_version] += head_calls
+            entries += (prompt_group, base_tokens, base_calls, head_tokens, head_calls)
+        resampled.add_laid_out(conversation_id, len(prompts) + 1, entries)
 
     def _scope_figures(self, cell: Cell) -> tuple[tuple[str, ...], ...]:
         policy, intent, queue, automation = cell
@@ -272,17 +276,16 @@ class PairedSamples:
 
 def prompt_usage(result: ConversationResult) -> dict[str, PromptUsage]:
     """Prompt -> its use in this replay."""
-    usage: dict[str, list[Any]] = {}
+    usage: dict[str, PromptUsage] = {}
     for call in result.calls:
-        if call.prompt is None:
-            continue
-        entry = usage.get(call.prompt)
-        if entry is None:
-            usage[call.prompt] = [1, call.usage.input_tokens, call.version]
-        else:
-            entry[0] += 1
-            entry[1] += call.usage.input_tokens
-    return {prompt: (calls, tokens, version) for prompt, (calls, tokens, version) in usage.items()}
+        prompt = call.prompt
+        if prompt is not None:
+            used = usage.get(prompt)
+            if used is None:
+                usage[prompt] = (1, call.usage.input_tokens, call.version)
+            else:
+                usage[prompt] = (used[0] + 1, used[1] + call.usage.input_tokens, used[2])
+    return usage
 
 
 class PairedReplay:
@@ -344,6 +347,13 @@ class PairedReplay:
             prompt_text = base
         routing = self.routing.replay(conversation, judge=False) if self.routing else head
         base_usage, head_usage = prompt_usage(base), prompt_usage(head)
+        if base_usage.keys() == head_usage.keys():  # (the same prompts, as is usual)
+            prompts = {prompt: (used, head_usage[prompt]) for prompt, used in base_usage.items()}
+        else:
+            prompts = {
+                prompt: (base_usage.get(prompt, NOT_USED), head_usage.get(prompt, NOT_USED))
+                for prompt in base_usage.keys() | head_usage.keys()
+            }
         samples.add(
             conversation.id,
             (head.policy or "", head.intent, head.queue, head.automation),
@@ -354,10 +364,7 @@ class PairedReplay:
                 "routing": routing.ai_cost,
                 "head": head.ai_cost,
             },
-            {
-                prompt: (base_usage.get(prompt, NOT_USED), head_usage.get(prompt, NOT_USED))
-                for prompt in base_usage.keys() | head_usage.keys()
-            },
+            prompts,
         )
 
 

@@ -187,3 +187,156 @@ def test_a_conversation_with_nothing_to_add_changes_no_sum() -> None:
             with_empty.add("T-nothing", [])
     with_empty.flush()
     assert (with_empty.sums[FIGURE] == _summed(rows).sums[FIGURE]).all()
+
+
+def test_the_weight_steps_are_the_table() -> None:
+    # The weights are worked out by comparing each 16-bit slot with the first slot of
+    # each weight, not by looking the table up: the same for every slot.
+    slots = np.arange(1 << 16, dtype=np.uint16)
+    weights = np.empty(slots.shape, dtype=np.uint8)
+    found = cprlint.bootstrap._weights_of_slots(slots, weights, np.empty(slots.shape, bool))
+    assert (found == POISSON_WEIGHTS).all()
+
+
+# --- the vectorised sums against a slow reference ---------------------------------------
+
+CAP = 1 << 62
+INT64 = 1 << 64
+
+
+def reference_weights(conversation_id: str) -> list[int]:
+    """A conversation's 1,000 weights, one hash and one table look-up at a time."""
+    key = resample_key(conversation_id)
+    weights = []
+    for stream in range(BOOTSTRAP_SAMPLES // 4):
+        hashed = splitmix64((key + (stream + 1) * 0x9E3779B97F4A7C15) & MASK)
+        weights += [int(POISSON_WEIGHTS[(hashed >> (16 * part)) & 0xFFFF]) for part in range(4)]
+    return weights
+
+
+def reference_sums(
+    groups: list[tuple[tuple[str, ...], ...]],
+    rows: list[tuple[str, list[tuple[int, int, int, int, int]]]],
+    block_rows: int,
+) -> tuple[dict[tuple[str, ...], list[list[int]]], dict[tuple[str, ...], int]]:
+    """Per figure, its sums in every resample, conversation by conversation in Python
+    integers (as int64 keeps them: modulo 2**64); and its bound, block by block."""
+    sums: dict[tuple[str, ...], list[list[int]]] = {}
+    bounds: dict[tuple[str, ...], int] = {}
+    for conversation_id, entries in rows:
+        weights = reference_weights(conversation_id)
+        for group, *values in entries:
+            for figure in groups[group]:
+                figure_sums = sums.setdefault(figure, [[0] * BOOTSTRAP_SAMPLES for _ in range(4)])
+                for column, value in enumerate(values):
+                    held = min(value, CAP)
+                    row = figure_sums[column]
+                    for sample, weight in enumerate(weights):
+                        row[sample] += weight * held
+    for first in range(0, len(rows), block_rows):
+        totals: dict[int, list[int]] = {}
+        for _, entries in rows[first : first + block_rows]:
+            for group, *values in entries:
+                column_totals = totals.setdefault(group, [0, 0, 0, 0])
+                for column, value in enumerate(values):
+                    column_totals[column] += min(value, CAP)
+        for group, column_totals in totals.items():
+            for figure in groups[group]:
+                bounds[figure] = bounds.get(figure, 0) + max(column_totals)
+    as_int64 = {
+        figure: [
+            [(total + (1 << 63)) % INT64 - (1 << 63) for total in column] for column in figure_sums
+        ]
+        for figure, figure_sums in sums.items()
+    }
+    return as_int64, bounds
+
+
+def _random_rows(
+    count: int, seed: int
+) -> tuple[
+    list[tuple[tuple[str, ...], ...]], list[tuple[str, list[tuple[int, int, int, int, int]]]]
+]:
+    """Conversations as `compare` adds them: a scope group each (cells that share the
+    summary, intents and queues), prompts used by every conversation, by most, by a few;
+    some conversations with nothing; values small, at the edge of float64's exact
+    products, past it, and past int64."""
+    rng = np.random.default_rng(seed)
+    cells = [("a", "x"), ("a", "y"), ("b", "x"), ("b", "z"), ("c", "y"), ("d", "x"), ("e", "z")]
+    groups: list[tuple[tuple[str, ...], ...]] = [
+        (("summary", ""), ("intents", intent), ("queues", queue)) for intent, queue in cells
+    ]
+    groups += [(("prompts", name),) for name in ("everyone", "most", "few", "huge")]
+    everyone, most, few, huge = range(len(cells), len(cells) + 4)
+    rows = []
+    for row in range(count):
+        conversation_id = f"C-{seed}-{row}"
+        if rng.random() < 0.05:
+            rows.append((conversation_id, []))
+            continue
+        cell = int(rng.integers(len(cells)))
+        # Cell "e" costs as much as float64 products stay exact for, over a block of 64.
+        cost = 2**53 // (8 * 64) - 1 if cell == 6 else int(rng.integers(0, 10**8))
+        entries = [(cell, cost, int(rng.random() < 0.7), cost + int(rng.integers(10**6)), 1)]
+        tokens = int(rng.integers(100, 5000))
+        entries.append((everyone, tokens, 2, tokens + 40, 2))
+        if rng.random() < 0.7:
+            entries.append((most, tokens // 2, 1, tokens // 2 + 7, 1))
+        if rng.random() < 0.1:
+            entries.append((few, 30, 1, 0, 0))
+        if rng.random() < 0.05:  # past float64, then past int64
+            entries.append((huge, 2**55, 1, 2**64 if rng.random() < 0.5 else 2**40, 1))
+        rng.shuffle(entries[1:])  # (the scopes' entry stays first)
+        rows.append((conversation_id, entries))
+    return groups, rows
+
+
+@pytest.mark.parametrize(("block_rows", "groups_held"), [(64, 1024), (16, 2), (1024, 1024)])
+def test_the_sums_are_those_of_a_slow_reference(
+    monkeypatch: pytest.MonkeyPatch, block_rows: int, groups_held: int
+) -> None:
+    monkeypatch.setattr(cprlint.bootstrap, "BLOCK_ROWS", block_rows)
+    monkeypatch.setattr(cprlint.bootstrap, "_GROUPS_HELD", groups_held)
+    groups, rows = _random_rows(300, seed=block_rows)
+    sums = ResampledSums()
+    for figures in groups:
+        sums.group(figures)
+    for conversation_id, entries in rows:
+        sums.add(conversation_id, entries)
+    expected, bounds = reference_sums(groups, rows, block_rows)
+    assert sorted(sums.sums, key=repr) == sorted(expected, key=repr)
+    for figure, figure_sums in expected.items():
+        assert sums.sums[figure].tolist() == figure_sums, figure
+        assert sums.bounds[figure] == bounds[figure], figure
+        if bounds[figure] * MAX_WEIGHT > (1 << 63) - 1:
+            assert sums.interval(figure) is None
+        else:
+            base_num, base_den, head_num, head_den = np.array(figure_sums, dtype=np.float64)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                changes = (head_num / head_den / (base_num / base_den) - 1) * 100
+            assert sums.interval(figure) == cprlint.bootstrap._interval(changes)
+    assert sums.interval(("prompts", "huge")) is None
+    assert sums.interval(("summary", "")) is not None
+
+
+def test_the_sums_are_the_same_however_the_work_is_shared(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As workers share the stream: stretches summed apart, in blocks of their own, their
+    # groups numbered in another order, then merged in any order.
+    monkeypatch.setattr(cprlint.bootstrap, "BLOCK_ROWS", 32)
+    groups, rows = _random_rows(200, seed=7)
+    whole = ResampledSums()
+    for figures in groups:
+        whole.group(figures)
+    for conversation_id, entries in rows:
+        whole.add(conversation_id, entries)
+    merged = ResampledSums()
+    for first, last in ((150, 200), (0, 70), (70, 150)):
+        part = ResampledSums()
+        numbers = {group: part.group(groups[group]) for group in reversed(range(len(groups)))}
+        for conversation_id, entries in rows[first:last]:
+            part.add(conversation_id, [(numbers[group], *values) for group, *values in entries])
+        merged.merge(part)
+    assert sorted(merged.sums, key=repr) == sorted(whole.sums, key=repr)
+    for figure, summed in whole.sums.items():
+        assert (merged.sums[figure] == summed).all()
+        assert merged.interval(figure) == whole.interval(figure)
