@@ -355,9 +355,257 @@ MALFORMED_LINES: list[tuple[str, bytes, int | None, str]] = [
         'the line must be a conversation (a JSON object), not [{"id": "T4"',
     ),
     (
+        "bad at",
+        _changed(lambda data: data["events"][0].update(at="yesterday")).encode(),
+        None,
+        "`events[0].at` 'yesterday' is not an ISO 8601 date-time such as",
+    ),
+    (
+        # `check` reads a text that is not one as none; Spark would read ["hi"] as the
+        # text `["hi"]`, a greeting.
+        "a message's text a list",
+        _changed(
+            lambda data: data["events"].insert(
+                0, {"type": "message", "role": "user", "text": ["hi"]}
+            )
+        ).encode(),
+        None,
+        '`events[0].text` of a message must be a text, not ["hi"]',
+    ),
+    (
         "a key twice",
         b'{"id": "M", "intent": "x", "intent": "y", "outcome": {"status": "open"}, "events": []}',
         1,
         "the key `intent` is given twice in one object",
     ),
 ]
+
+
+# --- the resolution rule and overhead (tests/test_scorecard_resolution.py) -------------
+
+T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)  # Monday 2 November 2026, 09:00 UTC
+STARTED = "2026-11-02T08:00:00Z"  # an hour before T0: when the clause log's tickets open
+
+
+def at(hours: float) -> str:
+    """The time `hours` after T0 (to the minute), as a log writes it."""
+    moment = T0 + dt.timedelta(minutes=round(hours * 60))
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def said(role: str, text: str, hours: float | None = None) -> dict[str, Any]:
+    """A message, at `hours` after T0 (none: it does not say when)."""
+    event: dict[str, Any] = {"type": "message", "role": role, "text": text}
+    if hours is not None:
+        event["at"] = at(hours)
+    return event
+
+
+# A policy for one project, its resolution rule given as JSON (which YAML reads).
+RULE_POLICY = """\
+apiVersion: cprlint/v1
+kind: Policy
+metadata: {{name: {name}, version: 1, project: {project}}}
+currency: USD
+pricing:
+  catalog: none
+  models:
+    small-1: {{input: 1.00, output: 4.00}}
+  human: {{per_minute: 0.50}}
+{pricing}tiers:
+  economy: [small-1]
+risk: {{low: [economy]}}
+intents:
+  default: {{risk: low, tier: economy}}
+resolution: {resolution}
+"""
+
+
+def rule_policy(project: str, rule: dict[str, Any], pricing: str = "") -> str:
+    return RULE_POLICY.format(
+        name=project, project=project, resolution=json.dumps(rule), pricing=pricing
+    )
+
+
+# One call of 1,000 input tokens to small-1 ($1 per 1M): $0.001.
+MILLI_CALL = call("small-1", input_tokens=1000)
+
+# The customer asks at T0, the AI answers 6 minutes later.
+ASKED = [said("user", "Where is my order 5512?", 0), said("assistant", "It ships today.", 0.1)]
+GREETED = [said("user", "Hi there!", 0), said("assistant", "Hello! How can I help?", 0.1)]
+
+# Each clause of the rule on one ticket: (id, the rule, its events, its outcome beside
+# `status: resolved, resolved_by: ai`, (resolved, judged without a time it needed)). Each
+# ticket also makes one $0.001 call, and opens at STARTED; times are hours after T0.
+CLAUSE_CASES: list[tuple[str, dict[str, Any], list[dict[str, Any]], dict[str, Any], tuple[int, int]]] = [
+    ("status", {}, ASKED, {"status": "escalated"}, (0, 0)),
+    ("resolved-by", {"resolved_by": ["ai"]}, ASKED, {"resolved_by": "human"}, (0, 0)),
+    # Nobody said who resolved it: not under a rule that counts the AI only ...
+    ("unattributed", {"resolved_by": ["ai"]}, ASKED, {"resolved_by": None}, (0, 0)),
+    # ... but under one that counts every resolver (the default).
+    ("unattributed-counts", {}, ASKED, {"resolved_by": None}, (1, 0)),
+    ("reopened", {}, ASKED, {"reopened": True}, (0, 0)),
+    # Reopened 3 days after the answer (0.1 h): within 7 days, taken back; 8 days: not.
+    ("reopened-within", {"reopened_within": "7d"}, ASKED, {"reopened_at": at(0.1 + 3 * 24)}, (0, 0)),
+    ("reopened-after", {"reopened_within": "7d"}, ASKED, {"reopened_at": at(0.1 + 8 * 24)}, (1, 0)),
+    # No AI answer: resolved at the last event with a time, the call at 1 h; reopened
+    # exactly 7 days later: within (a window holds its end).
+    ("reopened-last-event", {"reopened_within": "7d"}, [said("user", "Where is my order?", 0), {**MILLI_CALL, "at": at(1)}], {"reopened_at": at(1 + 7 * 24)}, (0, 0)),
+    # No event says when: resolved when it started (STARTED, -1 h); reopened 7 days and a
+    # minute after that: outside.
+    ("reopened-started-at", {"reopened_within": "7d"}, [said("user", "Where is my order?")], {"reopened_at": at(-1 + 7 * 24 + 1 / 60)}, (1, 0)),
+    # The answer does not say when: the window cannot be placed. Not guessed: judged by
+    # the rest of the rule (counted), and untimed.
+    ("reopened-untimed", {"reopened_within": "7d"}, [said("user", "Where is my order?", 0), said("assistant", "It ships today.")], {"reopened_at": at(24)}, (1, 1)),
+    ("agent-message", {"void_when": {"agent_message": True}}, [*ASKED, said("agent", "Anything else?", 0.2)], {}, (0, 0)),
+    ("csat-under", {"void_when": {"csat_below": 4}}, ASKED, {"csat": 3}, (0, 0)),
+    ("csat-at", {"void_when": {"csat_below": 4}}, ASKED, {"csat": 4}, (1, 0)),
+    ("greeting-only", {"void_when": {"greeting_only": True}}, GREETED, {}, (0, 0)),
+    # A greeting, then the question: the one answer replied to the question.
+    ("greeting-then-question", {"void_when": {"greeting_only": True}}, [said("user", "hi", 0), said("user", "Where is my order?", 0.05), said("assistant", "It ships today.", 0.1)], {}, (1, 0)),
+    # Two answers: more than a greeting was answered.
+    ("greeting-answered-twice", {"void_when": {"greeting_only": True}}, [*GREETED, said("user", "Where is my order?", 0.2), said("assistant", "It ships today.", 0.3)], {}, (1, 0)),
+    ("unconfirmed", {"confirmed_only": True}, ASKED, {}, (0, 0)),
+    ("confirmed", {"confirmed_only": True}, ASKED, {"confirmed": True}, (1, 0)),
+    # The customer wrote again 2 h after the answer: within 24 h, not assumed; exactly
+    # 24 h after: within; 30 h after: past it, the assumed resolution stands.
+    ("assumed-within", {"assumed_after": "24h"}, [*ASKED, said("user", "It did not arrive", 2.1)], {}, (0, 0)),
+    ("assumed-at-the-end", {"assumed_after": "24h"}, [*ASKED, said("user", "It did not arrive", 24.1)], {}, (0, 0)),
+    ("assumed-later", {"assumed_after": "24h"}, [*ASKED, said("user", "thanks", 30.1)], {}, (1, 0)),
+    # A confirmed resolution needs no waiting.
+    ("assumed-confirmed", {"assumed_after": "24h"}, [*ASKED, said("user", "Thanks!", 0.2)], {"confirmed": True}, (1, 0)),
+    # The customer wrote again, without a time: within 24 h or not cannot be told.
+    ("assumed-untimed", {"assumed_after": "24h"}, [*ASKED, said("user", "hm")], {}, (1, 1)),
+]  # fmt: skip
+
+
+def clause_ticket(
+    identifier: str, events: list[dict[str, Any]], outcome: dict[str, Any], **fields: Any
+) -> dict[str, Any]:
+    """A ticket of the clause log: resolved by the AI unless `outcome` says otherwise,
+    one $0.001 call besides `events` (unless they make one)."""
+    settled = {"status": "resolved", "resolved_by": "ai", **outcome}
+    calls = [] if any(event["type"] == "llm_call" for event in events) else [MILLI_CALL]
+    return {
+        "id": identifier,
+        "intent": "order_status",
+        "started_at": STARTED,
+        "outcome": {key: value for key, value in settled.items() if value is not None},
+        "events": [*events, *calls],
+        **fields,
+    }
+
+
+def write_clause_log(root: Path) -> Path:
+    """CLAUSE_CASES as a log, each ticket in a project of its own governed by a policy
+    with its rule (policies in root/policies); returns the log."""
+    (root / "policies").mkdir(parents=True, exist_ok=True)
+    tickets = []
+    for name, rule, events, outcome, _ in CLAUSE_CASES:
+        (root / "policies" / f"{name}.yaml").write_text(rule_policy(name, rule))
+        tickets.append(clause_ticket(name, events, outcome, project=name))
+    return write_fixture(root / "logs" / "clauses.jsonl", tickets)
+
+
+# One set of tickets under two vendors' rules (projects `intercom` and `zendesk`, each
+# with the four), each with one $0.001 call; times are hours after T0:
+#   A: answered, nothing more: counted by both;
+#   B: a human agent wrote after the answer: counted by Intercom Fin (the customer asked
+#      nothing more), not by Zendesk (live-agent intervention);
+#   C: the customer wrote again 30 h after the answer: past Intercom's 24 h (counted),
+#      within Zendesk's 72 h (not);
+#   D: the AI's only answer replied to "Hi there!": not by Intercom, counted by Zendesk.
+PRESET_TICKETS = [
+    ("A", ASKED),
+    ("B", [*ASKED, said("agent", "I've added a note to your order.", 0.5)]),
+    ("C", [*ASKED, said("user", "It came, thanks", 30.1)]),
+    ("D", GREETED),
+]
+
+
+def write_preset_log(root: Path) -> Path:
+    (root / "policies").mkdir(parents=True, exist_ok=True)
+    tickets = []
+    for project in ("intercom", "zendesk"):
+        preset = {"intercom": "intercom-fin", "zendesk": "zendesk-messaging"}[project]
+        (root / "policies" / f"{project}.yaml").write_text(rule_policy(project, {"preset": preset}))
+        tickets += [
+            clause_ticket(f"{project}-{name}", events, {}, project=project)
+            for name, events in PRESET_TICKETS
+        ]
+    return write_fixture(root / "logs" / "presets.jsonl", tickets)
+
+
+# Overhead of $900 a month ($300 vector store, $600 human QA) over the tickets of each
+# calendar month (UTC) in the log: October has 4, November 2; one more has no started_at
+# (in no month, carrying no overhead). Each ticket: one $0.001 call, resolved by the AI
+# (the default rule counts them all).
+OVERHEAD_PRICING = "  overhead: {vector_store: 300, human_qa: 600}\n"
+OVERHEAD_STARTS = [
+    "2026-10-05T10:00:00Z",
+    "2026-10-29T10:00:00Z",
+    "2026-10-31T23:30:00Z",
+    "2026-11-01T00:30:00+01:00",  # 23:30 UTC on 31 October: an October ticket
+    "2026-11-01T10:00:00Z",
+    "2026-11-10T10:00:00Z",
+    None,
+]
+
+
+def write_overhead_log(root: Path) -> Path:
+    (root / "policies").mkdir(parents=True, exist_ok=True)
+    (root / "policies" / "acme.yaml").write_text(rule_policy("acme", {}, OVERHEAD_PRICING))
+    tickets = []
+    for number, started_at in enumerate(OVERHEAD_STARTS):
+        ticket = clause_ticket(f"O{number}", ASKED, {}, project="acme")
+        if started_at is None:
+            del ticket["started_at"]
+        else:
+            ticket["started_at"] = started_at
+        tickets.append(ticket)
+    return write_fixture(root / "logs" / "overhead.jsonl", tickets)
+
+
+# --- the same figures from `check` and from the scorecard --------------------------------
+
+# tests/test_replay.py's policy (m-econ $1/1M in, m-prem $10/1M in and $40/1M out,
+# retrieval $0.0004, tool `lookup` $0.001, human $0.90 a minute), under Intercom Fin's
+# rule, with $400 of overhead a month over the 8 tickets of November 2026: $50 a ticket.
+SAME_AS_CHECK_POLICY_EXTRA = "resolution: {preset: intercom-fin}\ntraffic: {monthly_tickets: 8}\n"
+SAME_AS_CHECK_OVERHEAD = "  overhead: {vector_store: 100, human_qa: 300}\n"
+
+
+def same_as_check_conversations() -> list[dict[str, Any]]:
+    """Eight November tickets, each written out in the test that uses them."""
+    from tests.test_replay import call as replay_call
+
+    def ticket(
+        identifier: str, events: list[dict[str, Any]], day: int, **outcome: Any
+    ) -> dict[str, Any]:
+        found = clause_ticket(identifier, events, outcome)
+        found["started_at"] = f"2026-11-{day:02d}T08:00:00Z"
+        found["queue"] = "orders"
+        found["events"] = [
+            event if event is not MILLI_CALL else replay_call("m-econ", 1_000, 0)
+            for event in found["events"]
+        ]
+        return found
+
+    prem = replay_call("m-prem", 1_000, 100)
+    lookup = {"type": "tool_call", "stage": "tool", "name": "lookup", "args": {}}
+    retrieval = {"type": "retrieval", "stage": "retrieve", "query": "orders", "context_tokens": 10}
+    escalation = {"type": "escalation", "reason": "asked for a human", "handle_minutes": 10}
+    return [
+        ticket("A", ASKED, 2),
+        ticket("B", [*ASKED, said("user", "still nothing", 2.1)], 3),
+        ticket("C", [*ASKED, said("agent", "noted", 0.5)], 4),
+        ticket("D", [*ASKED, escalation], 5, status="escalated", resolved_by=None),
+        ticket("E", GREETED, 9),
+        ticket("F", ASKED, 10, reopened_at=at(30 * 24)),
+        # (a premium intent: a replay leaves its premium call as it was)
+        {
+            **ticket("G", [*ASKED, prem, said("user", "Thanks!", 0.2)], 20, confirmed=True),
+            "intent": "billing_dispute",
+        },
+        ticket("H", [*ASKED, retrieval, lookup, said("user", "hm")], 30),
+    ]

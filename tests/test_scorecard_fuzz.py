@@ -33,7 +33,10 @@ JSON = st.recursive(
     max_leaves=8,
 )
 KEYS = ("id", "intent", "queue", "project", "automation", "started_at", "outcome", "events")
-EVENT_KEYS = ("type", "model", "attempt", "usage", "name", "handle_minutes", "context_tokens")
+EVENT_KEYS = (
+    "type", "model", "attempt", "usage", "name", "handle_minutes", "context_tokens", "at", "role",
+    "text",
+)  # fmt: skip
 
 
 @st.composite

@@ -404,12 +404,13 @@ def test_the_totals_table_adds_up_every_group() -> None:
     totals = page_text[page_text.index('<table class="scorecard totals">') :]
     totals = totals[totals.index("<tbody>") : totals.index("</tbody>")]
     (first, second) = re.findall(r"<tr>(.*?)</tr>", totals)
-    assert re.findall(r"<td[^>]*>(.*?)</td>", first)[:6] == [
+    assert re.findall(r"<td[^>]*>(.*?)</td>", first)[:7] == [
         '<span class="date">2026-10-05</span>',
         "20",
         "10<br><small>50.0%</small>",
         "$0.2000",
-        "$0.00",
+        "$0.00",  # human cost
+        "$0.00",  # overhead
         "$0.01000",  # cost per ticket: 0.20 / 20
     ]
     assert "$0.03333" in second  # 0.20 / 6

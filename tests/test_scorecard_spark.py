@@ -8,6 +8,7 @@ CPRLINT_REQUIRE_SPARK=1 (as CI sets it), where a missing engine is a failure.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -288,3 +289,122 @@ def test_java_that_is_not_there_is_one_line(tmp_path: Path) -> None:
     assert completed.stderr.count("\n") == 1, completed.stderr
     assert completed.stderr.startswith("cprlint: error: Spark did not start: ")
     assert f"{missing}/bin/java" in completed.stderr
+
+
+# --- the resolution rule and overhead (tests/test_scorecard_resolution.py) -------------
+
+
+def test_each_clause_is_judged_on_spark_as_on_duckdb(spark: Engine, tmp_path: Path) -> None:
+    from tests.scorecard_helpers import CLAUSE_CASES, write_clause_log
+
+    log = write_clause_log(tmp_path)
+    on_duckdb, on_spark = both(spark, [log], tmp_path / "policies", dimension="project")
+    assert on_spark == on_duckdb
+    found = {row["group"]: (row["resolved"], row["untimed"]) for row in on_spark["rows"]}
+    assert found == {name: expected for name, _, _, _, expected in CLAUSE_CASES}
+
+
+def test_presets_are_the_same_on_spark(spark: Engine, tmp_path: Path) -> None:
+    from tests.scorecard_helpers import write_preset_log
+
+    log = write_preset_log(tmp_path)
+    on_duckdb, on_spark = both(spark, [log], tmp_path / "policies", dimension="project")
+    assert on_spark == on_duckdb
+    # Intercom Fin counts A, B and C; Zendesk messaging A and D (test_scorecard_resolution).
+    assert [(row["group"], row["resolved"]) for row in on_spark["rows"]] == [
+        ("intercom", 3),
+        ("zendesk", 2),
+    ]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"period": "month"},
+        {"period": "week"},
+        {"period": "month", "since": dt.date(2026, 10, 29)},
+    ],
+)
+def test_overhead_is_the_same_on_spark(
+    spark: Engine, tmp_path: Path, options: dict[str, Any]
+) -> None:
+    from tests.scorecard_helpers import write_overhead_log
+
+    log = write_overhead_log(tmp_path)
+    on_duckdb, on_spark = both(spark, [log], tmp_path / "policies", **options)
+    assert on_spark == on_duckdb
+    # $900 a month: October's 4 tickets carry $225 each, November's 2 $450 (worked in
+    # test_scorecard_resolution.py); a cut leaves October's share per ticket alone.
+    expected = {
+        "month": [900, 900],
+        "week": [225, 1125, 450],
+    }.get(options["period"])
+    if "since" in options:
+        expected = [675, 900]
+    assert [row["overhead"] for row in on_spark["rows"]] == expected
+
+
+def test_random_tickets_are_judged_on_spark_as_check_judges_them(
+    spark: Engine, tmp_path: Path
+) -> None:
+    from tests.test_scorecard_resolution import scorecard_on, write_random_log
+
+    expected = write_random_log(tmp_path, seed=4)
+    card = scorecard_on(spark, tmp_path, tmp_path / "logs" / "random.jsonl", dimension="queue")
+    assert {row.group: (row.resolved, row.untimed) for row in card.rows} == expected
+
+
+def test_the_same_figures_from_check_duckdb_and_spark(spark: Engine, tmp_path: Path) -> None:
+    """Resolved tickets, AI and fully loaded cost per resolution: `check` replaying the
+    conversations as fixtures, and both engines scoring them as a log (the figures are
+    worked out in test_scorecard_resolution.assert_same_as_check)."""
+    from tests.test_scorecard_resolution import assert_same_as_check, check_and_log, scorecard_on
+
+    run, log = check_and_log(tmp_path)
+    duckdb = DuckDBEngine()
+    try:
+        assert_same_as_check(run, scorecard_on(duckdb, tmp_path / "project", log, period="month"))
+    finally:
+        duckdb.close()
+    assert_same_as_check(run, scorecard_on(spark, tmp_path / "project", log, period="month"))
+
+
+def test_spark_tells_greetings_as_is_greeting_does(spark: Engine, tmp_path: Path) -> None:
+    from cprlint.resolution import is_greeting
+
+    from tests.test_scorecard_resolution import (
+        GREETING_TEXTS,
+        greeting_log,
+        greetings_found,
+        random_texts,
+    )
+
+    texts = [*GREETING_TEXTS, *random_texts(1, 300), 5, True, None]
+    found = greetings_found(spark, greeting_log(tmp_path / "log.jsonl", texts))
+    assert found == {
+        f"G{number}": isinstance(text, str) and is_greeting(text)
+        for number, text in enumerate(texts)
+    }
+
+
+def test_a_text_that_only_looks_like_a_list_is_read_on_spark(spark: Engine, tmp_path: Path) -> None:
+    # The text `["hi"]` reads to Spark as a list would: the log is read carefully, which
+    # keeps the line (a text), then read again as it is; `check` reads it as a greeting.
+    from tests.test_scorecard_resolution import greeting_log, greetings_found
+
+    log = greeting_log(tmp_path / "log.jsonl", ['["hi"]', "[image]", "{ok}"])
+    assert greetings_found(spark, log) == {"G0": True, "G1": False, "G2": False}
+
+
+def test_sparks_python_workers_run_this_interpreter(spark: Any) -> None:
+    # The greeting test runs in Spark's Python workers: locally, this very Python.
+    from pyspark.sql.functions import udf
+
+    def executable(_: Any) -> str:
+        import sys
+
+        return sys.executable
+
+    python = udf(executable, "string", useArrow=False)
+    frame = spark.session.range(1).select(python("id").alias("python"))
+    assert frame.collect()[0]["python"] == sys.executable

@@ -32,6 +32,7 @@ from cprlint.scorecard.sources import LogFiles
 from cprlint.scorecard.tables import (
     UNITS_PER_CURRENCY,
     default_policy_key,
+    monthly_overhead_units,
     policy_keys,
     policy_tables,
     price_table,
@@ -82,7 +83,7 @@ def build_scorecard(
         ),
         step("computing the scorecard"),
     )
-    rows, undated = _merge(raw_rows, tiers)
+    rows, undated = _merge(raw_rows, tiers, monthly_overhead_units(keys))
     limited = [_with_limits(row, policies_of, keys, dimension) for row, policies_of in rows]
     calls = {(p or "", m or ""): n for p, m, n in used}
     return Scorecard(
@@ -134,11 +135,24 @@ def _money(units: Any) -> Decimal:
     return (Decimal(units) if units is not None else Decimal(0)) / UNITS_PER_CURRENCY
 
 
+def _overhead(monthly_units: int, tickets: int, month_tickets: int | None) -> Decimal:
+    """The part of a month's overhead (`monthly_units`) that `tickets` of the month's
+    `month_tickets` in the logs carry: an equal share each. Worked out here, from the
+    engine's counts, in one exact division (integers until then), so that every engine
+    gives the same amount."""
+    if not monthly_units or not month_tickets:
+        return Decimal(0)
+    return Decimal(monthly_units * tickets) / (month_tickets * UNITS_PER_CURRENCY)
+
+
 def _merge(
-    raw_rows: Sequence[tuple[Any, ...]], tiers: Sequence[str]
+    raw_rows: Sequence[tuple[Any, ...]],
+    tiers: Sequence[str],
+    overhead_units: Mapping[str, int],
 ) -> tuple[list[tuple[Row, set[str]]], int]:
-    """One row per (group, period) from the engine's rows per (group, period, policy),
-    with the policies each covers; and the number of tickets without a date."""
+    """One row per (group, period) from the engine's rows per (group, period, policy,
+    calendar month), with the policies each covers; and the number of tickets without a
+    date. A row carries its tickets' share of their policy's overhead, month by month."""
     width = len(SCORECARD_COLUMNS)
     merged: dict[tuple[str, dt.date], Row] = {}
     policies: dict[tuple[str, dt.date], set[str]] = defaultdict(set)
@@ -151,10 +165,13 @@ def _merge(
         period = values["period"]
         if isinstance(period, dt.datetime):
             period = period.date()
+        policy = str(values["policy"])
+        tickets = int(values["tickets"])
+        month_tickets = values["month_tickets"]
         row = Row(
             group=str(values["grp"]),
             period=period,
-            tickets=int(values["tickets"]),
+            tickets=tickets,
             resolved=int(values["resolved"] or 0),
             escalated=int(values["escalated"] or 0),
             auto_resolved=int(values["auto_resolved"] or 0),
@@ -165,12 +182,18 @@ def _merge(
             tier_spend=tuple(
                 (tier, _money(units)) for tier, units in zip(tiers, raw[width:], strict=True)
             ),
+            overhead=_overhead(
+                overhead_units.get(policy, 0),
+                tickets,
+                None if month_tickets is None else int(month_tickets),
+            ),
+            untimed=int(values["untimed"] or 0),
         )
         key = (row.group, row.period)
         if key in merged:
             row = combined((merged[key], row), group=row.group, period=row.period)
         merged[key] = row
-        policies[key].add(str(values["policy"]))
+        policies[key].add(policy)
     return [(merged[key], policies[key]) for key in sorted(merged)], undated
 
 

@@ -71,6 +71,11 @@ class Row:
     human_cost: Decimal
     # LLM spend per model tier ("" for models in no tier), in the policy's tier order.
     tier_spend: tuple[tuple[str, Decimal], ...]
+    # The tickets' share of their policies' fixed monthly overhead (`pricing.overhead`,
+    # spread over each calendar month's tickets in the logs): fully loaded only.
+    overhead: Decimal = Decimal(0)
+    # Tickets judged without a time a clause of the resolution rule needed (CPR410).
+    untimed: int = 0
     limits: Limits = field(default_factory=Limits)
     previous: Row | None = None  # the same group's row for the period before, if any
 
@@ -84,7 +89,8 @@ class Row:
 
     @property
     def fully_loaded_cost_per_resolution(self) -> Decimal | None:
-        return _ratio(self.ai_cost + self.human_cost, self.resolved)
+        """AI cost, human cost and overhead over the resolutions (as `check`'s)."""
+        return _ratio(self.ai_cost + self.human_cost + self.overhead, self.resolved)
 
     @property
     def resolution_rate(self) -> Decimal | None:
@@ -198,6 +204,8 @@ def combined(rows: Sequence[Row], *, group: str, period: dt.date) -> Row:
         ai_cost=sum((row.ai_cost for row in rows), Decimal(0)),
         human_cost=sum((row.human_cost for row in rows), Decimal(0)),
         tier_spend=tuple(tier_spend.items()),
+        overhead=sum((row.overhead for row in rows), Decimal(0)),
+        untimed=sum(row.untimed for row in rows),
     )
 
 
@@ -260,6 +268,15 @@ class Scorecard:
     def breaches(self) -> int:
         return sum(1 for row in self.rows if row.breaches)
 
+    @property
+    def untimed_tickets(self) -> int:
+        """Tickets (in a period) judged without a time the resolution rule needed."""
+        return sum(row.untimed for row in self.rows)
+
+    @property
+    def overhead(self) -> Decimal:
+        return sum((row.overhead for row in self.rows), Decimal(0))
+
     @cached_property
     def totals(self) -> tuple[Row, ...]:
         """One row per period: every group's tickets and spend added up (group "")."""
@@ -311,6 +328,7 @@ class Scorecard:
             "rows": [row_json(row, self) for row in self.rows],
             "totals": [totals_json(row, self) for row in self.totals],
             "undated_tickets": self.undated_tickets,
+            "untimed_tickets": self.untimed_tickets,
             "unpriced": [
                 {"policy": item.policy or None, "model": item.model, "calls": item.calls}
                 for item in self.unpriced
@@ -343,12 +361,14 @@ def _figures_json(row: Row, card: Scorecard) -> dict[str, Any]:
         "last_day": last.isoformat(),
         "tickets": row.tickets,
         "resolved": row.resolved,
+        "untimed": row.untimed,
         "escalated": row.escalated,
         "auto_resolved": row.auto_resolved,
         "retries": row.retries,
         "llm_calls": row.llm_calls,
         "ai_cost": json_number(row.ai_cost),
         "human_cost": json_number(row.human_cost),
+        "overhead": json_number(row.overhead),
         "cost_per_ticket": _number(row.cost_per_ticket),
         "cost_per_resolution": _number(row.cost_per_resolution),
         "fully_loaded_cost_per_resolution": _number(row.fully_loaded_cost_per_resolution),

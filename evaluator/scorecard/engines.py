@@ -3,12 +3,16 @@ Spark (`cprlint[spark]`, for logs on a cluster; local mode otherwise).
 
 An engine does three things: make an `events` table in the flattened layout from the
 logs, register the small reference tables, and run a query of the definition. Only the
-loading differs between engines; what is computed is the same SQL.
+loading differs between engines; what is computed is the same SQL. Each engine tells a
+greeting by `resolution.is_greeting` itself (`GREETING_UDF`: a Python function DuckDB
+calls in this process, and Spark in its Python workers).
 
 Both engines read JSON Lines logs natively, at full speed, and as strictly as each
 other: a line that is not a JSON object, misses a required key (`REQUIRED_FIELDS`), has
 a number or a boolean of the wrong JSON type (Spark refuses "12" where a number goes;
-DuckDB is made to), or a `started_at` outside `STARTED_AT_FORM`, stops the reading.
+DuckDB is made to), a time (`started_at`, `outcome.reopened_at`, an event's `at`)
+outside `STARTED_AT_FORM`, or a message's text that is a list or a mapping, stops the
+reading.
 Then, and only then, the logs are read again the careful way (`sources.set_aside`):
 with --strict the first malformed line is named; else the malformed lines are left
 out, counted and located, and the engine reads the rest again.
@@ -18,9 +22,10 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,14 +34,17 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from cprlint.errors import CprlintError
+from cprlint.resolution import is_greeting
 from cprlint.scorecard import DEFAULT_MEMORY_LIMIT
 from cprlint.scorecard.layout import (
     CONVERSATION_FIELDS,
     DECIMAL_TEXT_FORM,
     EVENT_COLUMNS,
     EVENT_FIELDS,
+    GREETING_UDF,
     REQUIRED_FIELDS,
     STARTED_AT_FORM,
+    is_timestamp,
     sql_type,
 )
 from cprlint.scorecard.parquet import check_layout, find_unreadable
@@ -84,9 +92,11 @@ class _Refusal:
 
 
 def _typed_leaf(column: str) -> str:
-    # started_at is read as text and parsed by the loader, so that a bad value can be
-    # told apart from a missing one.
-    return "VARCHAR" if column == "started_at" else sql_type(column)
+    # A time is read as text and parsed by the loader, so that a bad value can be told
+    # apart from a missing one; a message's text (what `greeting` is told from) as text.
+    if column == "greeting" or is_timestamp(column):
+        return "VARCHAR"
+    return sql_type(column)
 
 
 def _json_struct(
@@ -114,7 +124,7 @@ def _select_path(root: str, path: tuple[str, ...], quote: str) -> str:
     return root + "".join(f".{quote}{key}{quote}" for key in path)
 
 
-def _as_read(column: str, expression: str) -> str:
+def _as_read(expression: str) -> str:
     return expression
 
 
@@ -123,24 +133,57 @@ def _flattened(
     event: str,
     *,
     quote: str,
-    started_at: str,
-    value: Callable[[str, str], str] = _as_read,
+    value: Callable[[str, str], str],
+    text: Callable[[str], str] = _as_read,
+    parsed: Mapping[str, str] | None = None,
 ) -> tuple[list[str], list[str]]:
     """The layout's columns as select expressions over one conversation (`conversation`)
     and one of its events (`event`): the conversation's columns, then the event's.
-    `started_at` is the engine's expression for the parsed timestamp; `value` turns a
-    column's expression as read into its value."""
-    conversation_columns = [
-        started_at + " AS started_at"
-        if column == "started_at"
-        else f"{value(column, _select_path(conversation, path, quote))} AS {column}"
-        for column, path in CONVERSATION_FIELDS
-    ]
+    `value` turns a column's expression as read into its value (a number of the wrong
+    JSON type null, a time parsed); `parsed` gives a time column's value worked out
+    before (once a conversation, not once an event); `text` turns a message's `text` as
+    read into the text, or null when it is not one (`greeting`)."""
+    parsed = parsed or {}
+
+    def column(name: str, root: str, path: tuple[str, ...]) -> str:
+        found = parsed.get(name) or value(name, _select_path(root, path, quote))
+        return f"{found} AS {name}"
+
+    conversation_columns = [column(name, conversation, path) for name, path in CONVERSATION_FIELDS]
     event_columns = [
-        f"{value(column, _select_path(event, path, quote))} AS {column}"
-        for column, path in EVENT_FIELDS
+        f"{_greeting(event, quote, text)} AS greeting"
+        if name == "greeting"
+        else column(name, event, path)
+        for name, path in EVENT_FIELDS
     ]
     return conversation_columns, event_columns
+
+
+def _greeting(event: str, quote: str, text: Callable[[str], str]) -> str:
+    """SQL: whether an event is a user's message whose text is a greeting, by
+    `resolution.is_greeting` itself (GREETING_UDF); null for any other event. A text
+    that is not one reads as no text, as `check` reads it. The function is given null
+    for other events, rather than called in a CASE: Spark calls a Python function on
+    every row either way."""
+    kind, role, said = (_select_path(event, (key,), quote) for key in ("type", "role", "text"))
+    return (
+        f"{GREETING_UDF}(CASE WHEN {kind} = 'message' AND {role} = 'user' "
+        f"THEN COALESCE({text(said)}, '') END)"
+    )
+
+
+def _time_fault(read: str, parsed: str) -> str:
+    """SQL: whether a time was given (`read`, as text) that does not parse (`parsed`)."""
+    return f"({read} IS NOT NULL AND {parsed} IS NULL)"
+
+
+def _times(
+    fields: Sequence[tuple[str, tuple[str, ...]]], root: str, quote: str
+) -> list[tuple[str, str]]:
+    """The times among `fields` under `root`: (column, its expression as read)."""
+    return [
+        (column, _select_path(root, path, quote)) for column, path in fields if is_timestamp(column)
+    ]
 
 
 def _missing_required(conversation: str, quote: str) -> str:
@@ -165,11 +208,27 @@ def _duckdb_leaf(column: str) -> str:
     return "VARCHAR" if kind in ("VARCHAR", "TIMESTAMP") else "JSON"
 
 
+def _duckdb_time(text: str) -> str:
+    """DuckDB: a time from its text, or NULL when it is not in STARTED_AT_FORM."""
+    return (
+        f"CASE WHEN regexp_full_match({text}, {_sql_string(STARTED_AT_FORM)}) "
+        f"THEN CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP) END"
+    )
+
+
+def _duckdb_text(json: str) -> str:
+    """DuckDB: a message's text from its JSON, or NULL when it is not a text."""
+    return f"CASE WHEN json_type({json}) = 'VARCHAR' THEN {json} ->> '$' END"
+
+
 def _duckdb_value(column: str, json: str) -> str:
     """DuckDB: a column's value from its JSON (`_duckdb_leaf`), or NULL when the JSON is
     of another type: a number given as text is no number (but for a decimal, which Spark
-    reads from text too), a boolean must be true or false."""
+    reads from text too), a boolean must be true or false; a time is parsed from its
+    text."""
     kind = sql_type(column)
+    if kind == "TIMESTAMP":
+        return _duckdb_time(json)
     if kind == "BOOLEAN":
         return f"CASE WHEN json_type({json}) = 'BOOLEAN' THEN CAST({json} AS BOOLEAN) END"
     if kind.startswith("DECIMAL"):
@@ -186,11 +245,15 @@ def _duckdb_value(column: str, json: str) -> str:
 
 def _duckdb_faults(fields: Sequence[tuple[str, tuple[str, ...]]], root: str) -> list[str]:
     """DuckDB: per typed column of `fields` under `root`, whether its JSON holds a value
-    the column cannot (not null, yet no value)."""
+    the column cannot (not null, yet no value): a number or a boolean of the wrong JSON
+    type, a message's text that is a list or a mapping. (Times: `_time_fault`.)"""
     faults = []
     for column, path in fields:
-        if _duckdb_leaf(column) == "JSON":
-            json = _select_path(root, path, '"')
+        json = _select_path(root, path, '"')
+        if column == "greeting":
+            kind = _select_path(root, ("type",), '"')
+            faults.append(f"({kind} = 'message' AND json_type({json}) IN ('ARRAY', 'OBJECT'))")
+        elif _duckdb_leaf(column) == "JSON":
             faults.append(
                 f"({json} IS NOT NULL AND json_type({json}) <> 'NULL' "
                 f"AND {_duckdb_value(column, json)} IS NULL)"
@@ -263,6 +326,11 @@ class DuckDBEngine:
         }
         for name, value in settings.items():
             self.connection.execute(f"SET {name} = {_setting_literal(value)}")
+        # `check`'s own test of a greeting, called by the loader on each user's message
+        # (a null text: null, without a call).
+        self.connection.create_function(
+            GREETING_UDF, is_greeting, ["VARCHAR"], "BOOLEAN", side_effects=False
+        )
 
     def load(
         self, logs: LogFiles, progress: Progress | None = None, *, strict: bool = True
@@ -358,47 +426,60 @@ class DuckDBEngine:
     def _read_jsonl(self, links: Sequence[str], progress: Progress | None) -> _Refusal | None:
         """Read the JSON Lines logs (through `links`) into the `jsonl_events` table; a
         _Refusal when a line is not one DuckDB can read into the layout, or holds a
-        value of the wrong JSON type, a started_at outside STARTED_AT_FORM or misses a
-        required key (each row says whether its line did: `fault`)."""
+        value of the wrong JSON type, a time outside STARTED_AT_FORM, a message's text
+        that is a list or a mapping, or misses a required key (each row says whether its
+        line did: `fault`). A user's message's text is read only to tell whether it is a
+        greeting (GREETING_UDF)."""
         shape = _json_struct(CONVERSATION_FIELDS, _duckdb_leaf)
         shape["events"] = _json_struct(EVENT_FIELDS, _duckdb_leaf)
         columns = {key: _duckdb_type(value) for key, value in shape.items()}
         columns["events"] = _duckdb_type(shape["events"]) + "[]"
         event_type = _duckdb_type(shape["events"])
+        # Times parsed once where they are: a conversation's before its events are
+        # unnested, an event's after (`parsed_<column>`); each parsed once.
+        conversation_times = _times(CONVERSATION_FIELDS, "r", '"')
+        event_times = _times(EVENT_FIELDS, "u.ev", '"')
+        parsed = {name: f"w.parsed_{name}" for name, _ in (*conversation_times, *event_times)}
         conversation, event = _flattened(
-            "u", "u.ev", quote='"', started_at="u.started", value=_duckdb_value
+            "w", "w.ev", quote='"', value=_duckdb_value, text=_duckdb_text, parsed=parsed
         )
-        index = "CASE WHEN u.ev IS NULL THEN NULL ELSE CAST(u.i AS INTEGER) END AS event_index"
+        index = "CASE WHEN w.ev IS NULL THEN NULL ELSE CAST(w.i AS INTEGER) END AS event_index"
         select = ", ".join([*conversation, index, *event])
         ordered = ", ".join(column.name for column in EVENT_COLUMNS)
-        started = (
-            f"CASE WHEN regexp_full_match(r.started_at, {_sql_string(STARTED_AT_FORM)}) "
-            "THEN CAST(TRY_CAST(r.started_at AS TIMESTAMPTZ) AS TIMESTAMP) END"
-        )
         conversation_faults = [
             _missing_required("r", '"'),
             *_duckdb_faults(CONVERSATION_FIELDS, "r"),
+            *(_time_fault(read, _duckdb_time(read)) for _, read in conversation_times),
         ]
-        event_faults = _duckdb_faults(EVENT_FIELDS, "u.ev")
+        event_faults = [
+            *_duckdb_faults(EVENT_FIELDS, "w.ev"),
+            *(_time_fault(read, parsed[name]) for name, read in _times(EVENT_FIELDS, "w.ev", '"')),
+        ]
+        conversation_parsing, event_parsing = (
+            ", ".join(f"{_duckdb_time(read)} AS parsed_{name}" for name, read in times)
+            for times in (conversation_times, event_times)
+        )
         # UNNEST in the select list, over a one-null list for a conversation without
         # events so that it still makes a row: three times faster than a lateral join.
         query = f"""
             CREATE TEMP TABLE jsonl_events AS
             SELECT {ordered}, fault FROM (
               SELECT {select},
-                     u.conversation_fault OR (u.started_at IS NOT NULL AND u.started IS NULL)
-                     OR {" OR ".join(event_faults)} AS fault
+                     w.conversation_fault OR {" OR ".join(event_faults)} AS fault
               FROM (
-                SELECT c.*, unnest(c.listed) AS ev, generate_subscripts(c.listed, 1) AS i
+                SELECT u.*, {event_parsing}
                 FROM (
-                  SELECT r.*, CASE WHEN len(r.events) > 0 THEN r.events
-                                   ELSE [NULL]::{event_type}[] END AS listed,
-                         {started} AS started,
-                         {" OR ".join(conversation_faults)} AS conversation_fault
-                  FROM read_json(?, format = 'newline_delimited', columns = ?,
-                                 maximum_object_size = 16777216) AS r
-                ) AS c
-              ) AS u
+                  SELECT c.*, unnest(c.listed) AS ev, generate_subscripts(c.listed, 1) AS i
+                  FROM (
+                    SELECT r.*, CASE WHEN len(r.events) > 0 THEN r.events
+                                     ELSE [NULL]::{event_type}[] END AS listed,
+                           {conversation_parsing},
+                           {" OR ".join(conversation_faults)} AS conversation_fault
+                    FROM read_json(?, format = 'newline_delimited', columns = ?,
+                                   maximum_object_size = 16777216) AS r
+                  ) AS c
+                ) AS u
+              ) AS w
             )
         """
         try:
@@ -623,6 +704,49 @@ _SPARK_WOULD_MISS = (
 )
 
 
+# A message's text Spark may have read wrongly: it reads a list or a mapping where a text
+# goes as the JSON it is written as, which could be a greeting (["hi"]) where `check`
+# reads no text. A text that reads as a JSON list or mapping is read again carefully,
+# which leaves out a line whose text was one, and keeps one whose text only looks so.
+_SPARK_TEXT_MAY_NOT_BE = (
+    "({event}.type = 'message' AND left({event}.text, 1) IN ('[', '{{')"
+    " AND (json_array_length({event}.text) IS NOT NULL"
+    " OR json_object_keys({event}.text) IS NOT NULL))"
+)
+
+
+def _spark_time(text: str) -> str:
+    """Spark: a time from its text, or NULL when it is not in STARTED_AT_FORM."""
+    return (
+        f"CASE WHEN {text} RLIKE {_sql_string(f'^(?:{STARTED_AT_FORM})$')} "
+        f"THEN CAST(TRY_CAST({text} AS TIMESTAMP) AS TIMESTAMP_NTZ) END"
+    )
+
+
+def _spark_value_of(column: str, read: str) -> str:
+    """Spark: a column's value as read (Spark's reader holds values to their types), but
+    for a time, parsed from its text."""
+    return _spark_time(read) if is_timestamp(column) else read
+
+
+def _register_greeting(session: Any) -> None:
+    """GREETING_UDF on Spark: `resolution.is_greeting`, sent to the Python workers by
+    value (its code, not its name), so that they run the very function `check` runs,
+    whether or not cprlint is installed where they run."""
+    import cprlint.resolution
+    from pyspark import cloudpickle
+    from pyspark.sql.functions import udf
+
+    by_value: Callable[[Any], None] = cloudpickle.register_pickle_by_value  # (untyped)
+    by_value(cprlint.resolution)
+    # Rows pickled to the workers, not Arrow batches: the same with or without PyArrow
+    # installed, and no warning that it is not.
+    greeting = udf(
+        lambda text: None if text is None else is_greeting(text), "boolean", useArrow=False
+    )
+    session.udf.register(GREETING_UDF, greeting)
+
+
 def _spark_type(sql: str) -> str:
     return _SPARK_TYPES.get(sql, sql.lower())
 
@@ -650,6 +774,12 @@ class SparkEngine:
         if master is None:
             # On one machine, Spark need not guess a network address (and warn about it).
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        if master is None or master.startswith("local"):
+            # Spark's Python workers run `is_greeting` (GREETING_UDF): on this machine,
+            # in this very interpreter, not whichever `python3` comes first on the PATH.
+            # (PySpark reads the variable when its context starts.) A cluster's workers
+            # run the Python it is set up with, of the same version as this one.
+            os.environ["PYSPARK_PYTHON"] = sys.executable
         quiet = resources.files("cprlint.data").joinpath("spark-log4j2.properties")
         conf = (
             SparkConf()
@@ -678,6 +808,7 @@ class SparkEngine:
                 reason = _jvm_reason(jvm_output) or engine_message(error)
                 raise CprlintError(f"Spark did not start: {reason}") from None
         self.session.sparkContext.setLogLevel("ERROR")
+        _register_greeting(self.session)
         # Where the well-formed lines of logs with malformed ones are copied, made when
         # needed (on this machine: with a cluster, a folder the cluster sees, by TMPDIR).
         self._kept: tempfile.TemporaryDirectory[str] | None = None
@@ -716,23 +847,35 @@ class SparkEngine:
                 progress(1.0)
             return found, Malformed()
         if strict:
-            raise _refused(files, found.detail)
+            if found.detail is not None or first_problem(files) is not None:
+                raise _refused(files, found.detail)
+            # No line is malformed: Spark only suspected one it might read wrongly (a
+            # "}{" or a text that reads as a list, in a message), which it reads right.
+            again = self._read_jsonl(_spark_paths(files), vetted=True)
+            if isinstance(again, _Refusal):
+                raise _refused(files, again.detail)
+            return again, Malformed()
         if self._kept is None:
             # The copies live until the session is closed: Spark reads files lazily.
             self._kept = tempfile.TemporaryDirectory(prefix="cprlint-spark-")
         kept, malformed = set_aside(files, Path(self._kept.name), progress)
-        again = self._read_jsonl([str(item.path) for item in kept])
+        # Every line now read was read carefully and found well formed: none is one
+        # Spark would read wrongly, however it looks.
+        again = self._read_jsonl([str(item.path) for item in kept], vetted=True)
         if isinstance(again, _Refusal):
             raise _unreadable_still(files, malformed, again.detail)
         return again, malformed
 
-    def _read_jsonl(self, paths: Sequence[str]) -> Any:
+    def _read_jsonl(self, paths: Sequence[str], *, vetted: bool = False) -> Any:
         """The logs at `paths` as a frame in the layout (persisted), or a _Refusal when
         Spark cannot read a line into the layout (FAILFAST), a conversation misses a
-        required key or has a started_at outside STARTED_AT_FORM, or a line may be one
-        Spark's parser would read without a word (`_SPARK_WOULD_MISS`): its rows' `fault`.
+        required key or has a time outside STARTED_AT_FORM, or (unless the lines were
+        `vetted` by the careful reading) a line may be one Spark would read wrongly
+        without a word (`_SPARK_WOULD_MISS`, `_SPARK_TEXT_MAY_NOT_BE`): its rows' `fault`.
 
-        Each line is read as text, then parsed, so that the text can be looked at too."""
+        Each line is read as text, then parsed, so that the text can be looked at too. A
+        user's message's text is read only to tell whether it is a greeting
+        (GREETING_UDF)."""
         shape = _json_struct(CONVERSATION_FIELDS)
         shape["events"] = _json_struct(EVENT_FIELDS)
         schema = ", ".join(
@@ -740,27 +883,42 @@ class SparkEngine:
         )
         schema += f", `events` array<{_spark_ddl(shape['events'])}>"
         self._reader().text(list(paths)).createOrReplaceTempView("jsonl_lines")
-        conversation, event = _flattened("c", "e.ev", quote="`", started_at="c.started")
+        # A conversation's times parsed once, before its events are exploded; an
+        # event's where it is read (Spark works out a repeated expression once).
+        conversation_times = _times(CONVERSATION_FIELDS, "parsed", "`")
+        parsed = {name: f"c.parsed_{name}" for name, _ in conversation_times}
+        conversation, event = _flattened(
+            "c", "e.ev", quote="`", value=_spark_value_of, parsed=parsed
+        )
         ordered = ", ".join(column.name for column in EVENT_COLUMNS)
+        checks = [
+            _missing_required("c", "`"),
+            *(
+                _time_fault(read, parsed[name])
+                for name, read in _times(CONVERSATION_FIELDS, "c", "`")
+            ),
+            *(
+                _time_fault(read, _spark_time(read))
+                for _, read in _times(EVENT_FIELDS, "e.ev", "`")
+            ),
+        ]
+        if not vetted:
+            checks += ["c.would_miss", _SPARK_TEXT_MAY_NOT_BE.format(event="e.ev")]
+        parsing = ", ".join(
+            f"{_spark_time(read)} AS parsed_{name}" for name, read in conversation_times
+        )
         frame = self.session.sql(
             f"""
             SELECT {ordered}, fault FROM (
               SELECT {", ".join(conversation)}, CAST(e.i + 1 AS INT) AS event_index,
                      {", ".join(event)},
-                     {_missing_required("c", "`")}
-                     OR (c.started_at IS NOT NULL AND c.started IS NULL)
-                     OR c.would_miss AS fault
+                     {" OR ".join(checks)} AS fault
               FROM (
-                SELECT parsed.*, would_miss,
-                       CASE WHEN parsed.started_at RLIKE
-                                 {_sql_string(f"^(?:{STARTED_AT_FORM})$")}
-                            THEN CAST(TRY_CAST(parsed.started_at AS TIMESTAMP)
-                                      AS TIMESTAMP_NTZ)
-                       END AS started
+                SELECT parsed.*, would_miss, {parsing}
                 FROM (
                   SELECT from_json(value, {_sql_string(schema)}, map('mode', 'FAILFAST'))
                            AS parsed,
-                         {_SPARK_WOULD_MISS} AS would_miss
+                         {"FALSE" if vetted else _SPARK_WOULD_MISS} AS would_miss
                   FROM jsonl_lines
                   WHERE trim(value) <> ''
                 )

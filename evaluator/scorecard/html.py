@@ -47,6 +47,7 @@ from cprlint.scorecard.card import (
     previous_period,
 )
 from cprlint.scorecard.words import (
+    OVERHEAD_NOTE,
     SpendFormats,
     agreeing,
     counted,
@@ -56,6 +57,7 @@ from cprlint.scorecard.words import (
     period_title,
     span_text,
     spend_formats,
+    untimed_note,
 )
 
 
@@ -623,6 +625,8 @@ def _summary(card: Scorecard) -> list[str]:
         human = sum((row.human_cost for row in card.rows), Decimal(0))
         facts.append(f"AI spend {format_amount(ai, card.currency)}")
         facts.append(f"human cost {format_amount(human, card.currency)}")
+        if card.overhead:
+            facts.append(f"overhead {format_amount(card.overhead, card.currency)}")
     facts.append(f"currency {card.currency}")
     facts.append(f"engine {card.engine}")
     if card.prices_as_of:
@@ -657,6 +661,10 @@ def _summary(card: Scorecard) -> list[str]:
             f'<p class="warning">{escape(counted(card.undated_tickets, "ticket"))} with no '
             "start time: in no period, so not in this scorecard.</p>"
         )
+    if card.untimed_tickets:
+        out.append(f'<p class="warning">{escape(untimed_note(card.untimed_tickets))}</p>')
+    if card.overhead:
+        out.append(f'<p class="note">{escape(OVERHEAD_NOTE)}</p>')
     if card.unpriced:
         items = "".join(
             f"<li>{escape(item.model)} under {escape(item.policy or 'no policy')}: "
@@ -703,7 +711,7 @@ def _figure_cells(
     row: Row, card: Scorecard, spend: SpendFormats, *, flags: tuple[bool, bool, bool, bool]
 ) -> list[str]:
     """The cells a group's row and a total row share, from tickets to spend by tier
-    (the spend in `spend`'s format); `flags`: whether the resolution, the cost per
+    (the amounts in `spend`'s formats); `flags`: whether the resolution, the cost per
     resolution, the fully loaded one and the escalation rate breach a limit."""
     currency, unit = card.currency, card.period
     low_resolution, over_budget, over_fully_loaded, high_escalation = flags
@@ -715,6 +723,7 @@ def _figure_cells(
         ),
         _cell(escape(spend.ai(row.ai_cost))),
         _cell(escape(spend.human(row.human_cost))),
+        _cell(escape(spend.overhead(row.overhead))),
         _cell(
             escape(format_cost(row.cost_per_ticket, currency))
             + _change(row.cost_per_ticket_change, up_is_good=False, points=False, unit=unit)
@@ -788,6 +797,7 @@ _FIGURE_HEADERS = (
     ("Resolved", True),
     ("AI spend", True),
     ("Human cost", True),
+    ("Overhead", True),
     ("Cost / ticket", True),
     ("Cost / resolution", True),
     ("Fully loaded / resolution", True),
@@ -895,8 +905,9 @@ def _css() -> str:
         "background:currentColor;flex:none;margin-right:4px;vertical-align:middle}"
         ".note{color:#57606a;font-size:13px;margin:4px 0}"
         ".table-wrap{overflow-x:auto;margin-bottom:20px}"
-        "table.scorecard{border-collapse:collapse;font-size:12.5px;width:100%}"
-        ".scorecard th,.scorecard td{border-bottom:1px solid #d0d7de;padding:4px 5px;"
+        # Sixteen columns across 1400 pixels: small type, narrow padding.
+        "table.scorecard{border-collapse:collapse;font-size:12px;width:100%}"
+        ".scorecard th,.scorecard td{border-bottom:1px solid #d0d7de;padding:4px 4px;"
         "vertical-align:top}"
         ".scorecard th{background:#f6f8fa;text-align:left;position:sticky;top:0}"
         ".scorecard td.num{text-align:right;font-variant-numeric:tabular-nums;"
@@ -907,7 +918,7 @@ def _css() -> str:
         # A period cut by --since or --until (`2026-10-15 to 2026-10-31`) may wrap at
         # its spaces; the breaches in words need room not to grow a line a word.
         ".scorecard.groups td:nth-child(2),.scorecard.totals td:first-child{min-width:6.5em}"
-        ".scorecard.groups td:last-child{min-width:11em}.date{white-space:nowrap}"
+        ".scorecard.groups td:last-child{min-width:10em}.date{white-space:nowrap}"
         ".scorecard th.num{text-align:right}"
         ".scorecard small{color:#57606a}"
         ".scorecard tr.breach{background:#fff1f0}"

@@ -4,7 +4,9 @@ This is the shape the scorecard's one definition reads, whatever the source: JSO
 logs in the fixture format are flattened into it by each engine's loader, and Parquet
 logs are stored in it (`cprlint convert` writes them). Only what the scorecard needs
 is kept: texts, arguments and variables are left out, which also keeps personal data
-out of the Parquet files.
+out of the Parquet files. What the resolution rule needs of a message's text (whether
+the customer only said hello, `resolution.is_greeting`) is worked out as it is read and
+kept as a boolean, `greeting`; the text is not.
 
 A conversation with no events is one row whose event fields are all null, so that
 every ticket is counted.
@@ -32,6 +34,9 @@ EVENT_COLUMNS: tuple[Column, ...] = (
     Column("outcome_status", "VARCHAR", "`outcome.status` (null reads as `open`)"),
     Column("outcome_resolved_by", "VARCHAR", "`outcome.resolved_by`"),
     Column("outcome_reopened", "BOOLEAN", "`outcome.reopened`"),
+    Column("outcome_reopened_at", "TIMESTAMP", "`outcome.reopened_at`, in UTC"),
+    Column("outcome_confirmed", "BOOLEAN", "`outcome.confirmed`"),
+    Column("outcome_csat", "INTEGER", "`outcome.csat`"),
     Column("event_index", "INTEGER", "the event's place in `events`, from 1"),
     Column("event_type", "VARCHAR", "`type`"),
     Column("stage", "VARCHAR", "`stage`"),
@@ -48,6 +53,14 @@ EVENT_COLUMNS: tuple[Column, ...] = (
     Column("tool_name", "VARCHAR", "`name` of a `tool_call`"),
     Column("context_tokens", "BIGINT", "`context_tokens` of a `retrieval`"),
     Column("handle_minutes", "DECIMAL(18,6)", "`handle_minutes` of an `escalation`"),
+    Column("event_at", "TIMESTAMP", "`at`, in UTC"),
+    Column("role", "VARCHAR", "`role` of a `message`"),
+    Column(
+        "greeting",
+        "BOOLEAN",
+        "of a `message` from the user (`role: user`): whether its `text` is a greeting "
+        "(`hi`, `hello there`, `guten Tag`), as `check` tells; the text is not kept",
+    ),
 )
 
 # How a conversation's JSON reads into the layout: (column, path in the conversation or,
@@ -62,6 +75,9 @@ CONVERSATION_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("outcome_status", ("outcome", "status")),
     ("outcome_resolved_by", ("outcome", "resolved_by")),
     ("outcome_reopened", ("outcome", "reopened")),
+    ("outcome_reopened_at", ("outcome", "reopened_at")),
+    ("outcome_confirmed", ("outcome", "confirmed")),
+    ("outcome_csat", ("outcome", "csat")),
 )
 EVENT_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("event_type", ("type",)),
@@ -79,7 +95,14 @@ EVENT_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("tool_name", ("name",)),
     ("context_tokens", ("context_tokens",)),
     ("handle_minutes", ("handle_minutes",)),
+    ("event_at", ("at",)),
+    ("role", ("role",)),
+    # Not the text: whether it is a greeting (`GREETING_UDF`), worked out as it is read.
+    ("greeting", ("text",)),
 )
+# The one column not read as written: the loaders call this function (registered on each
+# engine as `resolution.is_greeting`) on the text of a user's message.
+GREETING_UDF = "cprlint_is_greeting"
 
 
 # The keys a conversation must have for the scorecard to read it (the fixture format's
@@ -91,7 +114,8 @@ REQUIRED_FIELDS: tuple[tuple[str, ...], ...] = (
     ("events",),
 )
 
-# The forms of `started_at` that DuckDB, Spark and Python all read, and read alike: a
+# The forms of a time (`started_at`, `outcome.reopened_at`, an event's `at`: the
+# TIMESTAMP columns) that DuckDB, Spark and Python all read, and read alike: a
 # date (midnight UTC), or a date and a time to the second, a fraction allowed, with `Z`,
 # an offset (`+01:00`, `+0100`, `+01`) or none (UTC). A regular expression that RE2,
 # Java and Python read alike (no backslash: Spark's SQL strings would take it away).
@@ -103,6 +127,11 @@ STARTED_AT_FORM = (
 # A number given as text where the layout holds a decimal (`handle_minutes: "2.5"`),
 # which both engines read as the number.
 DECIMAL_TEXT_FORM = "-?[0-9]+([.][0-9]+)?"
+
+
+def is_timestamp(name: str) -> bool:
+    """Whether the column holds a time, read from text in STARTED_AT_FORM."""
+    return sql_type(name) == "TIMESTAMP"
 
 
 def sql_type(name: str) -> str:

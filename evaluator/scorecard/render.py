@@ -21,6 +21,7 @@ from cprlint.money import NINE_PLACES, format_cost, format_rate, round_half_even
 from cprlint.reporters.base import escape_markdown, shown
 from cprlint.scorecard.card import Row, Scorecard
 from cprlint.scorecard.words import (
+    OVERHEAD_NOTE,
     SpendFormats,
     agreeing,
     counted,
@@ -31,6 +32,7 @@ from cprlint.scorecard.words import (
     period_title,
     span_text,
     spend_formats,
+    untimed_note,
 )
 
 Renderer = Callable[[Scorecard], str]
@@ -102,6 +104,7 @@ def headers(card: Scorecard) -> tuple[str, ...]:
         "resolved",
         "AI spend",
         "human cost",
+        "overhead",
         "cost/ticket",
         "CPR",
         "fully loaded CPR",
@@ -116,7 +119,7 @@ def headers(card: Scorecard) -> tuple[str, ...]:
 
 
 # The columns of `headers` that hold text, aligned left; the others are numbers.
-_TEXT_COLUMNS = (0, 13, 14)
+_TEXT_COLUMNS = (0, 14, 15)
 
 
 def _cells(card: Scorecard, row: Row, spend: SpendFormats, *, total: bool = False) -> list[str]:
@@ -128,6 +131,7 @@ def _cells(card: Scorecard, row: Row, spend: SpendFormats, *, total: bool = Fals
         f"{row.resolved:,}",
         spend.ai(row.ai_cost),
         spend.human(row.human_cost),
+        spend.overhead(row.overhead),
         format_cost(row.cost_per_ticket, card.currency),
         format_cost(row.cost_per_resolution, card.currency),
         format_cost(row.fully_loaded_cost_per_resolution, card.currency),
@@ -164,6 +168,10 @@ def _notes(card: Scorecard) -> list[tuple[str, list[str]]]:
                 [],
             )
         )
+    if card.untimed_tickets:
+        notes.append((untimed_note(card.untimed_tickets), []))
+    if card.overhead:
+        notes.append((OVERHEAD_NOTE, []))
     for item in card.unpriced:
         where = f" (policy {item.policy})" if item.policy else ""
         notes.append(
@@ -325,12 +333,14 @@ CSV_COLUMNS = (
     "last_day",
     "tickets",
     "resolved",
+    "untimed",
     "escalated",
     "auto_resolved",
     "retries",
     "llm_calls",
     "ai_cost",
     "human_cost",
+    "overhead",
     "cost_per_ticket",
     "cost_per_resolution",
     "fully_loaded_cost_per_resolution",
@@ -370,12 +380,14 @@ def render_csv(card: Scorecard) -> str:
                 last.isoformat(),
                 row.tickets,
                 row.resolved,
+                row.untimed,
                 row.escalated,
                 row.auto_resolved,
                 row.retries,
                 row.llm_calls,
                 _exact(row.ai_cost),
                 _exact(row.human_cost),
+                _exact(row.overhead),
                 _exact(row.cost_per_ticket),
                 _exact(row.cost_per_resolution),
                 _exact(row.fully_loaded_cost_per_resolution),

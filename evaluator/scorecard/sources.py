@@ -108,17 +108,23 @@ _STARTED_AT = re.compile(STARTED_AT_FORM)
 def started_at_problem(value: object) -> str | None:
     """Why a `started_at` value cannot be a ticket's timestamp, or None when it can: an
     ISO 8601 date, or date and time to the second, in a form every engine reads alike."""
+    return time_problem(value, "`started_at`")
+
+
+def time_problem(value: object, where: str) -> str | None:
+    """Why a time (`started_at`, `outcome.reopened_at`, an event's `at`, named `where`)
+    cannot be read, or None when it can (see `started_at_problem`)."""
     if value is None:
         return None
     if not isinstance(value, str):
-        return "`started_at` must be an ISO 8601 date-time text"
+        return f"{where} must be an ISO 8601 date-time text"
     try:
         if not _STARTED_AT.fullmatch(value):
             raise ValueError(value)
         dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return (
-            f"`started_at` {value!r} is not an ISO 8601 date-time such as "
+            f"{where} {value!r} is not an ISO 8601 date-time such as "
             "2026-11-02T09:15:00Z, 2026-11-02T10:15:00+01:00 or 2026-11-02"
         )
     return None
@@ -260,10 +266,17 @@ def _value_problem(value: Any, layout_type: str) -> str | None:
 class _Checks:
     """What the layout reads from one object of a conversation (the conversation, or an
     event), made ready to check it fast: the keys whose values must be mappings, and the
-    values whose columns take other than any text, with their column's type."""
+    values whose columns take other than any text, with their column's type (`TEXT` for
+    the text a greeting is told from)."""
 
     mappings: tuple[str, ...]
     typed: tuple[tuple[tuple[str, ...], str], ...]
+
+
+# The kind of check of a message's `text`: any value but a list or a mapping (`check`
+# reads a text that is not one as no text, and so do the engines, but for a list or a
+# mapping, which Spark would read as the JSON it is written as).
+TEXT = "TEXT"
 
 
 def _checks(fields: Sequence[tuple[str, tuple[str, ...]]]) -> _Checks:
@@ -271,9 +284,9 @@ def _checks(fields: Sequence[tuple[str, tuple[str, ...]]]) -> _Checks:
     return _Checks(
         mappings=tuple(dict.fromkeys(path[0] for _, path in fields if len(path) == 2)),
         typed=tuple(
-            (path, "started_at" if column == "started_at" else sql_type(column))
+            (path, TEXT if column == "greeting" else sql_type(column))
             for column, path in fields
-            if column == "started_at" or sql_type(column) != "VARCHAR"
+            if column == "greeting" or sql_type(column) != "VARCHAR"
         ),
     )
 
@@ -300,10 +313,18 @@ def _object_problems(
             value = value.get(path[1]) if type(value) is dict else None
         if value is None:
             continue
-        if kind == "started_at":
-            why = started_at_problem(value)
+        if kind == "TIMESTAMP":
+            why = time_problem(value, _where((*prefix, *path)))
             if why is not None:
                 yield Problem(why, document.locate(*prefix, *path))
+            continue
+        if kind == TEXT:
+            if type(value) in (list, dict) and mapping.get("type") == "message":
+                where = (*prefix, *path)
+                yield Problem(
+                    f"{_where(where)} of a message must be a text, not {_shown(value)}",
+                    document.locate(*where),
+                )
             continue
         why = _value_problem(value, kind)
         if why is not None:

@@ -13,13 +13,14 @@ than that is refused rather than rounded.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from cprlint.errors import CprlintError
-from cprlint.model import Policy, Pricing, ResolutionRule
+from cprlint.model import RESOLVERS, Policy, Pricing, ResolutionRule
 from cprlint.pricing import Catalog, PriceCard, price_book_for
 
 UNITS_PER_CURRENCY = 10**18
@@ -39,6 +40,18 @@ def units(amount: Decimal, scale: int, what: str) -> int:
     if scaled != scaled.to_integral_value():
         raise CprlintError(f"{what}: {amount} has more decimals than the scorecard can sum")
     return int(scaled)
+
+
+# The longest window a policy's rule holds, in microseconds (a longer one cannot be
+# told from it: no two times in a log are further apart).
+MAX_WINDOW_US = 2**62
+
+
+def microseconds(window: dt.timedelta | None) -> int | None:
+    """A rule's window in whole microseconds (durations are whole minutes), or None."""
+    if window is None:
+        return None
+    return min(window // dt.timedelta(microseconds=1), MAX_WINDOW_US)
 
 
 def policy_keys(policies: Sequence[Policy]) -> dict[str, Policy | None]:
@@ -70,7 +83,15 @@ def policy_tables(keys: Mapping[str, Policy | None]) -> list[Table]:
             ("retrieval_units", "DECIMAL(20,0)"),
             ("tool_default_units", "DECIMAL(20,0)"),
             ("human_units", "DECIMAL(20,0)"),
+            # The resolution rule's clauses (resolution.judge_resolution), windows in
+            # microseconds; `resolving` holds its statuses and resolvers.
             ("exclude_reopened", "BOOLEAN"),
+            ("reopened_within_us", "BIGINT"),
+            ("void_agent_message", "BOOLEAN"),
+            ("csat_below", "BIGINT"),
+            ("void_greeting_only", "BOOLEAN"),
+            ("confirmed_only", "BOOLEAN"),
+            ("assumed_after_us", "BIGINT"),
         ),
         [],
     )
@@ -102,6 +123,12 @@ def policy_tables(keys: Mapping[str, Policy | None]) -> list[Table]:
                 units(pricing.tool_price("default"), UNITS_PER_CURRENCY, name),
                 units(pricing.human_per_minute, UNITS_PER_CURRENCY, name),
                 rule.exclude_reopened,
+                microseconds(rule.reopened_within),
+                rule.void_on_agent_message,
+                rule.csat_below,
+                rule.void_greeting_only,
+                rule.confirmed_only,
+                microseconds(rule.assumed_after),
             )
         )
         for tool, price in sorted(pricing.tools.items()):
@@ -110,13 +137,26 @@ def policy_tables(keys: Mapping[str, Policy | None]) -> list[Table]:
         # Each pair once: a policy that lists a status twice must not count a ticket twice
         # through the join.
         statuses = dict.fromkeys(rule.statuses)
-        resolvers = dict.fromkeys(rule.resolved_by)
+        resolvers: dict[str | None, None] = dict.fromkeys(rule.resolved_by)
+        if set(RESOLVERS) <= set(resolvers):
+            # An outcome that does not say who resolved it counts only under a rule that
+            # counts every resolver (the `unattributed` clause): null stands for "not
+            # said" in the join.
+            resolvers[None] = None
         for status in statuses:
-            # An outcome that does not say who resolved it counts (as in `check`): ''
-            # stands for "not said" in the join.
-            for resolver in ("", *resolvers):
+            for resolver in resolvers:
                 resolving.rows.append((key, status, resolver))
     return [projects, settings, tools, resolving]
+
+
+def monthly_overhead_units(keys: Mapping[str, Policy | None]) -> dict[str, int]:
+    """Each policy's fixed monthly overhead (`pricing.overhead`, all its items), in units;
+    none for conversations no policy governs."""
+    return {
+        key: units(sum(policy.pricing.overhead.values(), Decimal(0)), UNITS_PER_CURRENCY, key)
+        for key, policy in keys.items()
+        if policy is not None
+    }
 
 
 def price_bands(card: PriceCard) -> list[tuple[int, int | None, tuple[Decimal, ...]]]:

@@ -72,14 +72,33 @@ def span_text(card: Scorecard) -> str | None:
     return first.isoformat() if first == last else f"{first.isoformat()} to {last.isoformat()}"
 
 
+def untimed_note(count: int) -> str:
+    """Tickets judged without a time their policy's resolution rule needs (as `check`'s
+    CPR410 warns)."""
+    return (
+        f"{counted(count, 'ticket')} {agreeing(count, 'lacks', 'lack')} the times "
+        "the resolution rule needs (`at` on the messages, `outcome.reopened_at`) for "
+        f"`assumed_after` or `reopened_within`: {agreeing(count, 'it was', 'they were')} "
+        "judged by the rest of the rule, never guessed."
+    )
+
+
+OVERHEAD_NOTE = (
+    "Overhead: each policy's `pricing.overhead`, a month's spread evenly over that "
+    "calendar month's tickets in the logs; in the fully loaded CPR only."
+)
+
+
 @dataclass(frozen=True)
 class SpendFormats:
-    """How the amounts spent are shown: one format per column (AI spend, human cost) for
-    the rows and the totals alike, so that a column reads alike: cents, or as many
-    decimals as give its smallest amount under a dollar three significant digits."""
+    """How the amounts spent are shown: one format per column (AI spend, human cost,
+    overhead) for the rows and the totals alike, so that a column reads alike: cents, or
+    as many decimals as give its smallest amount under a dollar three significant
+    digits."""
 
     ai: AmountFormat
     human: AmountFormat
+    overhead: AmountFormat
 
 
 def spend_formats(card: Scorecard) -> SpendFormats:
@@ -87,4 +106,5 @@ def spend_formats(card: Scorecard) -> SpendFormats:
     return SpendFormats(
         ai=amount_format([row.ai_cost for row in rows], card.currency),
         human=amount_format([row.human_cost for row in rows], card.currency),
+        overhead=amount_format([row.overhead for row in rows], card.currency),
     )
