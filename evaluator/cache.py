@@ -226,7 +226,9 @@ def load(root: Path, key: str) -> Report | None:
 def store(root: Path, key: str, report: Report) -> None:
     """Write the entry atomically; a cache that cannot be written is simply not used."""
     directory, secret = _cache_directory(root), _machine_secret()
-    if directory is None or secret is None:
+    if directory is None or secret is None or not isinstance(report.findings, tuple):
+        # (Findings too many to hold are on disk: such a run's entry would be hundreds of
+        # megabytes, read back whole. It is made again instead.)
         return
     body = _entry_bytes(report)
     try:

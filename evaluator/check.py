@@ -197,14 +197,18 @@ class CheckRun:
     def run(self) -> None:
         budget = budgets.current()
         self._alias_values_before = budget.alias_values_used
-        lint_static(self.project, self.context, self.collector)
-        self.static_findings = len(self.collector.findings)
+        static = FindingCollector(self.project, today=self.today)
+        lint_static(self.project, self.context, static)
+        self.static_findings = tuple(static.findings)
+        self.collector.adopt(self.static_findings)
         # Cutting files into stretches reads them once more: only worth it for workers.
         stretches = self.project.fixture_stretches(STRETCH_BYTES if self._may_fork else None)
         for tally in self._tallies(stretches):
+            # (Adopted as each stretch comes: the collector holds only so many at once.)
+            self.collector.adopt(tally.findings)
+            tally.findings = []
             self.tally.merge(tally)
         tokens.remember_counts()
-        self.collector.adopt(self.tally.findings)
         self.context.conversation_ids = self.tally.conversation_ids
         lint_stream_end(self.context, self.collector)
         self._judge()
@@ -217,7 +221,7 @@ class CheckRun:
 
     def _tallies(self, stretches: Iterator[Stretch]) -> Iterator[Tally]:
         if not self._may_fork:
-            yield self.tally_of(stretches)
+            yield self.tally_of(stretches, self.collector)
             return
         # The first stretches tell whether there is enough to share; the pool is handed
         # the rest as they are cut.
@@ -230,7 +234,7 @@ class CheckRun:
             if cut_bytes >= PARALLEL_MIN_BYTES and len(first) > 1:
                 break
         else:
-            yield self.tally_of(first)  # all of it, and too little to share
+            yield self.tally_of(first, self.collector)  # all of it, and too little to share
             return
         # Workers are forked: they inherit the loaded project, prices and vocabulary
         # instead of loading them again. Results come back in stream order.
@@ -260,12 +264,17 @@ class CheckRun:
             return "template rendering"
         return None
 
-    def tally_of(self, stretches: Iterable[Stretch]) -> Tally:
-        """Lint and replay the conversations of `stretches`."""
+    def tally_of(
+        self, stretches: Iterable[Stretch], collector: FindingCollector | None = None
+    ) -> Tally:
+        """Lint and replay the conversations of `stretches`; their findings go to
+        `collector`, else (in a worker process) with the tally."""
         budget = budgets.current()
         used_before = (budget.alias_values_used, budget.render_units_used)
         tally = self._new_tally()
-        collector = FindingCollector(self.project, today=self.today)
+        own_findings = collector is None
+        if collector is None:
+            collector = FindingCollector(self.project, today=self.today)
         context = RuleContext(
             project=self.project, today=self.today, conversation_ids=tally.conversation_ids
         )
@@ -301,7 +310,8 @@ class CheckRun:
         # The versions of the calls this process replayed so far, these conversations'
         # among them: the tallies' union is every version the fixtures recorded.
         tally.recorded_versions.update(self.replayer.recorded_versions)
-        tally.findings = collector.findings
+        if own_findings:
+            tally.findings = collector.findings
         if tally.samples is not None:
             tally.samples.flush()
         tally.alias_values_used = budget.alias_values_used - used_before[0]
@@ -514,7 +524,7 @@ def over_budget_report(run: CheckRun, spent: str) -> Report:
         culprits = f"the YAML files with aliases: {', '.join(yaml_fixtures[:5])}"
         limit = f"{budgets.current().alias_values:,} values built through aliases"
     collector = FindingCollector(project, today=run.today)
-    collector.adopt(run.collector.findings[: run.static_findings])
+    collector.adopt(run.static_findings)
     collector.add(
         Problem(
             f"the run's budget for {spent} is spent ({limit}); look at {culprits}. The replay "

@@ -8,12 +8,13 @@ say what is wrong and where.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from operator import attrgetter
 
 from cprlint.errors import CprlintError
+from cprlint.finding_store import SPILL_AT, SpilledRuns
 from cprlint.findings import Finding, Problem, Scope, Severity
 from cprlint.model import Conversation, Waiver
 from cprlint.project import Project
@@ -61,7 +62,9 @@ class FindingCollector:
 
     def __init__(self, project: Project, *, today: dt.date) -> None:
         self.project = project
+        # The findings held, in stream order; past SPILL_AT they are written out, sorted.
         self.findings: list[Finding] = []
+        self._spilled: SpilledRuns | None = None
         self.waivers = active_waivers(project, today)
         unknown = sorted(code for code in project.config.rule_levels if code not in RULES)
         if unknown:
@@ -90,6 +93,8 @@ class FindingCollector:
         self.findings.append(
             Finding(code, severity, problem.message, problem.location, problem.scope, waived_by)
         )
+        if len(self.findings) >= SPILL_AT:
+            self._spill()
 
     def add_all(self, problems: Iterable[Problem], rule_code: str | None = None) -> None:
         for problem in problems:
@@ -98,8 +103,21 @@ class FindingCollector:
     def adopt(self, findings: Iterable[Finding]) -> None:
         """Findings another collector of the same project made (in a worker process)."""
         self.findings.extend(findings)
+        if len(self.findings) >= SPILL_AT:
+            self._spill()
 
-    def sorted_findings(self) -> tuple[Finding, ...]:
+    def _spill(self) -> None:
+        if self._spilled is None:
+            self._spilled = SpilledRuns()
+        self._spilled.write(self.findings)
+        self.findings = []
+
+    def sorted_findings(self) -> Sequence[Finding]:
+        """Every finding collected, sorted; a tuple, unless there were too many to hold
+        (`cprlint.finding_store`)."""
+        if self._spilled is not None:
+            spilled, self._spilled = self._spilled, None
+            return spilled.merged(self.findings)
         # Equal findings once, the first kept: the rest stay in stream order (the same for
         # any number of worker processes), which is nearly sorted already and so quick to
         # sort, and which orders findings whose sort keys tie the same way on every run.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable
 from decimal import Decimal
 
 from cprlint.check import check_project, parse_prompt_overrides
@@ -28,7 +29,7 @@ BLOCKING_RULES = frozenset(
 )
 
 
-def blocking(findings: tuple[Finding, ...]) -> list[Finding]:
+def blocking(findings: Iterable[Finding]) -> list[Finding]:
     return [
         finding
         for finding in findings
@@ -131,18 +132,20 @@ def gate_prompt(
 
 def _let_through(report: Report) -> str:
     """ ", letting through 2 warnings (CPR205, CPR701)": what a release manager accepts too."""
-    passed = report.active_findings
-    if not passed:
-        return ""
+    codes_by_severity: dict[Severity, Counter[str]] = {
+        Severity.ERROR: Counter(),
+        Severity.WARNING: Counter(),
+    }
+    for finding in report.active_findings():
+        codes_by_severity[finding.severity][finding.rule] += 1
     parts = []
-    for severity in (Severity.ERROR, Severity.WARNING):
-        codes = Counter(finding.rule for finding in passed if finding.severity is severity)
+    for severity, codes in codes_by_severity.items():
         if codes:
             named = ", ".join(
                 code if count == 1 else f"{code} x{count}" for code, count in sorted(codes.items())
             )
             parts.append(f"{plural(sum(codes.values()), severity.value)} ({named})")
-    return ", letting through " + " and ".join(parts)
+    return ", letting through " + " and ".join(parts) if parts else ""
 
 
 def _pct(value: float | int | None) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +14,9 @@ from cprlint.findings import Finding, Severity
 @dataclass(frozen=True)
 class Report:
     command: str
-    findings: tuple[Finding, ...]
+    # Sorted; a tuple, or past what memory should hold a `finding_store.SortedFindings`,
+    # which reads them from disk on each pass: iterate, never copy them into a list.
+    findings: Sequence[Finding]
     files_checked: tuple[str, ...] = ()
     conversations: int = 0
     tool_version: str = __version__
@@ -23,12 +25,12 @@ class Report:
     # One line that decides the run (`gate`), shown first by the text and markdown formats.
     verdict: str | None = None
 
-    @property
-    def active_findings(self) -> list[Finding]:
-        return [finding for finding in self.findings if finding.waived_by is None]
+    def active_findings(self) -> Iterator[Finding]:
+        """The findings no waiver accepted, in order."""
+        return (finding for finding in self.findings if finding.waived_by is None)
 
     def count(self, severity: Severity) -> int:
-        return sum(1 for finding in self.active_findings if finding.severity is severity)
+        return sum(1 for finding in self.active_findings() if finding.severity is severity)
 
     @property
     def waived(self) -> int:

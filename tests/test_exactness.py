@@ -22,12 +22,16 @@ from pathlib import Path
 from typing import Any
 
 import cprlint.check
+import cprlint.engine
+import cprlint.finding_store
 import cprlint.project
+import cprlint.reporters.sarif
 import cprlint.rules.context
 import pytest
 from cprlint.baseline import load_baseline, write_baseline
 from cprlint.check import check_project
 from cprlint.documents import canonical_json
+from cprlint.finding_store import SortedFindings, SpilledRuns
 from cprlint.findings import Finding, Location, Scope, Severity
 from cprlint.model import MAX_COUNT, Conversation, ToolCall, Usage
 from cprlint.pii import find_personal_data
@@ -419,3 +423,89 @@ def test_identical_tool_calls_compare_only_the_arguments_that_can_be_over_the_ca
         (f"tool `{name}` called {counts[(name, arguments)]} times", call.index)
         for (name, arguments), call in first_over_cap.items()
     ]
+
+
+# --- findings too many to hold: sorted runs on disk, merged -----------------------------
+
+FINDINGS = st.builds(
+    Finding,
+    st.sampled_from(["CPR101", "CPR503", "CPR506"]),
+    st.sampled_from(list(Severity)),
+    st.sampled_from(["over", "drift", "same"]),
+    st.builds(
+        Location,
+        st.sampled_from(["a.jsonl", "b.jsonl"]),
+        st.integers(1, 4),
+        st.none() | st.integers(1, 2),
+        st.none() | st.sampled_from(["events[1].model", "events[2].model"]),
+    ),
+    st.builds(Scope, conversation=st.none() | st.sampled_from(["T-1", "T-2"])),
+    st.none() | st.just("policies/p.yaml:9"),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    findings=st.lists(FINDINGS, max_size=60), spill_at=st.integers(1, 9), block=st.integers(1, 4)
+)
+def test_spilled_findings_come_back_as_the_held_ones_are_sorted(
+    findings: list[Finding], spill_at: int, block: int
+) -> None:
+    """Runs of any size merged: the order and the findings kept of `sorted(dict.fromkeys(
+    findings), key=sort_key)`, ties (equal sort keys, a json_path apart) in stream order."""
+    held = sorted(dict.fromkeys(findings), key=lambda finding: finding.sort_key)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cprlint.finding_store, "BLOCK", block)
+        runs = SpilledRuns()
+        for start in range(0, len(findings), spill_at):
+            if start + spill_at < len(findings):
+                runs.write(findings[start : start + spill_at])
+        last = findings[len(runs) * spill_at :]
+        spilled = runs.merged(last)
+        assert [(finding, finding.location.json_path) for finding in spilled] == [
+            (finding, finding.location.json_path) for finding in held
+        ]
+        assert len(spilled) == len(held)
+        assert [spilled[at] for at in range(len(held))] == held
+        assert spilled[-1:] == held[-1:]
+
+
+def test_a_report_with_its_findings_on_disk_is_the_same_in_every_format(
+    edge_corpus: tuple[Path, Path], small_stretches: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, _ = edge_corpus
+    project = load_project(root)
+    base = load_project(root, tree=GitTree(root, "base"), with_fixtures=False)
+
+    def every_format() -> tuple[dict[str, str], Any]:
+        report = check_project(project, today=TODAY, base=base, base_label="base", jobs=2)
+        return {name: REPORTERS[name](report, RenderOptions()) for name in REPORTERS}, report
+
+    held, held_report = every_format()
+    assert isinstance(held_report.findings, tuple)
+    # Spilled every 50 findings, in blocks of 7; SARIF cut at 100 results, so that which
+    # are kept is decided from the file too.
+    monkeypatch.setattr(cprlint.engine, "SPILL_AT", 50)
+    monkeypatch.setattr(cprlint.finding_store, "BLOCK", 7)
+    monkeypatch.setattr(cprlint.reporters.sarif, "MAX_RESULTS", 100)
+    spilled, spilled_report = every_format()
+    assert isinstance(spilled_report.findings, SortedFindings)
+    assert len(spilled_report.findings) > 200
+    monkeypatch.undo()
+    monkeypatch.setattr(cprlint.reporters.sarif, "MAX_RESULTS", 100)
+    held["sarif"] = REPORTERS["sarif"](held_report, RenderOptions())
+    assert spilled == held
+
+
+@settings(max_examples=300, deadline=None)
+@given(findings=st.lists(FINDINGS, max_size=40), limit=st.integers(0, 40))
+def test_sarif_keeps_the_first_findings_by_rank_in_the_report_s_order(
+    findings: list[Finding], limit: int
+) -> None:
+    ordered = sorted(findings, key=lambda finding: finding.sort_key)
+    ranked = sorted(range(len(ordered)), key=lambda at: ordered[at].rank)
+    expected = [ordered[at] for at in sorted(ranked[:limit])]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cprlint.reporters.sarif, "MAX_RESULTS", limit)
+        kept = cprlint.reporters.sarif._within_the_limit(ordered)
+    assert list(kept) == (expected if len(ordered) > limit else ordered)

@@ -10,7 +10,8 @@ its one comment, and the whole comment always fits GitHub's 65,536-character lim
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from cprlint.findings import Finding, Severity
@@ -216,30 +217,56 @@ def _short(text: str) -> str:
     return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 1] + "…"
 
 
+@dataclass
+class _RuleFindings:
+    """Of one rule's active findings: how many, whether one is an error, the first few."""
+
+    count: int = 0
+    error: bool = False
+    first: list[Finding] = field(default_factory=list)
+
+
+def _findings_by_rule(findings: Iterable[Finding]) -> tuple[dict[str, _RuleFindings], int]:
+    """The active findings by rule (the first MAX_FINDINGS_PER_RULE of each kept), and
+    how many are waived: one pass, never a list of them all."""
+    by_rule: dict[str, _RuleFindings] = {}
+    waived = 0
+    for finding in findings:
+        if finding.waived_by is not None:
+            waived += 1
+            continue
+        group = by_rule.get(finding.rule)
+        if group is None:
+            group = by_rule[finding.rule] = _RuleFindings()
+        group.count += 1
+        group.error = group.error or finding.severity is Severity.ERROR
+        if len(group.first) < MAX_FINDINGS_PER_RULE:
+            group.first.append(finding)
+    return by_rule, waived
+
+
 def _findings(
-    findings: list[Finding], options: RenderOptions, per_rule: int = MAX_FINDINGS_PER_RULE
+    by_rule: dict[str, _RuleFindings],
+    waived: int,
+    options: RenderOptions,
+    per_rule: int = MAX_FINDINGS_PER_RULE,
 ) -> list[str]:
-    active = [finding for finding in findings if finding.waived_by is None]
-    waived = len(findings) - len(active)
-    if not active and not waived:
+    if not by_rule and not waived:
         return []
-    by_rule: dict[str, list[Finding]] = defaultdict(list)
-    for finding in active:
-        by_rule[finding.rule].append(finding)
     lines = ["#### Findings", ""]
-    order = sorted(by_rule, key=lambda code: (-max(f.severity.rank for f in by_rule[code]), code))
+    order = sorted(by_rule, key=lambda code: (not by_rule[code].error, code))
     for code in order:
         group = by_rule[code]
-        icon = "❌" if any(f.severity is Severity.ERROR for f in group) else "⚠️"
+        icon = "❌" if group.error else "⚠️"
         name = RULES[code].name if code in RULES else ""
-        lines.append(f"{icon} **{code}** {name} ({len(group)})")
+        lines.append(f"{icon} **{code}** {name} ({group.count})")
         lines.append("")
-        for finding in group[:per_rule]:
+        for finding in group.first[:per_rule]:
             where = f"`{options.repo_path(finding.path)}:{finding.line}`"
             item = f"{where} {_short(finding.message)}"
             lines.append(f"- {escape_markdown(item, table_cell=False)}")
-        if len(group) > per_rule:
-            lines.append(f"- …and {len(group) - per_rule} more")
+        if group.count > per_rule:
+            lines.append(f"- …and {group.count - per_rule} more")
         lines.append("")
     if waived:
         lines += [f"{plural(waived, 'finding')} waived by the policy.", ""]
@@ -285,9 +312,9 @@ def render_comment(report: Report, options: RenderOptions) -> str:
         ),
     ]
     # The findings shrink (fewer per rule) before they would be left out.
+    by_rule, waived = _findings_by_rule(report.findings)
     findings = [
-        _findings(list(report.findings), options, per_rule)
-        for per_rule in (MAX_FINDINGS_PER_RULE, 3, 1)
+        _findings(by_rule, waived, options, per_rule) for per_rule in (MAX_FINDINGS_PER_RULE, 3, 1)
     ]
     head_size = sum(len(line) + 1 for section in sections for line in section)
     fitting = next(

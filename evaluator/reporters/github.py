@@ -40,7 +40,7 @@ def render(report: Report, options: RenderOptions) -> str:
     lines: list[str] = []
     annotated = {Severity.ERROR: 0, Severity.WARNING: 0}
     hidden = 0
-    for finding in report.active_findings:
+    for finding in report.active_findings():
         if annotated[finding.severity] < ANNOTATIONS_PER_STEP:
             annotated[finding.severity] += 1
             lines.append(annotation(finding, options))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Sequence
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from cprlint.findings import Finding, Severity
@@ -35,11 +38,15 @@ def verdict(report: Report) -> str:
     return f"✅ **cprlint {report.command} passed**"
 
 
-def findings_table(findings: list[Finding], options: RenderOptions) -> list[str]:
+def findings_table(findings: Sequence[Finding], options: RenderOptions) -> list[str]:
+    """The first MAX_FINDING_ROWS findings by `Finding.rank`, in the report's order among
+    equals, and how many more there are."""
     if not findings:
         return []
     lines = ["| | Rule | Where | Finding |", "|---|---|---|---|"]
-    for finding in findings[:MAX_FINDING_ROWS]:
+    # (As `sorted(...)[:MAX_FINDING_ROWS]`, without a list of them all.)
+    shown_first = heapq.nsmallest(MAX_FINDING_ROWS, findings, key=attrgetter("rank"))
+    for finding in shown_first:
         icon = "💤" if finding.waived_by else _ICON[finding.severity]
         where = escape_markdown(f"`{options.repo_path(finding.path)}:{finding.line}`")
         message = escape_markdown(finding.message)
@@ -122,7 +129,6 @@ def render(report: Report, options: RenderOptions) -> str:
     comparison = report.metrics.get("comparison") if report.metrics is not None else None
     if comparison and comparison.get("status") != "new":
         return render_comment(report, options)
-    ordered = sorted(report.findings, key=lambda finding: (*finding.rank, finding.sort_key))
     if comparison:  # the pull request that adopts cprlint: its comment, with no comparison
         base = escape_markdown(f"`{comparison['base']}`", table_cell=False)
         lines = [MARKER, verdict_line(report, comparison), ""]
@@ -138,7 +144,7 @@ def render(report: Report, options: RenderOptions) -> str:
     lines += [checked + ".", ""]
     if report.metrics is not None:
         lines += metrics_section(report.metrics)
-    table = findings_table(ordered, options)
+    table = findings_table(report.findings, options)
     if table:
         lines += [*table, ""]
     return fit_to_comment("\n".join(lines))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
@@ -145,8 +146,19 @@ def _within_the_limit(findings: Sequence[Finding]) -> Sequence[Finding]:
     """At most MAX_RESULTS findings, the first by `Finding.rank`, in the report's order."""
     if len(findings) <= MAX_RESULTS:
         return findings
-    ranked = sorted(range(len(findings)), key=lambda at: findings[at].rank)
-    return [findings[at] for at in sorted(ranked[:MAX_RESULTS])]
+    # How many of each rank there are says where the cut falls: all of the ranks before
+    # it, and of its rank the first in the report's order (a stable sort by rank's).
+    of_rank = Counter(finding.rank for finding in findings)
+    room, kept_of_rank = MAX_RESULTS, dict[tuple[bool, int], int]()
+    for rank in sorted(of_rank):
+        kept_of_rank[rank] = min(of_rank[rank], room)
+        room -= kept_of_rank[rank]
+    kept: list[Finding] = []
+    for finding in findings:
+        if kept_of_rank[finding.rank]:
+            kept_of_rank[finding.rank] -= 1
+            kept.append(finding)
+    return kept
 
 
 def pieces(report: Report, options: RenderOptions) -> Iterator[str]:

@@ -7,7 +7,9 @@ NO_COLOR), so logs and files stay plain text.
 from __future__ import annotations
 
 import io
+import itertools
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -54,27 +56,46 @@ def console_for(buffer: io.StringIO, options: RenderOptions) -> Console:
 Line = list[tuple[str, str]]
 
 
-def findings_lines(findings: list[Finding]) -> list[Line]:
-    by_path: dict[str, list[Finding]] = defaultdict(list)
+def findings_lines(findings: Sequence[Finding]) -> Iterator[Line]:
+    """The findings file by file, files in order, each file's in the report's order.
+
+    Read in two passes (a report's findings may be on disk, `Report.findings`): the first
+    finds each file's column width; the second writes. Findings not grouped by file
+    (an import's) are grouped in memory first."""
+    widths: dict[str, int] = {}
+    grouped, last_path = True, ""
     for finding in findings:
-        by_path[finding.path].append(finding)
-    lines: list[Line] = []
-    for path in sorted(by_path):
-        lines.append([(shown(path), "bold underline")])
-        places = [finding.location.place for finding in by_path[path]]
-        width = max(8, *(len(place) + 1 for place in places))
-        for finding, place in zip(by_path[path], places, strict=True):
-            line = [("  ", ""), (f"{place:<{width}}", "dim")]
-            if finding.waived_by:
-                line.append((f"{'waived':<8}", "dim"))
-            else:
-                line.append((f"{finding.severity.value:<8}", _SEVERITY_STYLE[finding.severity]))
-            line += [(f"{finding.rule}  ", "cyan"), (shown(finding.message), "")]
-            if finding.waived_by:
-                line.append((f"  (waived by {shown(finding.waived_by)})", "dim"))
-            lines.append(line)
-        lines.append([])
-    return lines
+        path = finding.path
+        if path < last_path:
+            grouped = False
+        last_path = path
+        width = len(finding.location.place) + 1
+        if width > widths.get(path, 8):
+            widths[path] = width
+    if not grouped:
+        by_path: dict[str, list[Finding]] = defaultdict(list)
+        for finding in findings:
+            by_path[finding.path].append(finding)
+        findings = [finding for path in sorted(by_path) for finding in by_path[path]]
+    current: str | None = None
+    for finding in findings:
+        if finding.path != current:
+            if current is not None:
+                yield []
+            current = finding.path
+            yield [(shown(current), "bold underline")]
+        width = widths.get(current, 8)
+        line = [("  ", ""), (f"{finding.location.place:<{width}}", "dim")]
+        if finding.waived_by:
+            line.append((f"{'waived':<8}", "dim"))
+        else:
+            line.append((f"{finding.severity.value:<8}", _SEVERITY_STYLE[finding.severity]))
+        line += [(f"{finding.rule}  ", "cyan"), (shown(finding.message), "")]
+        if finding.waived_by:
+            line.append((f"  (waived by {shown(finding.waived_by)})", "dim"))
+        yield line
+    if current is not None:
+        yield []
 
 
 def summary_line(report: Report) -> Text:
@@ -188,7 +209,10 @@ def comparison_lines(comparison: dict[str, Any], currency: str) -> list[Text]:
     return [*lines, Text("")]
 
 
-def render(report: Report, options: RenderOptions) -> str:
+def pieces(report: Report, options: RenderOptions) -> Iterator[str]:
+    """The report a piece at a time: the findings a thousand lines a piece, so that a
+    report of a million findings is never one string (in colour, rich prints them all
+    at once: a terminal is not where such a report is read)."""
     buffer = io.StringIO()
     console = console_for(buffer, options)
     if report.verdict is not None:
@@ -204,13 +228,28 @@ def render(report: Report, options: RenderOptions) -> str:
     # A broad routing drift makes tens of thousands of findings, and rich's cost is per
     # print and per styled piece: in colour they are printed at once, plain they are
     # plain strings.
-    lines = findings_lines(list(report.findings))
+    lines = findings_lines(report.findings)
     if options.color:
-        if lines:
-            console.print(Text("\n").join(Text.assemble(*line) for line in lines))
+        styled = [Text.assemble(*line) for line in lines]
+        if styled:
+            console.print(Text("\n").join(styled))
     else:
-        buffer.write("".join("".join(text for text, _ in line) + "\n" for line in lines))
+        yield _taken(buffer)
+        for chunk in iter(lambda: list(itertools.islice(lines, 1000)), []):
+            yield "".join("".join(text for text, _ in line) + "\n" for line in chunk)
     console.print(summary_line(report))
     if report.verdict is not None:
         console.print(Text(shown(report.verdict), style="bold"))
-    return buffer.getvalue()
+    yield _taken(buffer)
+
+
+def _taken(buffer: io.StringIO) -> str:
+    """What was written to `buffer` so far; it is then empty."""
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    return "".join(pieces(report, options))
