@@ -296,13 +296,22 @@ def _set_change(
         return None
     less_is = TIGHTENED if more_is == LOOSENED else LOOSENED
     kind = more_is if new_set - old_set else less_is
+    return _change_at(policy, key_path, old, new, kind)
+
+
+def _change_at(
+    policy: Policy, key_path: tuple[str, ...], old: Any, new: Any, kind: str
+) -> PolicyChange:
+    """A change of the value at `key_path` of `policy`, located there; a value not set
+    (None) is absent, and a sequence is shown as a list."""
+
+    def shown(value: Any) -> Any:
+        if value is None:
+            return ABSENT
+        return list(value) if isinstance(value, tuple) else value
+
     return PolicyChange(
-        policy.name,
-        key_path_text(key_path),
-        ABSENT if old is None else list(old),
-        ABSENT if new is None else list(new),
-        kind,
-        policy.locate(*key_path),
+        policy.name, key_path_text(key_path), shown(old), shown(new), kind, policy.locate(*key_path)
     )
 
 
@@ -322,16 +331,7 @@ def _tier_changes(base: Policy, head: Policy) -> list[PolicyChange]:
             if change is not None:
                 found.append(change)
             continue
-        found.append(
-            PolicyChange(
-                head.name,
-                key_path_text(path),
-                ABSENT if old is None else list(old),
-                ABSENT if new is None else list(new),
-                NEUTRAL,
-                head.locate(*path),
-            )
-        )
+        found.append(_change_at(head, path, old, new, NEUTRAL))
     return found
 
 
@@ -426,17 +426,7 @@ def _resolution_clause_changes(
         )
     if old.preset != new.preset:  # (what it changes is in the clauses above)
         clauses.append((("resolution", "preset"), old.preset, new.preset, NEUTRAL))
-    return [
-        PolicyChange(
-            head.name,
-            key_path_text(path),
-            ABSENT if was is None else was,
-            ABSENT if now is None else now,
-            kind,
-            head.locate(*path),
-        )
-        for path, was, now, kind in clauses
-    ]
+    return [_change_at(head, path, was, now, kind) for path, was, now, kind in clauses]
 
 
 def _waiver_key(waiver: Waiver) -> tuple[str | None, ...]:

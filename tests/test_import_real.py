@@ -22,6 +22,7 @@ import io
 import json
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
@@ -111,15 +112,20 @@ def _final_body(text: str, flavour: str) -> Any:
     return {"model": start["model"], "usage": usage}
 
 
-def reference_usages(cassette: Path) -> list[tuple[int, int, int, int] | None]:
-    """Per LLM call: (input incl. cache, cache read, cache write, output), or None."""
-    usages: list[tuple[int, int, int, int] | None] = []
+def _llm_interactions(cassette: Path) -> Iterator[tuple[dict[str, Any], str, tuple[str, str]]]:
+    """The cassette's interactions with an LLM API: each, its URL path and its API."""
     for interaction in yaml.safe_load(cassette.read_bytes())["interactions"]:
         url = urlsplit(interaction["request"]["uri"])
         path = unquote(url.path)
         api = _api(url.hostname or "", path)
-        if api is None:
-            continue
+        if api is not None:
+            yield interaction, path, api
+
+
+def reference_usages(cassette: Path) -> list[tuple[int, int, int, int] | None]:
+    """Per LLM call: (input incl. cache, cache read, cache write, output), or None."""
+    usages: list[tuple[int, int, int, int] | None] = []
+    for interaction, path, api in _llm_interactions(cassette):
         body = interaction["response"]["body"]["string"]
         if isinstance(body, bytes):
             body = (gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body).decode()
@@ -170,12 +176,7 @@ def reference_models(cassette: Path) -> list[tuple[str, str | None]]:
     platform prices; else, for an error response, the one requested.
     """
     models: list[tuple[str, str | None]] = []
-    for interaction in yaml.safe_load(cassette.read_bytes())["interactions"]:
-        url = urlsplit(interaction["request"]["uri"])
-        path = unquote(url.path)
-        api = _api(url.hostname or "", path)
-        if api is None:
-            continue
+    for interaction, path, api in _llm_interactions(cassette):
         try:
             requested = json.loads(_recorded(interaction, "request")).get("model")
         except ValueError:
