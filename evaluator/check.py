@@ -41,7 +41,7 @@ from cprlint.project import Project, Stretch
 from cprlint.projection import MonthlySpend, figures_by_intent, monthly_spend, project_traffic
 from cprlint.replay import ConversationResult, Replayer
 from cprlint.report import Report
-from cprlint.resolution import CLAUSES, rule_json
+from cprlint.resolution import CLAUSES, TIMED_CLAUSES, rule_json
 from cprlint.rules import Target, rules_for
 from cprlint.rules.context import ConversationIds, RuleContext
 from cprlint.rules.creep import versioning_problems
@@ -52,8 +52,6 @@ RENDER_ERROR = "CPR206"
 MODEL_NOT_PRICED = "CPR507"
 UNATTRIBUTED_RESOLUTION = "CPR409"
 RESOLUTION_WITHOUT_TIMES = "CPR410"
-# The key of the rule each timed clause comes from.
-_CLAUSE_KEYS = {"reopened": "reopened_within", "assumed_after": "assumed_after"}
 OVER_BUDGET = "CPR207"
 
 
@@ -360,10 +358,10 @@ class CheckRun:
                     Problem(
                         f"{count} conversation{'s' if count != 1 else ''} of policy "
                         f"`{policy.name}` lack{'s' if count == 1 else ''} the times "
-                        f"`resolution.{_CLAUSE_KEYS[clause]}` needs (`at` on their messages"
+                        f"`resolution.{TIMED_CLAUSES[clause]}` needs (`at` on their messages"
                         f"{', `outcome.reopened_at`' if clause == 'reopened' else ''}): judged "
                         "by the rest of the rule, never guessed",
-                        policy.locate("resolution", _CLAUSE_KEYS[clause]),
+                        policy.locate("resolution", TIMED_CLAUSES[clause]),
                         code=RESOLUTION_WITHOUT_TIMES,
                     )
                 )

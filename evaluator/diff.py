@@ -18,7 +18,7 @@ from cprlint.findings import Finding, Severity
 from cprlint.money import compared_amounts
 from cprlint.policy_diff import GUARDRAIL_LOOSENED, KINDS, VERSION_NOT_BUMPED
 from cprlint.project import Project
-from cprlint.reporters.base import escape_markdown, shown
+from cprlint.reporters.base import escape_markdown, pct_text, shown
 from cprlint.reporters.comment import fit_to_comment
 from cprlint.reporters.comparison import (
     NEW_IN_PULL_REQUEST,
@@ -118,7 +118,7 @@ def render_text(result: DiffResult) -> str:
             lines.append("  no intent changes")
     for name, row in sorted(moved.items()):
         base, head = compared_amounts((row["base"], row["head"]), result.currency)
-        lines.append(f"  {name:<28} {base} → {head}  {_pct(row['delta_pct'])}")
+        lines.append(f"  {name:<28} {base} → {head}  {pct_text(row['delta_pct'])}")
     # (Names and values come from the pull request: its control characters are shown.)
     return "\n".join(map(shown, lines)) + "\n"
 
@@ -157,11 +157,7 @@ def render_markdown(result: DiffResult) -> str:
         for name, row in sorted(moved.items()):
             base_cost, head_cost = compared_amounts((row["base"], row["head"]), result.currency)
             lines.append(
-                f"| {escape_markdown(name)} | {base_cost} | {head_cost} | {_pct(row['delta_pct'])} |"
+                f"| {escape_markdown(name)} | {base_cost} | {head_cost} | {pct_text(row['delta_pct'])} |"
             )
         lines.append("")
     return fit_to_comment("\n".join(lines))
-
-
-def _pct(value: float | int | None) -> str:
-    return "n/a" if value is None else f"{value:+.1f}%"

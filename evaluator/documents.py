@@ -45,7 +45,7 @@ MAX_DEPTH = 64
 MAX_NUMBER_EXPONENT = 4300
 
 # The bits of the largest integer of MAX_NUMBER_EXPONENT decimal digits.
-_MAX_INTEGER_BITS = 14_286
+_MAX_INTEGER_BITS = (10**MAX_NUMBER_EXPONENT - 1).bit_length()
 
 KeyPath = tuple[str | int, ...]
 
@@ -794,7 +794,7 @@ def sorted_json(value: Any) -> str:
 # RFC 8785: what decides whether two values are the same.
 
 # Integers up to this size are IEEE doubles exactly; RFC 8785 reads every number as one.
-_EXACT_INTEGER = 1 << 53
+EXACT_INTEGER = 1 << 53
 _STRING = json.JSONEncoder(ensure_ascii=False).encode  # (RFC 8785's escapes, exactly)
 
 

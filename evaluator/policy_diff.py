@@ -19,10 +19,9 @@ change, an owner and a reason). Any change needs a `metadata.version` bump (CPR1
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -367,15 +366,12 @@ def _resolution_clause_changes(
     """The rule's other clauses, by what each lets count: loosened when more
     conversations would count as resolved (a voiding clause dropped or narrowed)."""
 
-    def window(value: dt.timedelta | None) -> str | None:
-        return duration_text(value)
-
     # (key path, old, new, kind): each clause that differs, and which way it moves.
     clauses: list[tuple[tuple[str, ...], Any, Any, str]] = []
 
-    def flag(path: tuple[str, ...], was: bool, now: bool, *, voids: bool = True) -> None:
+    def flag(path: tuple[str, ...], was: bool, now: bool) -> None:
         if was != now:  # a voiding clause turned on tightens; off loosens
-            clauses.append((path, was, now, TIGHTENED if now == voids else LOOSENED))
+            clauses.append((path, was, now, TIGHTENED if now else LOOSENED))
 
     flag(("resolution", "exclude_reopened"), old.exclude_reopened, new.exclude_reopened)
     flag(("resolution", "confirmed_only"), old.confirmed_only, new.confirmed_only)
@@ -406,8 +402,8 @@ def _resolution_clause_changes(
         clauses.append(
             (
                 ("resolution", "assumed_after"),
-                window(old.assumed_after),
-                window(new.assumed_after),
+                duration_text(old.assumed_after),
+                duration_text(new.assumed_after),
                 TIGHTENED if longer else LOOSENED,
             )
         )
@@ -419,8 +415,8 @@ def _resolution_clause_changes(
         clauses.append(
             (
                 ("resolution", "reopened_within"),
-                window(old.reopened_within),
-                window(new.reopened_within),
+                duration_text(old.reopened_within),
+                duration_text(new.reopened_within),
                 TIGHTENED if wider else LOOSENED,
             )
         )
@@ -535,16 +531,7 @@ def _approved(change: PolicyChange, head: Policy) -> PolicyChange:
     acknowledgement = Acknowledgement(
         approval.owner or "", approval.reason or "", head.locate("approvals", approval.index)
     )
-    return PolicyChange(
-        change.policy,
-        change.path,
-        change.old,
-        change.new,
-        change.kind,
-        change.location,
-        change.words,
-        acknowledgement,
-    )
+    return replace(change, approved_by=acknowledgement)
 
 
 def changes_and_problems(head: Project, base: Project) -> tuple[list[PolicyChange], list[Problem]]:

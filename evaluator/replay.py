@@ -17,7 +17,7 @@ from typing import Any
 
 import msgspec
 from cprlint.deltas import Recount, TokenDeltas
-from cprlint.documents import as_double, canonical_json
+from cprlint.documents import EXACT_INTEGER, as_double, canonical_json
 from cprlint.findings import Problem, Scope
 from cprlint.model import (
     Conversation,
@@ -51,8 +51,6 @@ ROUTING_DRIFT = "CPR506"
 DEFAULT_RESOLUTION = ResolutionRule()
 _NO_USAGE = Usage(0, 0)
 _FREE = Decimal(0)
-# Integers up to this size are IEEE doubles exactly (RFC 8785 reads numbers as doubles).
-_EXACT_INTEGER = 1 << 53
 
 
 # Results are msgspec Structs rather than frozen dataclasses: a replay makes one per call,
@@ -136,11 +134,6 @@ class ConversationResult(msgspec.Struct, frozen=True):
     overhead_cost: Decimal = Decimal(0)
     # Of `calls`, those of a model without a price.
     unpriced_calls: int = 0
-
-    @property
-    def unattributed(self) -> bool:
-        """Would be resolved, but the outcome does not say by whom, and the rule asks."""
-        return self.resolution_clause == "unattributed"
 
 
 class Replayer:
@@ -495,13 +488,13 @@ def _same_numbers(value: Any) -> Any:
         return {key: _same_numbers(item) for key, item in value.items()}
     if kind is list:
         return [_same_numbers(item) for item in value]
-    if kind is int and -_EXACT_INTEGER <= value <= _EXACT_INTEGER:
+    if kind is int and -EXACT_INTEGER <= value <= EXACT_INTEGER:
         return value
     if isinstance(value, int | float | Decimal):
         double = as_double(value)
         if double is None:
             return ["number", str(value)]  # (no JSON value of arguments is a list like it)
-        return int(double) if double.is_integer() and abs(double) <= _EXACT_INTEGER else double
+        return int(double) if double.is_integer() and abs(double) <= EXACT_INTEGER else double
     return value
 
 

@@ -46,8 +46,9 @@ CLAUSES = (
     "assumed_after",
     COUNTED,
 )
-# The clauses that need times: what `untimed` names.
-TIMED_CLAUSES = ("reopened", "assumed_after")
+# The clauses that need times (what `untimed` names), and the key of the rule each is
+# judged by.
+TIMED_CLAUSES = {"reopened": "reopened_within", "assumed_after": "assumed_after"}
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,6 @@ class Judgement:
     resolved: bool
     clause: str  # the clause that decided: the first that voided it, or COUNTED
     untimed: tuple[str, ...] = ()  # clauses that could not be judged for want of a time
-
-    @property
-    def unattributed(self) -> bool:
-        """Voided only because the outcome does not say who resolved it."""
-        return self.clause == "unattributed"
 
 
 def rule_json(rule: ResolutionRule) -> dict[str, Any]:

@@ -34,11 +34,6 @@ PRESETS: dict[str, dict[str, Any]] = {
     },
 }
 
-SOURCES = {
-    "intercom-fin": "https://www.intercom.com/help/en/articles/8205718-fin-resolutions",
-    "zendesk-messaging": "https://support.zendesk.com/hc/en-us/articles/5352026794010",
-}
-
 
 def expanded(rule: dict[Any, Any]) -> dict[Any, Any]:
     """The rule as written, its preset's keys filled in where it gives none."""

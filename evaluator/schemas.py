@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cprlint import user_cache
-from cprlint.documents import Document
+from cprlint.documents import Document, key_path_text
 from cprlint.findings import Problem, Scope
 
 SCHEMA_NAMES = ("policy", "fixture")
@@ -128,12 +128,7 @@ def _leaf_errors(errors: Iterator[Any]) -> Iterator[Any]:
 
 
 def _where(path: list[str | int]) -> str:
-    if not path:
-        return "the document"
-    parts = [str(path[0])]
-    for part in path[1:]:
-        parts.append(f"[{part}]" if isinstance(part, int) else f".{part}")
-    return "`" + "".join(parts) + "`"
+    return f"`{key_path_text(tuple(path))}`" if path else "the document"
 
 
 def _show(value: Any) -> str:

@@ -134,13 +134,22 @@ def _capped_range(*args: int) -> range:
 _PERCENT_WIDTHS = re.compile(r"%[-#0 +]*(\d+|\*)?(?:\.(\d+|\*))?")
 
 
-def _check_widths(pattern: re.Pattern[str], template: Any) -> None:
+def _check_widths(template: Any) -> None:
+    """The widths and precisions of a %-format template."""
     if not isinstance(template, str):
         return
-    for match in pattern.finditer(template):
+    for match in _PERCENT_WIDTHS.finditer(template):
         for width in match.groups():
-            if width == "*" or (width and (len(width) > 7 or int(width) > MAX_VALUE_CHARS)):
+            if width == "*":
                 raise SecurityError("a format width is over the limit")
+            if width:
+                _check_width_text(width)
+
+
+def _check_width_text(width: str) -> None:
+    """A width written in digits (of any length: it is not read whole when long)."""
+    if len(width) > 7 or int(width) > MAX_VALUE_CHARS:
+        raise SecurityError("a format width is over the limit")
 
 
 def _check_width(width: Any) -> None:
@@ -185,23 +194,27 @@ _STR_METHOD_CHECKS: dict[str, Callable[..., None]] = {
 def _check_spec(format_spec: str) -> None:
     """A format spec as `str.format` applies it, nested fields filled in (`{:>{w}}`)."""
     for width in re.findall(r"\d+", format_spec):
-        if len(width) > 7 or int(width) > MAX_VALUE_CHARS:
-            raise SecurityError("a format width is over the limit")
+        _check_width_text(width)
 
 
-class _BoundedFormatter(SandboxedFormatter):
+class _SpecChecked:
+    """A sandboxed formatter (`str.format` in a template) that checks each field's spec
+    before it is applied."""
+
     def format_field(self, value: Any, format_spec: str) -> Any:
         _check_spec(format_spec)
-        return super().format_field(value, format_spec)
+        return super().format_field(value, format_spec)  # type: ignore[misc]
 
 
-class _BoundedEscapeFormatter(SandboxedEscapeFormatter):
-    def format_field(self, value: Any, format_spec: str) -> Any:
-        _check_spec(format_spec)
-        return super().format_field(value, format_spec)
+class _BoundedFormatter(_SpecChecked, SandboxedFormatter):
+    pass
 
 
-def _bounded_filter(name: str, check: Callable[..., None] | None, original: Any) -> Any:
+class _BoundedEscapeFormatter(_SpecChecked, SandboxedEscapeFormatter):
+    pass
+
+
+def _bounded_filter(check: Callable[..., None] | None, original: Any) -> Any:
     """A filter whose arguments are checked first (`check` takes what the filter takes,
     less what Jinja passes first) and whose result is counted."""
 
@@ -229,7 +242,7 @@ def _check_count(value: Any, count: Any = 0, *rest: Any, **options: Any) -> None
 _FILTER_CHECKS: dict[str, Callable[..., None]] = {
     "center": lambda text, width=80: _check_width(width),
     "indent": _check_indent,
-    "format": lambda text, *args, **kwargs: _check_widths(_PERCENT_WIDTHS, text),
+    "format": lambda text, *args, **kwargs: _check_widths(text),
     "replace": _check_replace,
     "batch": _check_count,
     "slice": _check_count,
@@ -272,7 +285,7 @@ class _PromptEnvironment(ImmutableSandboxedEnvironment):
             if isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple):
                 _make(len(left) + len(right))
         elif operator == "%" and isinstance(left, str):
-            _check_widths(_PERCENT_WIDTHS, left)
+            _check_widths(left)
         result = super().call_binop(context, operator, left, right)
         _check_int(result)
         return _made(result) if operator == "%" else result
@@ -337,7 +350,7 @@ def environment() -> ImmutableSandboxedEnvironment:
     env.globals["range"] = _capped_range
     env.globals["lipsum"] = _lipsum
     for name in list(env.filters):
-        env.filters[name] = _bounded_filter(name, _FILTER_CHECKS.get(name), env.filters[name])
+        env.filters[name] = _bounded_filter(_FILTER_CHECKS.get(name), env.filters[name])
     return env
 
 

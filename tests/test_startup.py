@@ -169,6 +169,7 @@ def test_price_cards_from_the_cache_are_the_catalogs(cache_folder: Path) -> None
     }
     kept = pricing.Catalog()  # everything now comes from the cache
     assert {(m, d): _card_text(kept.lookup(m, d)) for (m, d) in fresh} == fresh
+    assert kept._snapshot_loaded is None  # (the catalog itself was never read)
     assert (kept.version, kept.date) == (built.version, built.date)
     card = kept.lookup("gemini-1.5-pro", None)
     assert card is not None
@@ -179,6 +180,7 @@ def test_a_damaged_price_cache_is_rebuilt(cache_folder: Path) -> None:
     expected = _card_text(pricing.Catalog().lookup("gpt-4o", None))
     entry = cache_folder / "prices"
     data = entry.read_bytes()
+    assert b'"2.5"' in data  # (gpt-4o's input price, which is falsified next)
     # A well-formed entry of the right key with a wrong price in it: its checksum fails.
     entry.write_bytes(data.replace(b'"2.5"', b'"0.01"'))
     assert _card_text(pricing.Catalog().lookup("gpt-4o", None)) == expected
@@ -206,7 +208,11 @@ def test_remembered_counts_are_tiktokens(cache_folder: Path) -> None:
     counter = tokens.TokenCounter(remembered=tokens.RememberedCounts())
     counts = [counter.count(text, "o200k_base") for text in texts]
     counter.remember()
-    again = tokens.TokenCounter(remembered=tokens.RememberedCounts())
+    remembered = tokens.RememberedCounts()
+    # The counts are in the user cache, each under its text and encoding.
+    key = tokens.RememberedCounts.key
+    assert [remembered.get(key(text, "o200k_base")) for text in texts] == counts
+    again = tokens.TokenCounter(remembered=remembered)
     assert [again.count(text, "o200k_base") for text in texts] == counts
     plain = tokens.encoding("o200k_base")
     assert counts == [len(plain.encode_ordinary(text)) for text in texts]

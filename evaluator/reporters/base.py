@@ -128,6 +128,11 @@ def shown(text: str) -> str:
     return text.translate(_ESCAPED_CONTROLS)
 
 
+def pct_text(value: float | int | None) -> str:
+    """A change in percent as the reports write it: "+2.3%", or "n/a" without one."""
+    return "n/a" if value is None else f"{value:+.1f}%"
+
+
 def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 

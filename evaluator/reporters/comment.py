@@ -17,8 +17,9 @@ from typing import Any
 from cprlint.findings import Finding, Severity
 from cprlint.money import amount_format, compared_amounts, format_cost
 from cprlint.report import Report
-from cprlint.reporters.base import RenderOptions, escape_markdown, plural
+from cprlint.reporters.base import RenderOptions, escape_markdown, pct_text, plural
 from cprlint.reporters.comparison import change_markdown_table, kind_counts, monthly_words
+from cprlint.reporters.tables import budget_of
 from cprlint.rules import RULES
 
 MARKER = "<!-- cprlint:report -->"
@@ -27,10 +28,6 @@ GITHUB_COMMENT_LIMIT = 65_536
 _BUDGET = GITHUB_COMMENT_LIMIT - 2_000
 MAX_ROWS = 30
 MAX_FINDINGS_PER_RULE = 10
-
-
-def _pct(value: float | int | None) -> str:
-    return "n/a" if value is None else f"{value:+.1f}%"
 
 
 def _interval(ci95: list[float] | None) -> str:
@@ -58,7 +55,7 @@ def verdict_line(report: Report, comparison: dict[str, Any]) -> str:
     if comparison.get("status") == "new":
         return f"### {_icon(report)} cprlint is new in this pull request — {_tally(report)}"
     base = escape_markdown(f"`{comparison['base']}`", table_cell=False)
-    movement = f"cost per resolution {_pct(comparison['summary']['delta_pct'])} vs {base}"
+    movement = f"cost per resolution {pct_text(comparison['summary']['delta_pct'])} vs {base}"
     loosened = [
         change for change in comparison.get("policy_changes", []) if change["kind"] == "loosened"
     ]
@@ -75,7 +72,7 @@ def headline(comparison: dict[str, Any], currency: str) -> list[str]:
     parts = change.get("contributions") or {}
     base, head = compared_amounts((change["base"], change["head"]), currency)
     line = (
-        f"**Cost per resolution** {base} → **{head}** ({_pct(change['delta_pct'])}"
+        f"**Cost per resolution** {base} → **{head}** ({pct_text(change['delta_pct'])}"
         f"{_interval(change['ci95'])}) over {change['conversations']:,} conversations."
     )
     if parts:
@@ -129,30 +126,24 @@ def _scope_table(
     # A budget of the fully loaded cost is compared with that, in columns of its own.
     fully_loaded = any(view.get("budget_fully_loaded") for view in views)
 
-    def budget(view: dict[str, Any], *, loaded: bool) -> float | int | None:
-        if view.get("budget") is None or bool(view.get("budget_fully_loaded")) != loaded:
-            return None
-        value: float | int = view["budget"]
-        return value
-
     money = amount_format(
         [value for _, change in ordered for value in (change["base"], change["head"])]
-        + [budget(view, loaded=False) for view in views],
+        + [budget_of(view, fully_loaded=False) for view in views],
         currency,
         significant=4,
         distinct=[(change["base"], change["head"]) for _, change in ordered]
         + [
-            (change["head"], budget(view, loaded=False))
+            (change["head"], budget_of(view, fully_loaded=False))
             for (_, change), view in zip(ordered, views, strict=True)
         ],
     )
     loaded_money = amount_format(
         [view.get("fully_loaded_cost_per_resolution") for view in views]
-        + [budget(view, loaded=True) for view in views],
+        + [budget_of(view, fully_loaded=True) for view in views],
         currency,
         significant=4,
         distinct=[
-            (view.get("fully_loaded_cost_per_resolution"), budget(view, loaded=True))
+            (view.get("fully_loaded_cost_per_resolution"), budget_of(view, fully_loaded=True))
             for view in views
         ],
     )
@@ -163,15 +154,15 @@ def _scope_table(
         rule += "---:|---:|"
     rows = [header + " Status |", rule + "---|"]
     for (name, change), view in zip(ordered, views, strict=True):
-        ai_budget = budget(view, loaded=False)
+        ai_budget = budget_of(view, fully_loaded=False)
         ci = change["ci95"]
         row = (
             f"| {escape_markdown(name)} | {money(change['base'])} | {money(change['head'])} | "
-            f"{_pct(change['delta_pct'])} | {'' if not ci else f'{ci[0]:+.1f}% … {ci[1]:+.1f}%'} | "
+            f"{pct_text(change['delta_pct'])} | {'' if not ci else f'{ci[0]:+.1f}% … {ci[1]:+.1f}%'} | "
             f"{'' if ai_budget is None else money(ai_budget)} |"
         )
         if fully_loaded:
-            loaded_budget = budget(view, loaded=True)
+            loaded_budget = budget_of(view, fully_loaded=True)
             row += (
                 f" {loaded_money(view.get('fully_loaded_cost_per_resolution'))} | "
                 f"{'' if loaded_budget is None else loaded_money(loaded_budget)} |"
@@ -204,7 +195,7 @@ def _prompt_table(prompts: dict[str, Any]) -> list[str]:
         head = "n/a" if change["head"] is None else f"{change['head']:,.1f}"
         ci = change["ci95"]
         rows.append(
-            f"| {escape_markdown(name)} | {escape_markdown(versions)} | {base} | {head} | {_pct(change['delta_pct'])} | "
+            f"| {escape_markdown(name)} | {escape_markdown(versions)} | {base} | {head} | {pct_text(change['delta_pct'])} | "
             f"{'' if not ci else f'{ci[0]:+.1f}% … {ci[1]:+.1f}%'} |"
         )
     return [*rows, "", "</details>", ""]

@@ -30,7 +30,8 @@ class ScopeTable:
     statuses: list[str]  # "ok", "over", "no resolutions" or "none", per row
 
 
-def _budget(row: Mapping[str, Any], *, fully_loaded: bool) -> float | int | None:
+def budget_of(row: Mapping[str, Any], *, fully_loaded: bool) -> float | int | None:
+    """The row's budget when it is of that kind (of the AI or the fully loaded CPR)."""
     if row.get("budget") is None or bool(row.get("budget_fully_loaded")) != fully_loaded:
         return None
     value: float | int = row["budget"]
@@ -47,16 +48,18 @@ def scope_table(rows: Mapping[str, Mapping[str, Any]], currency: str) -> ScopeTa
     ai_cost = amount_format([row["ai_cost"] for row in views], currency)
     cpr = amount_format(
         [row["cost_per_resolution"] for row in views]
-        + [_budget(row, fully_loaded=False) for row in views],
+        + [budget_of(row, fully_loaded=False) for row in views],
         currency,
-        distinct=[(row["cost_per_resolution"], _budget(row, fully_loaded=False)) for row in views],
+        distinct=[
+            (row["cost_per_resolution"], budget_of(row, fully_loaded=False)) for row in views
+        ],
     )
     loaded = amount_format(
         [row.get("fully_loaded_cost_per_resolution") for row in views]
-        + [_budget(row, fully_loaded=True) for row in views],
+        + [budget_of(row, fully_loaded=True) for row in views],
         currency,
         distinct=[
-            (row.get("fully_loaded_cost_per_resolution"), _budget(row, fully_loaded=True))
+            (row.get("fully_loaded_cost_per_resolution"), budget_of(row, fully_loaded=True))
             for row in views
         ],
     )
@@ -74,7 +77,7 @@ def scope_table(rows: Mapping[str, Mapping[str, Any]], currency: str) -> ScopeTa
         columns.append(Column("fully loaded budget"))
     cells = []
     for name, row in rows.items():
-        ai_budget = _budget(row, fully_loaded=False)
+        ai_budget = budget_of(row, fully_loaded=False)
         line = [
             name,
             f"{row['conversations']:,}",
@@ -86,7 +89,7 @@ def scope_table(rows: Mapping[str, Mapping[str, Any]], currency: str) -> ScopeTa
         if fully_loaded_shown:
             line.append(loaded(row.get("fully_loaded_cost_per_resolution")))
         if fully_loaded_budgets:
-            loaded_budget = _budget(row, fully_loaded=True)
+            loaded_budget = budget_of(row, fully_loaded=True)
             line.append("" if loaded_budget is None else loaded(loaded_budget))
         cells.append(line)
     statuses = [str(row.get("budget_status", "none")) for row in views]

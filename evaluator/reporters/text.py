@@ -16,7 +16,7 @@ from typing import Any
 from cprlint.findings import Finding, Severity
 from cprlint.money import compared_amounts, format_amount
 from cprlint.report import Report
-from cprlint.reporters.base import RenderOptions, plural, shown
+from cprlint.reporters.base import RenderOptions, pct_text, plural, shown
 from cprlint.reporters.comparison import (
     NEW_IN_PULL_REQUEST,
     change_text_lines,
@@ -190,7 +190,7 @@ def comparison_lines(comparison: dict[str, Any], currency: str) -> list[Text]:
         if not change["ci95"]
         else f", 95% CI {change['ci95'][0]:+.1f}% … {change['ci95'][1]:+.1f}%"
     )
-    pct = "n/a" if change["delta_pct"] is None else f"{change['delta_pct']:+.1f}%"
+    pct = pct_text(change["delta_pct"])
     heading = Text(f"Against {shown(comparison['base'])}", style="bold")
     lines = [
         heading,
