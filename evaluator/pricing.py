@@ -237,8 +237,18 @@ class Catalog:
                 card = self._find(model, date)
                 self._cards[key] = card
                 cards[stored_key] = None if card is None else card.to_json()
-                user_cache.write("prices", self._entry, _stored_text(self._stored))
+                self._keep_lookups()
         return self._cards[key]
+
+    def _keep_lookups(self) -> None:
+        """The lookups made so far into the user cache, with those another process (a
+        worker beside this one) kept there since this one read it: workers forked with
+        the same cards find different models, and none overwrites another's."""
+        on_disk = _stored_lookups(self._entry)
+        if on_disk is not None and on_disk["version"] == self.version:
+            for stored_key, card_json in on_disk["cards"].items():
+                self._stored["cards"].setdefault(stored_key, card_json)
+        user_cache.write("prices", self._entry, _stored_text(self._stored))
 
     def _find(self, model: str, date: dt.date) -> PriceCard | None:
         snapshot = self._snapshot()

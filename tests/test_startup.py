@@ -176,6 +176,19 @@ def test_price_cards_from_the_cache_are_the_catalogs(cache_folder: Path) -> None
     assert card.input.tiers  # (a tiered card came back tiered)
 
 
+def test_processes_that_look_up_different_models_keep_them_all(cache_folder: Path) -> None:
+    # Two workers forked with the same (empty) cache, each pricing a model of its own:
+    # neither overwrites what the other kept.
+    first, second = pricing.Catalog(), pricing.Catalog()
+    expected = {
+        "gpt-4o": _card_text(first.lookup("gpt-4o", None)),
+        "claude-3-5-haiku-20241022": _card_text(second.lookup("claude-3-5-haiku-20241022", None)),
+    }
+    later = pricing.Catalog()
+    assert {model: _card_text(later.lookup(model, None)) for model in expected} == expected
+    assert later._snapshot_loaded is None
+
+
 def test_a_damaged_price_cache_is_rebuilt(cache_folder: Path) -> None:
     expected = _card_text(pricing.Catalog().lookup("gpt-4o", None))
     entry = cache_folder / "prices"
