@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from cprlint.money import amount_format
+from cprlint.policy_diff import KINDS
 from cprlint.reporters.base import escape_markdown, plural
 
 MARK = {"loosened": "▲ loosened", "tightened": "▼ tightened", "neutral": "· neutral"}
-KINDS = ("loosened", "tightened", "neutral")
 NEW_IN_PULL_REQUEST = (
     "cprlint is new in this pull request: {base} has no policy, so there is nothing to "
     "compare with yet (no creep, no policy change); the figures below are this branch's."
