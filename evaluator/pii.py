@@ -40,7 +40,7 @@ import itertools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Container, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass
 
 EMAIL = "email address"
@@ -612,13 +612,9 @@ class NameList:
 # --- finding ------------------------------------------------------------------------------
 
 
-def find_personal_data(text: str) -> Iterator[PersonalData]:
-    """Every e-mail address, IBAN, card and phone number in `text`, by position."""
-    yield from find_sensitive_data(text)
-
-
 def find_sensitive_data(text: str, *, names: NameList | None = None) -> list[PersonalData]:
-    """What `find_personal_data` finds, and the names of `names` elsewhere."""
+    """Every e-mail address, IBAN, card and phone number in `text`, and the names of
+    `names` elsewhere, by position."""
     folded = fold(text)
     found: list[tuple[str, int, int]] = []  # kind and span in the folded text
     search = folded.text
@@ -648,6 +644,20 @@ _AT_SPELLING = re.compile(r" ?[(\[<] ?at ?[)\]>] ?|%40| at ")
 _DOT_SPELLING = re.compile(_DOT_WORD)
 
 
+def _replaced(
+    text: str, found: Iterable[PersonalData], replace: Callable[[PersonalData], str]
+) -> str:
+    """`text` with each value `found` in it (in order, not overlapping) replaced."""
+    parts: list[str] = []
+    position = 0
+    for item in found:
+        parts.append(text[position : item.start])
+        parts.append(replace(item))
+        position = item.end
+    parts.append(text[position:])
+    return "".join(parts)
+
+
 def _identity(kind: str, text: str) -> str:
     """What makes two spellings the same value: `(415) 555-0132` is `415.555.0132`,
     `Dana(at)Example.com` is `dana@example.com`, `Whitfield, Dana` is `Dana Whitfield`."""
@@ -673,6 +683,8 @@ class Redactor:
         self._placeholders: dict[tuple[str, str], str] = {}
         self.distinct: Counter[str] = Counter()
         self.replaced: Counter[str] = Counter()
+        # Mapping keys found to hold no personal data: a trace repeats its keys.
+        self._clean_keys: set[str] = set()
 
     def placeholder(self, kind: str, text: str) -> str:
         key = (kind, _identity(kind, text))
@@ -689,22 +701,22 @@ class Redactor:
 
     def redact(self, text: str) -> str:
         found = self.find(text)
-        if not found:
-            return text
-        parts: list[str] = []
-        position = 0
-        for item in found:
-            parts.append(text[position : item.start])
-            parts.append(self.placeholder(item.kind, item.text))
-            self.replaced[item.kind] += 1
-            position = item.end
-        parts.append(text[position:])
-        return "".join(parts)
+        return _replaced(text, found, self._replace) if found else text
+
+    def _replace(self, item: PersonalData) -> str:
+        self.replaced[item.kind] += 1
+        return self.placeholder(item.kind, item.text)
 
     def redact_key(self, key: str, taken: Container[str]) -> str:
         """A mapping's key redacted like text, and made unique among the keys `taken`
         already (`<EMAIL_1>~2`), so that redacted JSON keeps every entry."""
-        redacted = self.redact(key)
+        if key in self._clean_keys:
+            redacted = key
+        else:
+            found = self.find(key)
+            if not found:
+                self._clean_keys.add(key)
+            redacted = _replaced(key, found, self._replace) if found else key
         if redacted not in taken:
             return redacted
         number = 2
@@ -720,12 +732,7 @@ _AT_TOKEN = re.compile(r"[^\s`'\"()\[\]<>]+(?:@|%40)[^\s`'\"()\[\]<>]*")
 def mask_personal_data(text: str) -> str:
     """`text` with personal data replaced by its kind (`<EMAIL>`): for messages, which
     quote values from traces and may cut them short, so any word with an `@` goes too."""
-    found = find_sensitive_data(text)
-    parts: list[str] = []
-    position = 0
-    for item in found:
-        parts.append(text[position : item.start])
-        parts.append(f"<{PLACEHOLDER_LABELS[item.kind]}>")
-        position = item.end
-    parts.append(text[position:])
-    return _AT_TOKEN.sub(f"<{PLACEHOLDER_LABELS[EMAIL]}>", "".join(parts))
+    masked = _replaced(
+        text, find_sensitive_data(text), lambda item: f"<{PLACEHOLDER_LABELS[item.kind]}>"
+    )
+    return _AT_TOKEN.sub(f"<{PLACEHOLDER_LABELS[EMAIL]}>", masked)

@@ -34,7 +34,7 @@ from cprlint.documents import canonical_json
 from cprlint.finding_store import SortedFindings, SpilledRuns
 from cprlint.findings import Finding, Location, Scope, Severity
 from cprlint.model import MAX_COUNT, Conversation, ToolCall, Usage
-from cprlint.pii import find_personal_data
+from cprlint.pii import find_sensitive_data
 from cprlint.pricing import PER_TOKENS, PriceCard, Rate
 from cprlint.project import load_project
 from cprlint.replay import _identical_tool_calls
@@ -216,7 +216,7 @@ DIGITS_OF_ANY_SCRIPT = st.text(
 @given(text=NEAR_PERSONAL | DIGITS_OF_ANY_SCRIPT, ascii_only=st.booleans())
 def test_the_personal_data_prescreen_never_skips_a_finding(text: str, ascii_only: bool) -> None:
     line = json.dumps({"events": [{"type": "message", "text": text}]}, ensure_ascii=ascii_only)
-    if any(find_personal_data(text)):
+    if any(find_sensitive_data(text)):
         assert might_hold_personal_data(line)
 
 

@@ -20,7 +20,6 @@ from cprlint.pii import (
     PHONE,
     NameList,
     Redactor,
-    find_personal_data,
     find_sensitive_data,
     iban_valid,
 )
@@ -88,9 +87,9 @@ def test_leaves_lookalikes_alone(text: str) -> None:
 
 
 def test_the_lint_detector_finds_ibans_not_names() -> None:
-    # `find_personal_data` (the fixture rule CPR307) reports IBANs as well; names come from
-    # a list `cprlint import --names` is given, so only `find_sensitive_data` finds them.
-    kinds = [item.kind for item in find_personal_data("Dana, GB82 WEST 1234 5698 7654 32")]
+    # The fixture rule (CPR307) reports IBANs as well; names come from a list `cprlint
+    # import --names` is given, so the detector finds them only when given the list.
+    kinds = [item.kind for item in find_sensitive_data("Dana, GB82 WEST 1234 5698 7654 32")]
     assert kinds == [IBAN]
 
 

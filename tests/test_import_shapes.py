@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.import_helpers import Importer, attribute, calls, export, jsonl, make_importer, span
+from tests.import_helpers import Importer, calls, export, jsonl, make_importer, span
 
 
 @pytest.fixture
@@ -620,8 +620,3 @@ def test_gemini_served_model(importer: Importer) -> None:
         "gemini-flash-latest",
     )
     assert conversations[0]["started_at"] == "2026-11-02T10:00:00.250000Z"
-
-
-def test_otlp_attribute_helper_is_unchanged() -> None:
-    # The helpers build OTLP's `{key, value}` attributes, as the collector writes them.
-    assert attribute("n", 3) == {"key": "n", "value": {"intValue": "3"}}

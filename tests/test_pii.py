@@ -10,7 +10,7 @@ from cprlint.pii import (
     EMAIL,
     IBAN,
     PHONE,
-    find_personal_data,
+    find_sensitive_data,
     fold,
     luhn_valid,
     mask_personal_data,
@@ -69,7 +69,7 @@ from cprlint.pii import (
     ],
 )
 def test_finds_personal_data(text: str, expected: list[tuple[str, str]]) -> None:
-    assert [(found.kind, found.text) for found in find_personal_data(text)] == expected
+    assert [(found.kind, found.text) for found in find_sensitive_data(text)] == expected
 
 
 @pytest.mark.parametrize(
@@ -96,7 +96,7 @@ def test_finds_personal_data(text: str, expected: list[tuple[str, str]]) -> None
     ],
 )
 def test_leaves_ordinary_support_text_alone(text: str) -> None:
-    assert list(find_personal_data(text)) == []
+    assert list(find_sensitive_data(text)) == []
 
 
 def test_positions_are_those_of_the_original_text() -> None:
@@ -104,7 +104,7 @@ def test_positions_are_those_of_the_original_text() -> None:
     # (e + U+0301) and turns the fullwidth ＠ into @; what is found is reported at its
     # place in the text as written: `x ` is 2 characters, the address 1 + 1 + 4 + 1 + 11.
     text = "x d\u200be\u0301na＠example.com y"
-    (found,) = find_personal_data(text)
+    (found,) = find_sensitive_data(text)
     assert (found.start, found.end) == (2, 20)
     assert found.text == "d\u200be\u0301na＠example.com"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from cprlint.pii import Redactor, find_personal_data
+from cprlint.pii import Redactor, find_sensitive_data
 from cprlint.rules.fixtures import might_hold_personal_data
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -58,7 +58,7 @@ def test_redaction_changes_only_what_it_reports_and_is_done_once(text: str) -> N
 @given(text=TEXT, ascii_only=st.booleans())
 def test_the_prescreen_never_skips_a_finding(text: str, ascii_only: bool) -> None:
     line = json.dumps({"events": [{"type": "message", "text": text}]}, ensure_ascii=ascii_only)
-    if any(find_personal_data(text)):
+    if any(find_sensitive_data(text)):
         assert might_hold_personal_data(line)
 
 
@@ -66,5 +66,5 @@ def test_the_prescreen_never_skips_a_finding(text: str, ascii_only: bool) -> Non
 @given(key=TEXT)
 def test_the_prescreen_reads_keys(key: str) -> None:
     line = json.dumps({"events": [{"type": "tool_call", "args": {key: 1}}]}, ensure_ascii=False)
-    if any(find_personal_data(key)):
+    if any(find_sensitive_data(key)):
         assert might_hold_personal_data(line)

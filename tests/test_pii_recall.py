@@ -14,11 +14,9 @@ DATA = Path(__file__).parent / "data"
 KINDS = {"email": EMAIL, "phone": PHONE, "card": CARD, "iban": IBAN, "name": NAME}
 TABLE: dict[str, Any] = yaml.safe_load((DATA / "personal_data.yaml").read_text(encoding="utf-8"))
 NAMES = NameList(TABLE["names"])
-# Reached: 127 of the 130 cases; the three missed are marked in the table.
-MIN_RECALL = 127 / 130
 
 
-def _found(case: dict[str, str]) -> bool:
+def _found(case: dict[str, Any]) -> bool:
     """Whether a finding of the case's kind covers its value."""
     start = case["text"].index(case["value"])
     end = start + len(case["value"])
@@ -41,4 +39,7 @@ def test_recall() -> None:
         print(f"  missed {case['kind']} ({case['where']}): {case['text']!r}")
     assert len(cases) >= 100
     assert {case["where"] for case in cases} >= {"UK", "US", "DE", "FR", "IN", "BR", "JP"}
-    assert recall >= MIN_RECALL
+    # The cases missed are exactly those the table marks `missed: true`: a case found
+    # again, or one lost, fails until the table says so.
+    marked = {case["text"] for case in cases if case.get("missed") is True}
+    assert {case["text"] for case in missed} == marked

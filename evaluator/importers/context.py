@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, ParamSpec
 
 from cprlint.findings import Location, Problem
 from cprlint.importers.labels import CALL_FIELDS, CONVERSATION_FIELDS, GROUPING_FIELD, LabelMap
@@ -14,6 +14,7 @@ from cprlint.importers.providers import ParsedCall
 from cprlint.importers.records import (
     OK,
     Record,
+    TimeError,
     llm_call_event,
     message_event,
     plain,
@@ -29,6 +30,8 @@ MAX_PROBLEMS_PER_FILE = 100
 MAX_SEEN_KEYS = 2000
 # Keys of fixture events that are never personal data, and never redacted.
 _STRUCTURAL_KEYS = frozenset({"type", "role", "model", "status", "attempt", "usage"})
+
+P = ParamSpec("P")
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,22 @@ class ImportContext:
 
     def malformed(self, message: str, location: Location) -> None:
         self.problem(MALFORMED_RECORD, message, location)
+
+    def read_time(
+        self,
+        locate: Locator,
+        without: str,
+        read: Callable[P, int],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> int:
+        """`read(*args, **kwargs)`, a time in nanoseconds; when it is no time (TimeError),
+        a finding that says so and what is done `without` it, and 0."""
+        try:
+            return read(*args, **kwargs)
+        except TimeError as error:
+            self.malformed(f"{error}; {without}", locate())
+            return 0
 
     def all_problems(self) -> list[Problem]:
         problems = list(self.problems)

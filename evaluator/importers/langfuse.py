@@ -23,13 +23,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from cprlint.documents import KeyPath
 from cprlint.findings import Problem
 from cprlint.importers.context import ImportContext, Locator
 from cprlint.importers.records import (
     ERROR,
     OK,
     Record,
-    TimeError,
     as_dict,
     as_list,
     as_text,
@@ -58,8 +58,6 @@ _CONTENT_FIELDS = ("input", "output", "modelParameters", "usage", "usageDetails"
 _TRACE_CONTENT_FIELDS = (*_CONTENT_FIELDS, "observations", "scores", "corrections")
 OWN_SHAPE = "observations (JSON Lines, a JSON array or an API page)"
 TRACE_SHAPE = "a Langfuse trace with its observations (`{trace, observations}`)"
-
-KeyPath = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
@@ -159,12 +157,10 @@ def _locator(item: JsonItem, key_path: KeyPath) -> Locator:
 
 
 def _time(raw: dict[str, Any], key: str, context: ImportContext, locate: Locator) -> int:
-    try:
-        return iso_to_nanoseconds(raw.get(key), key)
-    except TimeError as error:
-        what = "trace" if key == "timestamp" else "observation"
-        context.malformed(f"{error}; the {what} is imported without a time", locate())
-        return 0
+    what = "trace" if key == "timestamp" else "observation"
+    return context.read_time(
+        locate, f"the {what} is imported without a time", iso_to_nanoseconds, raw.get(key), key
+    )
 
 
 def _records(

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 
+from cprlint.documents import KeyPath
 from cprlint.findings import Location, Problem
 from cprlint.importers.context import ImportContext, Locator
 from cprlint.importers.records import (
@@ -47,8 +48,6 @@ from cprlint.importers.shapes import ShapesRead
 from cprlint.importers.sources import FirstPlaces, JsonItem, iter_json_items
 from cprlint.importers.usage import UsageError, token_count, usage_from_parts
 from cprlint.model import Usage
-
-KeyPath = tuple[str | int, ...]
 
 _ERROR_CODES = (2, "2", "STATUS_CODE_ERROR", "ERROR")
 OTLP_REQUEST = "an OTLP/JSON export request (`resourceSpans`)"

@@ -64,7 +64,7 @@ class ToolUse:
 class ParsedCall:
     # The model that served the call: the response's, else the one asked for.
     model: str | None = None
-    # The one the request asked for, when the response names another.
+    # The one the request asked for (the `llm_call` keeps it only when it names another).
     requested_model: str | None = None
     usage: Usage | None = None
     status: str = OK
@@ -85,9 +85,10 @@ class ParsedCall:
     usage_optional: bool = False
 
     def name_models(self, *, requested: str | None, served: str | None) -> None:
-        """The served model as `model`; the requested one kept apart when it differs."""
+        """The served model as `model`, else the requested one; the requested one kept
+        apart (records.llm_call_event drops it when it names the same model)."""
         self.model = served or requested
-        self.requested_model = requested if served and requested != served else None
+        self.requested_model = requested
 
     def read_usage(self, reader: Callable[[Mapping[str, Any]], Usage], raw: Any) -> None:
         if not isinstance(raw, dict):
@@ -176,6 +177,13 @@ def stream_events(body: Any) -> list[dict[str, Any]] | None:
                 payload = {**payload, "type": name}
             events.append(payload)
     return events
+
+
+def as_stream(body: Any) -> Any:
+    """A body as the parsers read it: a streamed response as the list of its events, read
+    once (`stream_events` of the list is then a cheap filter); any other body as it is."""
+    events = stream_events(body)
+    return body if events is None else events
 
 
 def response_id(response: Any) -> str | None:
@@ -720,7 +728,9 @@ def parse_bedrock_invoke(
             call.error = str(body["message"])
     if failures.status == ERROR:
         call.fail(failures.error)
-    call.problems += failures.problems
+    # The chunks' problems count against the call's limit, after its own.
+    for problem in failures.problems:
+        call.skip(problem)
     call.problems_left_out += failures.problems_left_out
     # Bedrock's own count ends every stream: the usage when the model's events had none.
     metrics = [dig(chunk, "amazon-bedrock-invocationMetrics") for chunk in chunks or []]

@@ -32,6 +32,7 @@ from cprlint.findings import Problem
 from cprlint.importers.context import ImportContext, Locator
 from cprlint.importers.providers import (
     ParsedCall,
+    as_stream,
     http_status,
     parse_anthropic,
     parse_body,
@@ -41,11 +42,11 @@ from cprlint.importers.providers import (
 )
 from cprlint.importers.records import (
     Record,
-    TimeError,
     as_dict,
     as_text,
     checked_time,
     earliest,
+    first_header,
     flatten,
     header_to_nanoseconds,
     iso_to_nanoseconds,
@@ -103,13 +104,6 @@ def _status(value: Any) -> int | None:
     return http_status(value)
 
 
-def _header(wrapper: dict[str, Any], name: str) -> str | None:
-    for key, value in as_dict(wrapper.get("headers")).items():
-        if str(key).lower() == name:
-            return as_text(value[0] if isinstance(value, list) and value else value)
-    return None
-
-
 _TIME_KEYS = ("timestamp", "start_time", "startTime", "created_at", "time")
 # Epoch numbers below this are seconds (until the year 5138), above it milliseconds.
 _SECONDS_BELOW = 10**11
@@ -136,7 +130,8 @@ def _time(record: dict[str, Any], response: Any, wrapper: dict[str, Any]) -> int
         if number is not None:
             scale = 1_000_000_000 if number < _SECONDS_BELOW else 1_000_000
             return checked_time(int(number * scale), key, number)
-    return earliest(response_time(response), header_to_nanoseconds(_header(wrapper, "date")))
+    date = first_header(wrapper.get("headers"), "date")
+    return earliest(response_time(response), header_to_nanoseconds(date))
 
 
 def _locator(item: JsonItem, key_path: tuple[int, ...]) -> Locator:
@@ -172,6 +167,7 @@ def read_proxy_log(
                 continue
             if not isinstance(request, dict):
                 request = {}
+            response = as_stream(response)  # a stream's events, read once for every parser
             status = _status(
                 record.get("status", record.get("status_code"))
                 or response_wrapper.get("status", response_wrapper.get("status_code"))
@@ -184,11 +180,14 @@ def read_proxy_log(
                 attributes.setdefault("user", request["user"])
             conversation = context.conversation_of(attributes)
             name = response_id(response) or f"{PurePath(path).name}:{item.line}"
-            try:
-                time = _time(record, response, response_wrapper)
-            except TimeError as error:
-                context.malformed(f"{error}; the call is imported without a time", locate())
-                time = 0
+            time = context.read_time(
+                locate,
+                "the call is imported without a time",
+                _time,
+                record,
+                response,
+                response_wrapper,
+            )
             yield context.call_record(
                 call,
                 unit=conversation or f"~{context.next_seq():012d}",

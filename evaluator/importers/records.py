@@ -13,10 +13,10 @@ import datetime as dt
 import email.utils
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from cprlint.documents import parse_json_line, sorted_json
 from cprlint.findings import Location
@@ -118,6 +118,30 @@ def flatten(value: Any, prefix: str = "", into: dict[str, Any] | None = None) ->
     return result
 
 
+class Header(NamedTuple):
+    """A header of a recorded request or response."""
+
+    name: str  # in lower case
+    key: Any  # as recorded
+    listed: bool  # whether the value was recorded as a list (of which `text` is the first)
+    text: str | None
+
+
+def recorded_headers(headers: Any) -> Iterator[Header]:
+    """The headers a recording holds (names to a value, or to a list of values), in order."""
+    for key, item in as_dict(headers).items():
+        listed = isinstance(item, list) and bool(item)
+        yield Header(str(key).lower(), key, listed, as_text(item[0] if listed else item))
+
+
+def first_header(headers: Any, name: str) -> str | None:
+    """The (first) value of the first header called `name` (lower case), as text."""
+    for header in recorded_headers(headers):
+        if header.name == name:
+            return header.text
+    return None
+
+
 def with_json_object(attributes: dict[str, Any], key: str) -> dict[str, Any]:
     """`attributes`, and when `key` holds a JSON object as text (OpenInference's and
     Langfuse's `metadata`), its fields as dotted keys (`metadata.intent`) too."""
@@ -165,6 +189,15 @@ def checked_time(nanoseconds: int, name: str, recorded: Any) -> int:
     return nanoseconds
 
 
+def _nanoseconds(moment: dt.datetime) -> int:
+    """A moment (UTC when it names no zone) as nanoseconds since the epoch; OverflowError
+    when its zone takes it past datetime's years."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
+
+
 def iso_to_nanoseconds(value: Any, name: str) -> int:
     """An ISO 8601 timestamp as nanoseconds since the epoch; 0 when there is none.
 
@@ -179,11 +212,7 @@ def iso_to_nanoseconds(value: Any, name: str) -> int:
         moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as error:
         raise TimeError(f"`{name}` ({shown(value)}) is not an ISO 8601 time") from error
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    delta = moment - _EPOCH
-    nanoseconds = (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
-    return checked_time(nanoseconds, name, value)
+    return checked_time(_nanoseconds(moment), name, value)
 
 
 def epoch_to_nanoseconds(value: Any, name: str) -> int:
@@ -217,13 +246,10 @@ def header_to_nanoseconds(value: str | None) -> int:
             moment = email.utils.parsedate_to_datetime(value)
     except (ValueError, TypeError, IndexError, OverflowError):
         return 0
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
     try:
-        delta = moment - _EPOCH
+        nanoseconds = _nanoseconds(moment)
     except OverflowError:
         return 0
-    nanoseconds = (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
     return nanoseconds if MIN_TIME <= nanoseconds <= MAX_TIME else 0
 
 

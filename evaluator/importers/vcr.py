@@ -50,6 +50,7 @@ from cprlint.importers.context import ImportContext, Locator
 from cprlint.importers.eventstream import EventStreamError, events_json, looks_like_event_stream
 from cprlint.importers.providers import (
     ParsedCall,
+    as_stream,
     http_status,
     looks_like_usage,
     parse_anthropic,
@@ -62,12 +63,12 @@ from cprlint.importers.providers import (
 )
 from cprlint.importers.records import (
     Record,
-    TimeError,
     as_dict,
     as_text,
     earliest,
     flatten,
     header_to_nanoseconds,
+    recorded_headers,
 )
 from cprlint.importers.sources import iter_json_items
 from cprlint.rules.imports import UNRECOGNISED_CALL
@@ -321,38 +322,39 @@ class _Cassette:
     unit: str
     name: str
 
-    def body(self, side: dict[str, Any], key_path: tuple[str | int, ...]) -> Any:
-        """The parsed body of a recorded request or response (`side`)."""
+    def body(
+        self, side: dict[str, Any], key_path: tuple[str | int, ...], headers: dict[str, str]
+    ) -> Any:
+        """The parsed body of a recorded request or response (`side`, with its `headers`)."""
         if "parsed_body" in side and "body" not in side:
             # Parsed when it was recorded: the YAML loader's bounds were its bounds.
             return side["parsed_body"]
         value, is_base64 = _recorded_body(side.get("body"), key_path, self)
-        encoding = self.headers(side, key_path).get("content-encoding", "").lower()
+        encoding = headers.get("content-encoding", "").lower()
         return self.bodies.parsed(value, is_base64=is_base64, encoding=encoding)
 
     def headers(self, side: dict[str, Any], key_path: tuple[str | int, ...]) -> dict[str, str]:
         """A request's or response's headers, names in lower case, each its first value;
         a value botocore recorded as bytes (`!!binary`) decoded."""
         headers: dict[str, str] = {}
-        for key, item in as_dict(side.get("headers")).items():
-            listed = isinstance(item, list) and bool(item)
-            text = as_text(item[0] if listed else item)
+        for header in recorded_headers(side.get("headers")):
+            text = header.text
             if text is None:
                 continue
             if self.binary:
-                where = (*key_path, "headers", key, 0) if listed else (*key_path, "headers", key)
+                where = (*key_path, "headers", header.key, *((0,) if header.listed else ()))
                 if self.locate(*where) in self.binary:
                     text = _binary_text(text)
             if text is not None:
-                headers[str(key).lower()] = text
+                headers[header.name] = text
         return headers
 
 
 def _binary_text(value: str) -> str | None:
     """A header value recorded as base64 bytes, as text; None when it is not."""
     try:
-        return base64.b64decode("".join(value.split()), validate=True).decode("utf-8")
-    except (binascii.Error, ValueError):
+        return _base64(value).decode("utf-8")
+    except (BodyError, UnicodeDecodeError):
         return None
 
 
@@ -371,9 +373,12 @@ def _interaction(
     except ValueError:
         return None
     host, url_path = (parts.hostname or "").lower(), unquote(parts.path)
-    response_headers = cassette.headers(response, (*key_path, "response"))
-    request_body = cassette.body(request, (*key_path, "request"))
-    response_body = cassette.body(response, (*key_path, "response"))
+    request_path, response_path = (*key_path, "request"), (*key_path, "response")
+    request_headers = cassette.headers(request, request_path)
+    response_headers = cassette.headers(response, response_path)
+    request_body = cassette.body(request, request_path, request_headers)
+    # A stream's events, read once for every parser.
+    response_body = as_stream(cassette.body(response, response_path, response_headers))
     status = http_status(as_dict(response.get("status")).get("code", response.get("status")))
     call = _parse(host, url_path, request_body, response_body, status, response_headers)
     if call is None:
@@ -391,12 +396,9 @@ def _interaction(
     attributes = flatten(as_dict(request_dict.get("metadata")), "metadata")
     if as_text(request_dict.get("user")):
         attributes["user"] = request_dict["user"]
-    request_headers = cassette.headers(request, (*key_path, "request"))
-    try:
-        created = response_time(response_body)
-    except TimeError as error:
-        context.malformed(f"{error}; the call is dated without it", locator())
-        created = 0
+    created = context.read_time(
+        locator, "the call is dated without it", response_time, response_body
+    )
     started = earliest(
         created,
         header_to_nanoseconds(response_headers.get("date")),

@@ -8,7 +8,7 @@ from typing import Any
 
 from cprlint.findings import Location, Problem, Scope, Severity
 from cprlint.model import EVENT_TYPES, Conversation
-from cprlint.pii import PLACEHOLDER_LABELS, decompose, find_personal_data
+from cprlint.pii import PLACEHOLDER_LABELS, decompose, find_sensitive_data
 from cprlint.rules.context import RuleContext
 from cprlint.rules.registry import Target, documented_rule, rule
 
@@ -249,7 +249,7 @@ def _strings(
             yield from _strings(item, (*key_path, index))
 
 
-# What every finding of `find_personal_data` needs somewhere in the line (cprlint.pii):
+# What every finding of `find_sensitive_data` without names needs somewhere in the line:
 # an e-mail address one of the ways to write its `@` (`@`, `%40`, `(at)`, `[at]`, `<at>`,
 # or ` at ` with its dots spelt out, ` dot ` or `(dot)`); an IBAN, a card or a phone
 # number nine digits with nothing but separators between neighbours. The detector reads
@@ -341,7 +341,7 @@ def personal_data(conversation: Conversation, context: RuleContext) -> Iterator[
     if raw_json is not None and not might_hold_personal_data(raw_json):
         return
     for key_path, text, is_key in _strings(conversation.document.data, ()):
-        for found in find_personal_data(text):
+        for found in find_sensitive_data(text):
             yield Problem(
                 f"{found.kind} in fixture {'key' if is_key else 'text'} (characters "
                 f"{found.start + 1} to {found.end}); replace it with a placeholder such as "
