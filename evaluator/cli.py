@@ -492,25 +492,25 @@ def scorecard(
     """
     from cprlint.scorecard.progress import wanted
     from cprlint.scorecard.render import render
-    from cprlint.scorecard.run import ScorecardRequest, one_line_errors
+    from cprlint.scorecard.run import ScorecardRequest
     from cprlint.scorecard.run import scorecard as build
 
-    # Its messages quote file names and values from the logs: each one line, escaped.
-    with one_line_errors():
-        request = ScorecardRequest(
-            logs=logs,
-            policies=policy_paths,
-            dimension=dimension,
-            period=period,
-            since=_date("--since", since),
-            until=_date("--until", until),
-            engine=engine,
-            memory_limit=memory_limit,
-            spark_master=spark_master,
-            progress=wanted(progress),
-            strict=strict,
-        )
-        _emit(render(build(request), output_format, log_scale=log_scale), output)
+    # (Its errors quote file names and values from the logs: `_fail` shows each one
+    # line, escaped.)
+    request = ScorecardRequest(
+        logs=logs,
+        policies=policy_paths,
+        dimension=dimension,
+        period=period,
+        since=_date("--since", since),
+        until=_date("--until", until),
+        engine=engine,
+        memory_limit=memory_limit,
+        spark_master=spark_master,
+        progress=wanted(progress),
+        strict=strict,
+    )
+    _emit(render(build(request), output_format, log_scale=log_scale), output)
     return ExitCode.OK
 
 

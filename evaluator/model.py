@@ -219,6 +219,12 @@ class ResolutionRule:
     void_greeting_only: bool = False
     preset: str | None = None
 
+    @property
+    def counts_unattributed(self) -> bool:
+        """Whether an outcome that does not say who resolved it may count (the
+        `unattributed` clause): only under a rule that counts every resolver."""
+        return set(RESOLVERS) <= set(self.resolved_by)
+
 
 @dataclass(frozen=True)
 class Traffic:
@@ -322,10 +328,15 @@ class Policy:
         return self.budgets.cost_per_resolution
 
     @property
+    def monthly_overhead(self) -> Decimal:
+        """The fixed monthly overhead: all of `pricing.overhead`'s items."""
+        return sum(self.pricing.overhead.values(), Decimal(0))
+
+    @property
     def overhead_per_ticket(self) -> Decimal | None:
         """The monthly overhead spread over the month's tickets (`traffic`); None when
         there is overhead but no ticket count to spread it over."""
-        total = sum(self.pricing.overhead.values(), Decimal(0))
+        total = self.monthly_overhead
         if not total:
             return Decimal(0)
         tickets = self.traffic.monthly_tickets

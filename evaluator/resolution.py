@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from cprlint.model import RESOLVERS, Conversation, Message, Outcome, ResolutionRule
+from cprlint.model import Conversation, Message, Outcome, ResolutionRule
 
 COUNTED = "counted"
 CLAUSES = (
@@ -159,7 +159,7 @@ def judge_resolution(conversation: Conversation, rule: ResolutionRule) -> Judgem
     if outcome.status not in rule.statuses:
         return Judgement(False, "status")
     if outcome.resolved_by is None:
-        if not set(RESOLVERS) <= set(rule.resolved_by):
+        if not rule.counts_unattributed:
             return Judgement(False, "unattributed")
     elif outcome.resolved_by not in rule.resolved_by:
         return Judgement(False, "resolved_by")

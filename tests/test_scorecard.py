@@ -1298,7 +1298,7 @@ def test_counts_agree_with_their_nouns(
 def test_notes_agree_with_their_counts(count: int, notes: list[str]) -> None:
     from dataclasses import replace
 
-    from cprlint.scorecard.card import MalformedLine
+    from cprlint.scorecard.card import Malformed, MalformedLine
 
     malformed = tuple(
         MalformedLine("logs/a.jsonl", line, 1, "JSON syntax error: Expecting value")
@@ -1310,8 +1310,7 @@ def test_notes_agree_with_their_counts(count: int, notes: list[str]) -> None:
             unpriced=(Unpriced(policy="", model="m", calls=count),),
         ),
         undated_tickets=count,
-        malformed_lines=count,
-        first_malformed=malformed,
+        malformed=Malformed(count, malformed),
     )
     assert render(card, "text").splitlines()[-len(notes) :] == notes
     markdown = render(card, "markdown")
@@ -1350,7 +1349,7 @@ def test_a_malformed_line_is_left_out_counted_and_located(
     assert document["rows"] == clean["rows"]
     assert document["totals"] == clean["totals"]
     assert document["malformed_lines"]["count"] == 1
-    (only,) = card.first_malformed
+    (only,) = card.malformed.first
     assert (only.path, only.line) == (str(log), 3)
     assert only.message.startswith(message)
     if column is not None:
@@ -1400,8 +1399,8 @@ def test_malformed_lines_of_gzipped_logs_and_many_files(project: tuple[Path, Pat
     other["id"] = "T6b"
     (root / "logs" / "b.jsonl").write_text("[]\n" + json.dumps(other) + "\n")
     card = scorecard_of(root, [zipped, root / "logs" / "b.jsonl"])
-    assert card.malformed_lines == 2
-    assert [(m.path, m.line) for m in card.first_malformed] == [
+    assert card.malformed.count == 2
+    assert [(m.path, m.line) for m in card.malformed.first] == [
         (str(zipped), 2),
         (str(root / "logs" / "b.jsonl"), 1),
     ]
@@ -1421,7 +1420,7 @@ def test_a_clean_log_is_read_once_natively(
     monkeypatch.setattr(engines, "set_aside", never)
     monkeypatch.setattr(engines, "first_problem", never)
     root, log = project
-    assert scorecard_of(root, log).malformed_lines == 0
+    assert scorecard_of(root, log).malformed.count == 0
 
 
 def test_setting_malformed_lines_aside_holds_one_bounded_line(
@@ -1470,9 +1469,9 @@ def test_started_at_forms_every_engine_reads_alike(started_at: str, accepted: bo
     Spark test holds Spark to the same)."""
     import duckdb
     from cprlint.scorecard.layout import STARTED_AT_FORM
-    from cprlint.scorecard.sources import started_at_problem
+    from cprlint.scorecard.sources import time_problem
 
-    assert (started_at_problem(started_at) is None) == accepted
+    assert (time_problem(started_at, "`started_at`") is None) == accepted
     if accepted:
         connection = duckdb.connect()
         connection.execute("SET TimeZone = 'UTC'")

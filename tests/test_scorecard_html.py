@@ -418,19 +418,18 @@ def test_the_totals_table_adds_up_every_group() -> None:
 
 
 def test_malformed_lines_and_counts_in_words_on_the_page() -> None:
-    from cprlint.scorecard.card import MalformedLine
+    from cprlint.scorecard.card import Malformed, MalformedLine
 
     one = replace(
         scorecard(row("refund", week(1), max_escalation_rate="0.05")),
-        malformed_lines=1,
-        first_malformed=(MalformedLine("logs/a.jsonl", 3, 1, "JSON syntax error: <x>"),),
+        malformed=Malformed(1, (MalformedLine("logs/a.jsonl", 3, 1, "JSON syntax error: <x>"),)),
     )
     page_text = render_html(one)
     assert "1 malformed line in the logs was left out of every figure:" in page_text
     assert "<li><code>logs/a.jsonl:3:1: JSON syntax error: &lt;x&gt;</code></li>" in page_text
     # Escalation 1 of 10 over a 5% maximum: 1 row of 1.
     assert "1 row of 1 breaches a budget or quality limit." in page_text
-    three = replace(one, malformed_lines=3)
+    three = replace(one, malformed=replace(one.malformed, count=3))
     assert "3 malformed lines in the logs were left out of every figure; the first 1:" in (
         render_html(three)
     )

@@ -179,7 +179,7 @@ def test_a_bad_time_is_a_malformed_line_as_a_bad_started_at_is(tmp_path: Path) -
     log = write_fixture(tmp_path / "log.jsonl", [good, bad_at, bad_reopened])
     card = scorecard_of(tmp_path, log)
     assert [(row.tickets, row.resolved) for row in card.rows] == [(1, 1)]
-    assert [(item.line, item.message) for item in card.first_malformed] == [
+    assert [(item.line, item.message) for item in card.malformed.first] == [
         (
             2,
             "`events[1].at` '10am' is not an ISO 8601 date-time such as "
@@ -351,7 +351,7 @@ def test_a_text_that_is_not_one_is_no_greeting(tmp_path: Path) -> None:
     (tmp_path / "policies").mkdir()
     (tmp_path / "policies" / "p.yaml").write_text(rule_policy("p", {}))
     card = scorecard_of(tmp_path, listed)
-    assert [item.message for item in card.first_malformed] == [
+    assert [item.message for item in card.malformed.first] == [
         '`events[0].text` of a message must be a text, not ["hi"]',
         '`events[0].text` of a message must be a text, not {"hi": 1}',
     ]

@@ -156,7 +156,7 @@ def test_a_log_with_every_kind_of_malformed_line_is_the_same_on_spark(
     spark: Engine, tmp_path: Path
 ) -> None:
     # The fixtures as a log over October, with every malformed line of MALFORMED_LINES
-    # (14, the key given twice among them) put in after every 20th line: all counted,
+    # (18, the key given twice among them) put in after every 20th line: all counted,
     # in order, and the 344 conversations scored.
     log = tmp_path / "log.jsonl"
     good = log_from_fixtures(log, lambda n: f"2026-10-{1 + n % 31:02d}T{n % 24:02d}:30:00Z")

@@ -122,6 +122,16 @@ _ESCAPED_CONTROLS = {
 }
 
 
+# GitHub takes at most this many characters in a pull-request comment.
+GITHUB_COMMENT_LIMIT = 65_536
+
+
+def github_length(text: str) -> int:
+    """Characters as GitHub counts them against GITHUB_COMMENT_LIMIT (UTF-16 code units,
+    as a browser does: a character beyond U+FFFF counts twice, which never undercounts)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def shown(text: str) -> str:
     """`text` as it may be printed anywhere: its control characters, and those that
     reorder text, escaped (`\\x1b`, `\\u202e`)."""

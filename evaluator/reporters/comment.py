@@ -17,13 +17,18 @@ from typing import Any
 from cprlint.findings import Finding, Severity
 from cprlint.money import amount_format, compared_amounts, format_cost
 from cprlint.report import Report
-from cprlint.reporters.base import RenderOptions, escape_markdown, pct_text, plural
+from cprlint.reporters.base import (
+    GITHUB_COMMENT_LIMIT,
+    RenderOptions,
+    escape_markdown,
+    pct_text,
+    plural,
+)
 from cprlint.reporters.comparison import change_markdown_table, kind_counts, monthly_words
 from cprlint.reporters.tables import budget_of
 from cprlint.rules import RULES
 
 MARKER = "<!-- cprlint:report -->"
-GITHUB_COMMENT_LIMIT = 65_536
 # Room kept for the marker, the truncation note and GitHub's own accounting.
 _BUDGET = GITHUB_COMMENT_LIMIT - 2_000
 MAX_ROWS = 30

@@ -104,8 +104,7 @@ def build_scorecard(
         ),
         prices_as_of=_prices_as_of(policies, catalog),
         catalog_version=catalog.version if catalog else None,
-        malformed_lines=malformed.count,
-        first_malformed=malformed.first,
+        malformed=malformed,
     )
 
 

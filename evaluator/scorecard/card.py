@@ -235,6 +235,14 @@ MAX_NAMED_MALFORMED = 20
 
 
 @dataclass(frozen=True)
+class Malformed:
+    """The malformed lines of a run's logs: how many, and the first MAX_NAMED_MALFORMED."""
+
+    count: int = 0
+    first: tuple[MalformedLine, ...] = ()
+
+
+@dataclass(frozen=True)
 class Scorecard:
     dimension: str
     period: str
@@ -250,19 +258,23 @@ class Scorecard:
     prices_as_of: str | None = None
     catalog_version: str | None = None
     # Lines of the JSON Lines logs left out as malformed: how many, and the first few.
-    malformed_lines: int = 0
-    first_malformed: tuple[MalformedLine, ...] = ()
+    malformed: Malformed = Malformed()
+
+    @cached_property
+    def by_group(self) -> dict[str, tuple[Row, ...]]:
+        """Each group's rows, in order; the groups in the order they first come."""
+        rows: dict[str, list[Row]] = {}
+        for row in self.rows:
+            rows.setdefault(row.group, []).append(row)
+        return {group: tuple(found) for group, found in rows.items()}
 
     @property
     def groups(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(row.group for row in self.rows))
+        return tuple(self.by_group)
 
     @property
     def periods(self) -> tuple[dt.date, ...]:
         return tuple(sorted({row.period for row in self.rows}))
-
-    def rows_of(self, group: str) -> list[Row]:
-        return [row for row in self.rows if row.group == group]
 
     @property
     def breaches(self) -> int:
@@ -326,7 +338,7 @@ class Scorecard:
                 "logs": list(self.logs),
             },
             "rows": [row_json(row, self) for row in self.rows],
-            "totals": [totals_json(row, self) for row in self.totals],
+            "totals": [_figures_json(row, self) for row in self.totals],
             "undated_tickets": self.undated_tickets,
             "untimed_tickets": self.untimed_tickets,
             "unpriced": [
@@ -334,7 +346,7 @@ class Scorecard:
                 for item in self.unpriced
             ],
             "malformed_lines": {
-                "count": self.malformed_lines,
+                "count": self.malformed.count,
                 "first": [
                     {
                         "path": item.path,
@@ -342,7 +354,7 @@ class Scorecard:
                         "column": item.column,
                         "message": item.message,
                     }
-                    for item in self.first_malformed
+                    for item in self.malformed.first
                 ],
             },
         }
@@ -353,7 +365,8 @@ def _number(value: Decimal | None) -> float | int | None:
 
 
 def _figures_json(row: Row, card: Scorecard) -> dict[str, Any]:
-    """What a group's row and a total row both say: its period, sums and ratios."""
+    """What a group's row and a total row (a period's total over all groups) both say:
+    its period, sums and ratios."""
     first, last = card.days(row.period)
     return {
         "period": row.period.isoformat(),
@@ -384,11 +397,6 @@ def _figures_json(row: Row, card: Scorecard) -> dict[str, Any]:
             "escalation_rate": _number(row.escalation_rate_change),
         },
     }
-
-
-def totals_json(row: Row, card: Scorecard) -> dict[str, Any]:
-    """A period's total over all groups, as data."""
-    return _figures_json(row, card)
 
 
 def row_json(row: Row, card: Scorecard) -> dict[str, Any]:

@@ -148,6 +148,8 @@ tickets AS (
     MIN(queue) AS queue,
     MIN(automation) AS automation,
     MIN(started_at) AS started_at,
+    -- the calendar month it started in (its policy's overhead is spread over a month's)
+    CAST(DATE_TRUNC('month', MIN(started_at)) AS DATE) AS month,
     MIN(outcome_status) AS outcome_status,
     MIN(outcome_resolved_by) AS outcome_resolved_by,
     MAX(CASE WHEN outcome_reopened THEN 1 ELSE 0 END) AS reopened,
@@ -237,10 +239,10 @@ verdicts AS (
 -- Each calendar month's tickets of each policy in the logs, before --since and --until
 -- cut them: the policy's monthly overhead is spread over them.
 month_tickets AS (
-  SELECT policy, CAST(DATE_TRUNC('month', started_at) AS DATE) AS month, COUNT(*) AS tickets
+  SELECT policy, month, COUNT(*) AS tickets
   FROM tickets
-  WHERE started_at IS NOT NULL
-  GROUP BY policy, CAST(DATE_TRUNC('month', started_at) AS DATE)
+  WHERE month IS NOT NULL
+  GROUP BY policy, month
 ),
 scored AS (
   SELECT
@@ -258,11 +260,9 @@ scored AS (
     CASE WHEN v.escalation_events = 1 OR v.outcome_status = 'escalated'
       THEN 1 ELSE 0 END AS escalated,
     CAST(DATE_TRUNC('{{unit}}', v.started_at) AS DATE) AS period,
-    m.month,
     m.tickets AS month_tickets
   FROM verdicts AS v
-  LEFT JOIN month_tickets AS m
-    ON m.policy = v.policy AND m.month = CAST(DATE_TRUNC('month', v.started_at) AS DATE)
+  LEFT JOIN month_tickets AS m ON m.policy = v.policy AND m.month = v.month
   WHERE v.started_at IS NULL
      OR ((:since IS NULL OR v.started_at >= CAST(:since AS TIMESTAMP))
          AND (:until IS NULL OR v.started_at < CAST(:until AS TIMESTAMP)))

@@ -36,6 +36,7 @@ from typing import IO, Any, Protocol
 from cprlint.errors import CprlintError
 from cprlint.resolution import is_greeting
 from cprlint.scorecard import DEFAULT_MEMORY_LIMIT
+from cprlint.scorecard.card import Malformed
 from cprlint.scorecard.layout import (
     CONVERSATION_FIELDS,
     DECIMAL_TEXT_FORM,
@@ -52,7 +53,6 @@ from cprlint.scorecard.sources import (
     PARQUET_SUFFIXES,
     Kept,
     LogFiles,
-    Malformed,
     describe,
     engine_message,
     first_problem,

@@ -164,22 +164,21 @@ def chart_lines(card: Scorecard) -> list[ChartLine]:
     """The lines the charts draw, most tickets first (ties by name, so that the choice
     and the colours are stable): every group when there are at most MAX_SERIES; else the
     MAX_SERIES - 1 with the most tickets, and one "other" line that sums the rest."""
-    tickets: dict[str, int] = {}
-    for row in card.rows:
-        tickets[row.group] = tickets.get(row.group, 0) + row.tickets
+    by_group = card.by_group
+    tickets = {group: sum(row.tickets for row in rows) for group, rows in by_group.items()}
     ranked = sorted(tickets, key=lambda group: (-tickets[group], group))
     shown_alone = ranked if len(ranked) <= MAX_SERIES else ranked[: MAX_SERIES - 1]
     lines = [
         ChartLine(
             name=group,
-            rows={row.period: row for row in card.rows_of(group)},
+            rows={row.period: row for row in by_group[group]},
             colour=f"c{index}",
             members=(group,),
-            budget=group_budget(card.rows_of(group)),
+            budget=group_budget(by_group[group]),
         )
         for index, group in enumerate(shown_alone)
     ]
-    rest = ranked[len(shown_alone) :]
+    rest = set(ranked[len(shown_alone) :])
     if rest:
         folded: dict[dt.date, list[Row]] = {}
         for row in card.rows:
@@ -644,12 +643,12 @@ def _summary(card: Scorecard) -> list[str]:
             f'<p class="verdict {kind}">{counted(breaching, "row")} of {len(card.rows):,} '
             f"{agreeing(breaching, 'breaches', 'breach')} a budget or quality limit.</p>"
         )
-    if card.malformed_lines:
-        count = card.malformed_lines
-        named = len(card.first_malformed)
+    if card.malformed.count:
+        count = card.malformed.count
+        named = len(card.malformed.first)
         which = f"; the first {named:,}" if named < count else ""
         items = "".join(
-            f"<li><code>{escape(str(item))}</code></li>" for item in card.first_malformed
+            f"<li><code>{escape(str(item))}</code></li>" for item in card.malformed.first
         )
         out.append(
             f'<div class="warning"><p>{escape(counted(count, "malformed line"))} in the logs '

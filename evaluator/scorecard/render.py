@@ -18,7 +18,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from cprlint.money import NINE_PLACES, format_cost, format_rate, round_half_even
-from cprlint.reporters.base import escape_markdown, shown
+from cprlint.reporters.base import GITHUB_COMMENT_LIMIT, escape_markdown, github_length, shown
 from cprlint.scorecard.card import Row, Scorecard
 from cprlint.scorecard.words import (
     OVERHEAD_NOTE,
@@ -148,15 +148,15 @@ def _cells(card: Scorecard, row: Row, spend: SpendFormats, *, total: bool = Fals
 def _notes(card: Scorecard) -> list[tuple[str, list[str]]]:
     """The notes under the tables: each a sentence, and the items it lists."""
     notes: list[tuple[str, list[str]]] = []
-    if card.malformed_lines:
-        count = card.malformed_lines
-        named = len(card.first_malformed)
+    if card.malformed.count:
+        count = card.malformed.count
+        named = len(card.malformed.first)
         which = f"; the first {named:,}" if named < count else ""
         notes.append(
             (
                 f"{counted(count, 'malformed line')} in the logs {agreeing(count, 'was', 'were')}"
                 f" left out of every figure{which}:",
-                [str(item) for item in card.first_malformed],
+                [str(item) for item in card.malformed.first],
             )
         )
     if card.undated_tickets:
@@ -222,8 +222,7 @@ def render_text(card: Scorecard) -> str:
         lines.append(total_title(card))
         lines += _text_table(card, [_cells(card, row, spend, total=True) for row in card.totals])
         lines.append("")
-    for group in card.groups:
-        rows = card.rows_of(group)
+    for group, rows in card.by_group.items():
         breaches = sum(1 for row in rows if row.breaches)
         mark = f"  ({counted(breaches, 'period')} off limits)" if breaches else ""
         lines.append(f"{group_noun(card.dimension)} {shown(group)}{mark}")
@@ -235,21 +234,11 @@ def render_text(card: Scorecard) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-# GitHub takes at most 65,536 characters in a comment (a job summary may be 1 MiB): the
-# markdown is cut to fit, whole rows and notes left out from the end, and says so.
-MARKDOWN_LIMIT = 65_536
-
-
-def _github_length(text: str) -> int:
-    """Characters as GitHub counts them against its limit (UTF-16 code units, as a
-    browser does: a character beyond U+FFFF counts twice, which never undercounts)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 @renderer("markdown")
 def render_markdown(card: Scorecard) -> str:
     """One table: the total of each period first (so that a cut keeps them), then each
-    group's rows; the notes after it."""
+    group's rows; the notes after it. Cut to fit in a GitHub comment (a job summary may
+    be 1 MiB): whole rows, then notes, left out from the end, saying so."""
     head = [f"### {title(card)}", ""]
     if not card.rows:
         head.append("No tickets in the logs for this range.")
@@ -278,15 +267,15 @@ def render_markdown(card: Scorecard) -> str:
 
 def _within_limit(head: list[str], rows: list[str], notes: list[str]) -> str:
     """The markdown of `head`, `rows` and `notes` (a list after a blank line), whole if
-    it fits in MARKDOWN_LIMIT; else as many rows, then notes, as fit with a last note
+    it fits in GITHUB_COMMENT_LIMIT; else as many rows, then notes, as fit with a last note
     that says how many were left out."""
     whole = "\n".join([*head, *rows, *(["", *notes] if notes else [])]) + "\n"
-    if _github_length(whole) <= MARKDOWN_LIMIT:
+    if github_length(whole) <= GITHUB_COMMENT_LIMIT:
         return whole
     # Room for the note on what was left out (its numbers are at most 20 digits each).
-    room = MARKDOWN_LIMIT - _github_length("\n".join(head) + "\n") - 200
+    room = GITHUB_COMMENT_LIMIT - github_length("\n".join(head) + "\n") - 200
     kept_rows = _fitting(rows, room)
-    room -= sum(_github_length(line) + 1 for line in kept_rows) + 1  # and the blank line
+    room -= sum(github_length(line) + 1 for line in kept_rows) + 1  # and the blank line
     kept_notes = _fitting(notes, room)
     cut = [
         f"{len(lines) - len(kept):,} of {counted(len(lines), what)}"
@@ -294,7 +283,7 @@ def _within_limit(head: list[str], rows: list[str], notes: list[str]) -> str:
         if len(kept) < len(lines)
     ]
     left_out = (
-        f"- Cut to GitHub's {MARKDOWN_LIMIT:,}-character limit: {' and '.join(cut)} left "
+        f"- Cut to GitHub's {GITHUB_COMMENT_LIMIT:,}-character limit: {' and '.join(cut)} left "
         "out; the csv, json and html formats have them all."
     )
     return "\n".join([*head, *kept_rows, "", *kept_notes, left_out]) + "\n"
@@ -304,7 +293,7 @@ def _fitting(lines: list[str], room: int) -> list[str]:
     """The first of `lines` that fit in `room` characters, a line break after each."""
     kept: list[str] = []
     for line in lines:
-        room -= _github_length(line) + 1
+        room -= github_length(line) + 1
         if room < 0:
             break
         kept.append(line)

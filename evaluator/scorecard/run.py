@@ -5,14 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from cprlint.errors import CprlintError
 from cprlint.pricing import builtin_catalog
-from cprlint.reporters.base import shown
 from cprlint.scorecard import DEFAULT_MEMORY_LIMIT
 from cprlint.scorecard.build import build_scorecard
 from cprlint.scorecard.card import Scorecard
@@ -40,13 +38,9 @@ class ScorecardRequest:
 
 
 def scorecard(request: ScorecardRequest) -> Scorecard:
-    """The scorecard the request asks for; a CprlintError in one line when it cannot be
-    made."""
-    with one_line_errors():
-        return _scorecard(request)
-
-
-def _scorecard(request: ScorecardRequest) -> Scorecard:
+    """The scorecard the request asks for; a CprlintError when it cannot be made (its
+    message may quote a file name or a value from a log as it is: the command line
+    shows it escaped, in one line)."""
     memory_limit = check_memory_limit(request.memory_limit)
     spark_master = check_spark_master(request.spark_master)
     if request.since and request.until and request.since > request.until:
@@ -77,12 +71,8 @@ def convert(
     sources: Sequence[str], output: Path, *, memory_limit: str = DEFAULT_MEMORY_LIMIT
 ) -> int:
     """Write JSON Lines logs as one Parquet file in the flattened event layout; returns
-    the number of event rows written."""
-    with one_line_errors():
-        return _convert(sources, output, check_memory_limit(memory_limit))
-
-
-def _convert(sources: Sequence[str], output: Path, memory_limit: str) -> int:
+    the number of event rows written (a CprlintError as `scorecard`'s)."""
+    memory_limit = check_memory_limit(memory_limit)
     logs = find_logs(sources)
     if not output.name.endswith(".parquet"):
         raise CprlintError(f"{output}: the output must be a .parquet file")
@@ -107,13 +97,3 @@ def _convert(sources: Sequence[str], output: Path, memory_limit: str) -> int:
         except OSError as error:
             raise CprlintError(f"{output}: cannot write: {error.strerror}") from None
     return rows
-
-
-@contextmanager
-def one_line_errors() -> Iterator[None]:
-    """Make every CprlintError one printable line: its message may quote a file name or
-    a value from a log, which may hold a line break, an ESC or U+202E."""
-    try:
-        yield
-    except CprlintError as error:
-        raise CprlintError(shown(str(error))) from None

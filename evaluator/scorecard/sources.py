@@ -18,7 +18,6 @@ negative count) is read as `check` would read it, not left out.
 
 from __future__ import annotations
 
-import datetime as dt
 import gzip
 import json
 import re
@@ -38,7 +37,8 @@ from cprlint.documents import (
 )
 from cprlint.errors import CprlintError
 from cprlint.findings import Location, Problem
-from cprlint.scorecard.card import MAX_NAMED_MALFORMED, MalformedLine
+from cprlint.resolution import instant
+from cprlint.scorecard.card import MAX_NAMED_MALFORMED, Malformed, MalformedLine
 from cprlint.scorecard.layout import (
     CONVERSATION_FIELDS,
     DECIMAL_TEXT_FORM,
@@ -105,24 +105,16 @@ def _open(path: Path) -> IO[bytes] | gzip.GzipFile:
 _STARTED_AT = re.compile(STARTED_AT_FORM)
 
 
-def started_at_problem(value: object) -> str | None:
-    """Why a `started_at` value cannot be a ticket's timestamp, or None when it can: an
-    ISO 8601 date, or date and time to the second, in a form every engine reads alike."""
-    return time_problem(value, "`started_at`")
-
-
 def time_problem(value: object, where: str) -> str | None:
     """Why a time (`started_at`, `outcome.reopened_at`, an event's `at`, named `where`)
-    cannot be read, or None when it can (see `started_at_problem`)."""
+    cannot be read, or None when it can: an ISO 8601 date, or date and time to the
+    second, in a form every engine reads alike (STARTED_AT_FORM), and a real one (as
+    `check` reads it: `resolution.instant`)."""
     if value is None:
         return None
     if not isinstance(value, str):
         return f"{where} must be an ISO 8601 date-time text"
-    try:
-        if not _STARTED_AT.fullmatch(value):
-            raise ValueError(value)
-        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+    if not _STARTED_AT.fullmatch(value) or instant(value) is None:
         return (
             f"{where} {value!r} is not an ISO 8601 date-time such as "
             "2026-11-02T09:15:00Z, 2026-11-02T10:15:00+01:00 or 2026-11-02"
@@ -187,12 +179,13 @@ def log_lines(path: Path, handle: IO[bytes] | gzip.GzipFile) -> Iterator[LogLine
             if isinstance(text, Problem):
                 yield LogLine(number, line, (text,))
                 continue
-            document = json_document(name, *text)
+            repeated = _RepeatedKey()
+            document = json_document(name, *text, pairs_hook=repeated)
             if isinstance(document, Problem):
                 yield LogLine(number, line, (document,))
                 continue
             problems = list(layout_problems(document))
-            if not problems and (key := _repeated_key(text[0])) is not None:
+            if not problems and (key := repeated.found) is not None:
                 problems.append(
                     Problem(f"the key `{key}` is given twice in one object", document.locate())
                 )
@@ -376,31 +369,28 @@ def layout_problems(document: Document) -> Iterator[Problem]:
 _LAYOUT_KEYS = frozenset(key for _, path in (*CONVERSATION_FIELDS, *EVENT_FIELDS) for key in path)
 
 
-def _repeated_key(text: str) -> str | None:
-    """A key the layout reads that an object of the line gives twice, if any."""
-    found: list[str] = []
+class _RepeatedKey:
+    """Makes each object of a line as it is parsed (`parse_json_line`'s `pairs_hook`),
+    and notes the first key the layout reads that an object gives twice (`found`)."""
 
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        seen: set[str] = set()
-        for key, _ in items:
-            if key in seen and key in _LAYOUT_KEYS and not found:
-                found.append(key)
-            seen.add(key)
-        return dict(items)
+    __slots__ = ("found",)
 
-    json.loads(text, object_pairs_hook=pairs, parse_float=Decimal)
-    return found[0] if found else None
+    def __init__(self) -> None:
+        self.found: str | None = None
+
+    def __call__(self, items: list[tuple[str, Any]]) -> dict[str, Any]:
+        mapping = dict(items)
+        if len(mapping) < len(items) and self.found is None:
+            seen: set[str] = set()
+            for key, _ in items:
+                if key in seen and key in _LAYOUT_KEYS:
+                    self.found = key
+                    break
+                seen.add(key)
+        return mapping
 
 
 # --- setting malformed lines aside ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Malformed:
-    """The malformed lines of a run's logs: how many, and the first MAX_NAMED_MALFORMED."""
-
-    count: int = 0
-    first: tuple[MalformedLine, ...] = ()
 
 
 def malformed_line(problem: Problem) -> MalformedLine:

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from cprlint.errors import CprlintError
-from cprlint.model import RESOLVERS, Policy, Pricing, ResolutionRule
+from cprlint.model import Policy, Pricing, ResolutionRule
 from cprlint.pricing import Catalog, PriceCard, price_book_for
 
 UNITS_PER_CURRENCY = 10**18
@@ -138,10 +138,9 @@ def policy_tables(keys: Mapping[str, Policy | None]) -> list[Table]:
         # through the join.
         statuses = dict.fromkeys(rule.statuses)
         resolvers: dict[str | None, None] = dict.fromkeys(rule.resolved_by)
-        if set(RESOLVERS) <= set(resolvers):
-            # An outcome that does not say who resolved it counts only under a rule that
-            # counts every resolver (the `unattributed` clause): null stands for "not
-            # said" in the join.
+        if rule.counts_unattributed:
+            # An outcome that does not say who resolved it may count (the `unattributed`
+            # clause): null stands for "not said" in the join.
             resolvers[None] = None
         for status in statuses:
             for resolver in resolvers:
@@ -153,7 +152,7 @@ def monthly_overhead_units(keys: Mapping[str, Policy | None]) -> dict[str, int]:
     """Each policy's fixed monthly overhead (`pricing.overhead`, all its items), in units;
     none for conversations no policy governs."""
     return {
-        key: units(sum(policy.pricing.overhead.values(), Decimal(0)), UNITS_PER_CURRENCY, key)
+        key: units(policy.monthly_overhead, UNITS_PER_CURRENCY, key)
         for key, policy in keys.items()
         if policy is not None
     }
