@@ -392,6 +392,10 @@ class Change:
     contributions: dict[str, Decimal | None] = field(default_factory=dict)
     base_version: str | None = None
     head_version: str | None = None
+    # Of a scope's cost per resolution: the conversations counted as resolved under the
+    # base's rule and the head's (the same conversations, so they differ only when the
+    # resolution rule does).
+    resolved: tuple[int, int] | None = None
 
     @property
     def delta(self) -> Decimal | None:
@@ -514,6 +518,7 @@ def _compare(samples: PairedSamples, base_label: str, policy: str | None) -> Com
             resampled.interval(figure_of(figure)),
             totals.conversations,
             contributions,
+            resolved=(totals.resolved_base, totals.resolved_head),
         )
 
     def prompt_change(prompt: str) -> Change:
@@ -592,6 +597,19 @@ def _words(change: Change, what: str, unit: str, currency: str | None = None) ->
     return f"{what} {unit} rose {pct:+.1f}% vs base ({values})"
 
 
+def _fewer_resolved(change: Change) -> str:
+    """What a cost per resolution's rise owes to a resolution rule that counts fewer of
+    the same conversations: a reviewer must not read fewer resolutions as more spend."""
+    if change.resolved is None or change.resolved[1] >= change.resolved[0]:
+        return ""
+    base_resolved, head_resolved = change.resolved
+    return (
+        f". {base_resolved:,} → {head_resolved:,} of its conversations count as resolved "
+        "under the changed `resolution` rule: part of the rise is fewer resolutions, not "
+        "more spend"
+    )
+
+
 def scope_place(
     policy: Policy, dimension: str | None, name: str, limit_key: str
 ) -> tuple[str, Location, Scope]:
@@ -664,6 +682,7 @@ def _creep_problems(
             return
         evidence = creep_evidence(change, limit, limits.min_conversations)
         text = f"{prefix}{message}, over `creep.{setting}` ({limit}%): {evidence.words}"
+        text += _fewer_resolved(change)
         found.append((Problem(text, location, scope, code=code), not evidence.certain))
 
     for prompt_id, change in sorted(comparison.prompts.items()):

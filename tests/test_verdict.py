@@ -490,6 +490,34 @@ def test_resolution_and_waiver_changes_are_judged_by_meaning(run_cli, shop: Path
     ]
 
 
+def test_creep_from_a_stricter_resolution_rule_says_so(run_cli, shop: Path) -> None:
+    # The pull request counts only confirmed resolutions; 4 of the 8 resolved order_status
+    # tickets were confirmed, no refund ticket was. Spend is unchanged: each order_status
+    # ticket costs 1,000 x $1 + 100 x $4 per 1M = $0.0014, so its cost per resolution goes
+    # from 10 x 0.0014 / 8 = $0.00175 to / 4 = $0.0035 (+100%), all of it fewer
+    # resolutions. Overall: 8 + 5 = 13 resolved before, 4 after.
+    fixtures = shop / "fixtures" / "tickets.jsonl"
+    tickets = [json.loads(line) for line in fixtures.read_text().splitlines()]
+    for ticket in tickets[:4]:
+        ticket["outcome"]["confirmed"] = True
+    fixtures.write_text("".join(json.dumps(ticket) + "\n" for ticket in tickets))
+    edit_policy(shop, ("version: 1", "version: 2"))
+    with (shop / "policies" / "shop.yaml").open("a") as policy:
+        policy.write("resolution:\n  confirmed_only: true\n")
+    _, report = check_report(run_cli, shop, "--base", "main")
+    creep = {
+        finding["message"].split(" cost per resolution")[0]: finding["message"]
+        for finding in report["findings"]
+        if finding["rule"] == "CPR702"
+    }
+    assert "$0.001750 → $0.003500" in creep["intent `order_status`"]
+    assert creep["intent `order_status`"].endswith(
+        ". 8 → 4 of its conversations count as resolved under the changed `resolution` "
+        "rule: part of the rise is fewer resolutions, not more spend"
+    )
+    assert ". 13 → 4 of its conversations count as resolved" in creep["overall"]
+
+
 # --- 5. the pull request that adopts cprlint --------------------------------------------
 
 

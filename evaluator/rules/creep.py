@@ -45,7 +45,10 @@ documented_rule(
 
     Why: budgets catch the absolute level; creep catches the direction of every pull
     request, long before the budget is hit. The report splits the change into what the
-    prompt text, the routing and model choice, and the prices each contributed.
+    prompt text, the routing and model choice, and the prices each contributed. A
+    stricter `resolution` rule raises it too, by counting fewer of the same
+    conversations as resolved: the finding then says how many fewer, so that a rise in
+    what counts is not read as a rise in spend.
 
     Failing:
         creep: {max_cost_pct: 5}
