@@ -57,7 +57,7 @@ REPORTERS: Mapping[str, Renderer] = _Registry(tuple(_MODULES), "render")
 
 # The same text as the renderer's, made and written a piece at a time: a report with a
 # quarter of a million findings is never one string in memory (`outputs.write_report`).
-IN_PIECES: Mapping[str, Pieces] = _Registry(("json", "sarif", "text"), "pieces")
+IN_PIECES: Mapping[str, Pieces] = _Registry(("json", "sarif", "text", "junit"), "pieces")
 
 
 __all__ = ["IN_PIECES", "REPORTERS", "Pieces", "RenderOptions", "Renderer"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from xml.etree import ElementTree
 
 from cprlint.findings import Finding, Severity
@@ -30,7 +31,31 @@ def _line(finding: Finding) -> str:
     )
 
 
-def render(report: Report, options: RenderOptions) -> str:
+def _case(
+    path: str, findings: list[Finding], report: Report, options: RenderOptions
+) -> tuple[ElementTree.Element, bool]:
+    """A file's test case, and whether it failed (an active error among its findings)."""
+    case = ElementTree.Element(
+        "testcase", name=_xml_safe(options.repo_path(path)), classname=f"cprlint.{report.command}"
+    )
+    notes: list[str] = []
+    failed = False
+    for finding in findings:
+        if finding.severity is Severity.ERROR and finding.waived_by is None:
+            failed = True
+            failure = ElementTree.SubElement(
+                case, "failure", type=finding.rule, message=_xml_safe(finding.message)
+            )
+            failure.text = _line(finding)
+        else:
+            notes.append(_line(finding))
+    if notes:
+        ElementTree.SubElement(case, "system-out").text = "\n".join(notes)
+    return case, failed
+
+
+def _whole(report: Report, options: RenderOptions) -> str:
+    """The document built as one tree: findings in any order."""
     by_path: dict[str, list[Finding]] = defaultdict(list)
     for finding in report.findings:
         by_path[finding.path].append(finding)
@@ -40,26 +65,9 @@ def render(report: Report, options: RenderOptions) -> str:
     # Failed test cases (files), as JUnit counts them, not <failure> elements.
     failures = 0
     for path in paths:
-        case = ElementTree.SubElement(
-            suite,
-            "testcase",
-            name=_xml_safe(options.repo_path(path)),
-            classname=f"cprlint.{report.command}",
-        )
-        notes: list[str] = []
-        failed = False
-        for finding in by_path.get(path, []):
-            if finding.severity is Severity.ERROR and finding.waived_by is None:
-                failed = True
-                failure = ElementTree.SubElement(
-                    case, "failure", type=finding.rule, message=_xml_safe(finding.message)
-                )
-                failure.text = _line(finding)
-            else:
-                notes.append(_line(finding))
+        case, failed = _case(path, by_path.get(path, []), report, options)
+        suite.append(case)
         failures += failed
-        if notes:
-            ElementTree.SubElement(case, "system-out").text = "\n".join(notes)
     for element in (suites, suite):
         element.set("tests", str(len(paths)))
         element.set("failures", str(failures))
@@ -67,3 +75,39 @@ def render(report: Report, options: RenderOptions) -> str:
     ElementTree.indent(suites)
     body = ElementTree.tostring(suites, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+def pieces(report: Report, options: RenderOptions) -> Iterator[str]:
+    """`_whole`'s text, a test case at a time when the findings come file by file (a
+    report's findings may be on disk, `Report.findings`): a pass counts the failed
+    files for the header, a second writes each file's case as its findings come."""
+    failed_paths: set[str] = set()
+    finding_paths: list[str] = []  # in order, each once
+    for finding in report.findings:
+        if not finding_paths or finding.path != finding_paths[-1]:
+            finding_paths.append(finding.path)
+        if finding.severity is Severity.ERROR and finding.waived_by is None:
+            failed_paths.add(finding.path)
+    paths = sorted(set(report.files_checked) | set(finding_paths))
+    if not paths or finding_paths != sorted(set(finding_paths)):  # (none, or not by file)
+        yield _whole(report, options)
+        return
+    counts = f'tests="{len(paths)}" failures="{len(failed_paths)}" errors="0"'
+    yield '<?xml version="1.0" encoding="UTF-8"?>\n'
+    yield f'<testsuites name="cprlint" {counts}>\n'
+    yield f'  <testsuite name="cprlint {report.command}" {counts}>\n'
+    findings = iter(report.findings)
+    pending = next(findings, None)
+    for path in paths:
+        mine: list[Finding] = []
+        while pending is not None and pending.path == path:
+            mine.append(pending)
+            pending = next(findings, None)
+        case, _ = _case(path, mine, report, options)
+        ElementTree.indent(case, level=2)
+        yield "    " + ElementTree.tostring(case, encoding="unicode") + "\n"
+    yield "  </testsuite>\n</testsuites>\n"
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    return "".join(pieces(report, options))
